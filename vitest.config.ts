@@ -1,0 +1,41 @@
+import { defineConfig } from 'vitest/config';
+
+// Test kind lives in the file name (middy's convention) so test/ mirrors src/:
+//   *.test.ts      pure logic and mocked SDK, no network
+//   *.emu.test.ts  real SDK against moto on loopback (started by test/emulator/global-setup.ts)
+//   *.fuzz.test.ts property-based, thousands of runs
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/**/*.emu.test.ts', 'test/**/*.fuzz.test.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'fuzz',
+          include: ['test/**/*.fuzz.test.ts'],
+          testTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'emu',
+          include: ['test/**/*.emu.test.ts'],
+          globalSetup: ['test/emulator/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          // one moto server is shared: files run one at a time so their fixtures do not collide
+          fileParallelism: false,
+        },
+      },
+    ],
+    coverage: {
+      provider: 'v8',
+      include: ['src/lib/**'],
+    },
+  },
+});
