@@ -1,0 +1,227 @@
+/**
+ * Configuration: one zod schema for the organisation's config file, one for the `KEEPER_*`
+ * deployment switches. This module is the only reader of `process.env` (callers pass it in).
+ * Unknown keys are errors everywhere, so a misspelt setting never silently falls back to a default.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { isRegion, type Region } from './domain/types.js';
+import { ConfigError } from './errors.js';
+import defaultConfigJson from '../../config/default.json' with { type: 'json' };
+
+// OCI tag grammar minus the first character class, so a prefix can be glued to a digest.
+const TAG_PREFIX = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,39}$/;
+
+const region = z.string().refine(isRegion, { message: 'must be an AWS region code such as eu-west-1' });
+const days = z.number().int().min(1).max(36_500);
+
+const EnvironmentSchema = z
+  .strictObject({
+    name: z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, 'must be lower-case letters, digits and dashes, starting with a letter'),
+    tagPrefix: z.string().regex(TAG_PREFIX, 'must be 1-40 characters of [A-Za-z0-9._-], not starting with . or -'),
+    /** Keep the newest N images tagged with the prefix; older ones expire. */
+    keepNewest: z.number().int().min(1).max(10_000).optional(),
+    /** Expire images tagged with the prefix once pushed more than N days ago. */
+    expireAfterDays: days.optional(),
+  })
+  .refine((e) => (e.keepNewest === undefined) !== (e.expireAfterDays === undefined), {
+    // ECR refuses two rules with the same tag list, so one environment gets exactly one retention rule.
+    message: 'set exactly one of keepNewest or expireAfterDays',
+  });
+
+const RetentionSchema = z.union([
+  z.strictObject({ keepNewest: z.number().int().min(1).max(10_000) }),
+  z.strictObject({ expireAfterDays: days }),
+]);
+
+const NamePatternSchema = z.strictObject({
+  /** Glob (`*` only) matched against the service name, then the cluster name. */
+  pattern: z.string().min(1),
+  environment: z.string().min(1),
+});
+
+export const KeeperConfigSchema = z
+  .strictObject({
+    regions: z.array(region).min(1),
+    environments: z.array(EnvironmentSchema).min(1).max(20),
+    environmentResolution: z
+      .strictObject({
+        /** Tag keys read on the task, then the service, then the cluster; first hit wins. */
+        tagKeys: z.array(z.string().min(1)).default(['environment', 'env']),
+        namePatterns: z.array(NamePatternSchema).default([]),
+        /** Environment of a workload nothing else names. */
+        default: z.string().min(1),
+      })
+      .strict(),
+    /** Rule for untagged images: seeds use "expire after 7 days"; "keep newest 1" is the alternative. */
+    untagged: RetentionSchema.default({ expireAfterDays: 7 }),
+    /** Catch-all `tagStatus: any` rule, always last; `null` leaves it out. */
+    catchAll: z.strictObject({ expireAfterDays: days }).nullable().default({ expireAfterDays: 90 }),
+    protection: z
+      .strictObject({
+        /** Put between the environment prefix and the digest: `prod-` + `keep-` + 64 hex. */
+        tagInfix: z.string().regex(/^[A-Za-z0-9._-]{1,20}$/).default('keep-'),
+        /** Days an image must be out of use (and unpulled) before its protection tag is released. */
+        releaseAfterDays: days.default(14),
+      })
+      .prefault({}),
+    exclusions: z
+      .strictObject({
+        /** Globs (`*` only) on the repository name. */
+        repositoryPatterns: z.array(z.string().min(1)).default([]),
+        /** A repository carrying any of these resource tags (key = value) is left alone. */
+        repositoryTags: z.record(z.string(), z.string()).default({ 'ecr-keeper:managed': 'false' }),
+      })
+      .prefault({}),
+    /** `merge`: keep the repository's own rules that do not clash; `replace`: baseline only. */
+    existingPolicy: z.enum(['merge', 'replace']).default('merge'),
+    /** Storage price used for the dollars in reports, per GB-month. */
+    storagePricePerGbMonth: z.number().min(0).default(0.1),
+    concurrency: z
+      .strictObject({
+        repositories: z.number().int().min(1).max(32).default(4),
+        /** PutImage is limited to 10 calls a second per account and region. */
+        putImagePerSecond: z.number().min(0.1).max(10).default(5),
+      })
+      .prefault({}),
+  })
+  .superRefine((config, ctx) => {
+    const names = new Set<string>();
+    config.environments.forEach((env, i) => {
+      if (names.has(env.name)) ctx.addIssue({ code: 'custom', path: ['environments', i, 'name'], message: `duplicate environment "${env.name}"` });
+      names.add(env.name);
+      config.environments.forEach((other, j) => {
+        if (j !== i && env.tagPrefix.startsWith(other.tagPrefix) && j < i)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['environments', i, 'tagPrefix'],
+            message: `"${env.tagPrefix}" starts with environments[${j}].tagPrefix "${other.tagPrefix}": prefixes must not overlap`,
+          });
+        else if (j !== i && other.tagPrefix.startsWith(env.tagPrefix) && j < i)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['environments', i, 'tagPrefix'],
+            message: `"${env.tagPrefix}" is a prefix of environments[${j}].tagPrefix "${other.tagPrefix}": prefixes must not overlap`,
+          });
+      });
+    });
+    const known = (name: string): boolean => names.has(name);
+    if (!known(config.environmentResolution.default))
+      ctx.addIssue({ code: 'custom', path: ['environmentResolution', 'default'], message: `unknown environment "${config.environmentResolution.default}"; known: ${[...names].join(', ')}` });
+    config.environmentResolution.namePatterns.forEach((p, i) => {
+      if (!known(p.environment))
+        ctx.addIssue({ code: 'custom', path: ['environmentResolution', 'namePatterns', i, 'environment'], message: `unknown environment "${p.environment}"` });
+    });
+  });
+
+export type KeeperConfig = z.infer<typeof KeeperConfigSchema>;
+export type EnvironmentConfig = KeeperConfig['environments'][number];
+
+/** Deployment switches from the environment. Only `KEEPER_*` keys are read; unknown ones are errors. */
+const EnvSchema = z.object({
+  /** Path of the JSON config file; without it the bundled `config/default.json` applies. */
+  KEEPER_CONFIG_FILE: z.string().min(1).optional(),
+  /** Inline JSON config; wins over the file. */
+  KEEPER_CONFIG: z.string().min(1).optional(),
+  /** Comma-separated regions; overrides `regions` of the file. */
+  KEEPER_REGIONS: z.string().optional(),
+  /** Dry run unless exactly `false`: a deployment must opt in to writing. */
+  KEEPER_DRY_RUN: z.enum(['true', 'false']).default('true'),
+});
+const KNOWN_ENV_KEYS = new Set(Object.keys(EnvSchema.shape));
+
+export interface RuntimeSettings {
+  readonly config: KeeperConfig;
+  readonly dryRun: boolean;
+  readonly regions: readonly Region[];
+}
+
+/** `rules[2].selection` style path for an issue, as users read it in JSON. */
+export const formatPath = (path: readonly PropertyKey[]): string =>
+  path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
+
+const formatIssues = (error: z.ZodError, where: string): { message: string; field: string } => {
+  const first = error.issues[0];
+  const field = first ? formatPath(first.code === 'unrecognized_keys' ? [...first.path, first.keys[0] ?? ''] : first.path) : '';
+  const lines = error.issues.map((i) => {
+    // zod reports unknown keys at the parent; name the key itself, as a user would search for it.
+    const path = i.code === 'unrecognized_keys' ? i.keys.map((k) => formatPath([...i.path, k])).join(', ') : formatPath(i.path);
+    return `${path || '(root)'}: ${i.message}`;
+  });
+  return { message: `${where}: ${lines.join('; ')}`, field };
+};
+
+/** Validates a parsed config object; throws `ConfigError` naming the first bad field. */
+export const parseConfig = (value: unknown, where = 'config'): KeeperConfig => {
+  const parsed = KeeperConfigSchema.safeParse(value);
+  if (!parsed.success) {
+    const { message, field } = formatIssues(parsed.error, where);
+    throw new ConfigError(message, { cause: parsed.error, field });
+  }
+  return deepFreeze(parsed.data);
+};
+
+/** Parses JSON config text; throws `ConfigError` on bad JSON or a bad field. */
+export const parseConfigText = (text: string, where = 'config'): KeeperConfig => {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    throw new ConfigError(`${where}: not valid JSON (${(cause as Error).message})`, { cause });
+  }
+  return parseConfig(value, where);
+};
+
+/** The documented default config, bundled into every function (`config/default.json`). */
+export const DEFAULT_CONFIG: unknown = defaultConfigJson;
+
+/**
+ * Builds the runtime settings from an environment map (pass `process.env`).
+ * Throws `ConfigError` for an unknown `KEEPER_*` key, a bad switch or a bad config file.
+ */
+export const loadSettings = (
+  env: Readonly<Record<string, string | undefined>>,
+  readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'),
+): RuntimeSettings => {
+  const unknown = Object.keys(env).filter((k) => k.startsWith('KEEPER_') && !KNOWN_ENV_KEYS.has(k));
+  if (unknown.length > 0)
+    throw new ConfigError(`unknown setting(s): ${unknown.join(', ')}; known: ${[...KNOWN_ENV_KEYS].join(', ')}`, { field: unknown[0] });
+  const parsedEnv = EnvSchema.safeParse(env);
+  if (!parsedEnv.success) {
+    const { message, field } = formatIssues(parsedEnv.error, 'environment');
+    throw new ConfigError(message, { cause: parsedEnv.error, field });
+  }
+  const switches = parsedEnv.data;
+  let config: KeeperConfig;
+  if (switches.KEEPER_CONFIG !== undefined) {
+    config = parseConfigText(switches.KEEPER_CONFIG, 'KEEPER_CONFIG');
+  } else if (switches.KEEPER_CONFIG_FILE === undefined) {
+    config = parseConfig(DEFAULT_CONFIG, 'config/default.json');
+  } else {
+    const path = switches.KEEPER_CONFIG_FILE;
+    let text: string;
+    try {
+      text = readFile(path);
+    } catch (cause) {
+      throw new ConfigError(`KEEPER_CONFIG_FILE: cannot read ${String(path)} (${(cause as Error).message})`, { cause, field: 'KEEPER_CONFIG_FILE' });
+    }
+    config = parseConfigText(text, path);
+  }
+  let regions: readonly Region[] = config.regions as Region[];
+  if (switches.KEEPER_REGIONS !== undefined) {
+    const list = switches.KEEPER_REGIONS.split(',').map((r) => r.trim()).filter((r) => r.length > 0);
+    const bad = list.filter((r) => !isRegion(r));
+    if (list.length === 0 || bad.length > 0)
+      throw new ConfigError(`KEEPER_REGIONS: ${bad.length > 0 ? `not a region: ${bad.join(', ')}` : 'empty'}; expected e.g. eu-west-1,us-east-1`, { field: 'KEEPER_REGIONS' });
+    regions = list as Region[];
+  }
+  return Object.freeze({ config, dryRun: switches.KEEPER_DRY_RUN !== 'false', regions: Object.freeze([...regions]) });
+};
+
+const deepFreeze = <T>(value: T): T => {
+  if (value !== null && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+};
