@@ -140,10 +140,13 @@ export interface RuntimeSettings {
 export const formatPath = (path: readonly PropertyKey[]): string =>
   path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
 
-const formatIssues = (error: z.ZodError, where: string): { message: string; field: string } => {
-  const first = error.issues[0];
+/** One message listing every issue with its path (typos first), and the path of the first. */
+export const formatZodError = (error: z.ZodError, where: string): { message: string; field: string } => {
+  // A misspelt key also makes the real key "missing": name the typo first, it is the cause.
+  const issues = [...error.issues].sort((a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'));
+  const first = issues[0];
   const field = first ? formatPath(first.code === 'unrecognized_keys' ? [...first.path, first.keys[0] ?? ''] : first.path) : '';
-  const lines = error.issues.map((i) => {
+  const lines = issues.map((i) => {
     // zod reports unknown keys at the parent; name the key itself, as a user would search for it.
     const path = i.code === 'unrecognized_keys' ? i.keys.map((k) => formatPath([...i.path, k])).join(', ') : formatPath(i.path);
     return `${path || '(root)'}: ${i.message}`;
@@ -155,7 +158,7 @@ const formatIssues = (error: z.ZodError, where: string): { message: string; fiel
 export const parseConfig = (value: unknown, where = 'config'): KeeperConfig => {
   const parsed = KeeperConfigSchema.safeParse(value);
   if (!parsed.success) {
-    const { message, field } = formatIssues(parsed.error, where);
+    const { message, field } = formatZodError(parsed.error, where);
     throw new ConfigError(message, { cause: parsed.error, field });
   }
   return deepFreeze(parsed.data);
@@ -188,7 +191,7 @@ export const loadSettings = (
     throw new ConfigError(`unknown setting(s): ${unknown.join(', ')}; known: ${[...KNOWN_ENV_KEYS].join(', ')}`, { field: unknown[0] });
   const parsedEnv = EnvSchema.safeParse(env);
   if (!parsedEnv.success) {
-    const { message, field } = formatIssues(parsedEnv.error, 'environment');
+    const { message, field } = formatZodError(parsedEnv.error, 'environment');
     throw new ConfigError(message, { cause: parsedEnv.error, field });
   }
   const switches = parsedEnv.data;

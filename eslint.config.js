@@ -1,0 +1,49 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import vitest from '@vitest/eslint-plugin';
+
+// Architecture rules from the style guide, enforced rather than reviewed.
+const envRead = {
+  selector: "MemberExpression[object.name='process'][property.name='env']",
+  message: 'Read the environment only in src/lib/config.ts and the entry points (pass it in).',
+};
+const clientNew = {
+  selector: 'NewExpression[callee.name=/^(ECR|ECS|Inspector2)Client$/]',
+  message: 'Build SDK clients only in src/lib/aws/clients.ts.',
+};
+
+export default tseslint.config(
+  { ignores: ['node_modules/', '.serverless/', '.esbuild/', 'coverage/', 'dist/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  { files: ['src/**'], rules: { 'no-restricted-syntax': ['error', envRead, clientNew] } },
+  { files: ['src/lib/config.ts', 'src/handlers/**', 'src/cli/**'], rules: { 'no-restricted-syntax': ['error', clientNew] } },
+  { files: ['src/lib/aws/clients.ts'], rules: { 'no-restricted-syntax': ['error', envRead] } },
+  {
+    files: ['src/lib/policy/**', 'src/lib/plan/**', 'src/lib/domain/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@aws-sdk/*', '**/aws/clients*', '**/aws/ecr*', '**/aws/ecs*', '**/aws/inspector2*'], message: 'The pure core must not reach AWS.' }] },
+      ],
+    },
+  },
+  {
+    files: ['test/**'],
+    plugins: { vitest },
+    rules: {
+      ...vitest.configs.recommended.rules,
+      'vitest/no-focused-tests': 'error',
+      'vitest/no-disabled-tests': 'error',
+      'vitest/expect-expect': ['error', { assertFunctionNames: ['expect', 'expect*', 'assert*', 'fc.assert', 'test.prop'] }],
+    },
+  },
+);

@@ -1,0 +1,99 @@
+/**
+ * `ecr-keeper` command line: the same core as the Lambda functions, for people at a terminal.
+ * Exit codes: 0 done, 1 the answer is "no" (invalid policy, blocked repositories), 2 bad input.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { KeeperError } from '../lib/errors.js';
+import { parseInstant, readInput } from './io.js';
+import { simulateCommand, validateCommand, type CommandResult } from './simulate.js';
+import { registerSweepCommands } from './sweep.js';
+
+const outputOption = (): Option =>
+  new Option('--output <format>', 'json or table (default: table on a terminal, json otherwise)').choices(['json', 'table']);
+
+export interface CliIo {
+  readonly write: (text: string) => void;
+  readonly isTty: boolean;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly setExitCode: (code: number) => void;
+}
+
+/** Builds the program; all I/O goes through `io` so tests capture it without touching the process. */
+export const buildProgram = (io: CliIo): Command => {
+  const program = new Command('ecr-keeper')
+    .description('Keep Amazon ECR registries clean without expiring an image a workload still runs.')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.write(s.replace(/\n$/, '')), writeErr: () => undefined })
+    .showSuggestionAfterError(true);
+  const finish = (result: CommandResult): void => {
+    if (result.stdout) io.write(result.stdout);
+    io.setExitCode(result.exitCode);
+  };
+  const defaultOutput = io.isTty ? 'table' : 'json';
+
+  program
+    .command('simulate')
+    .description('Show what a lifecycle policy would expire or archive in a set of images, and why each image stays')
+    .requiredOption('--policy <file>', 'lifecycle policy JSON (- for stdin)')
+    .requiredOption('--images <file>', 'output of `aws ecr describe-images`, or an array of image details (- for stdin)')
+    .addOption(new Option('--now <iso-8601>', 'evaluate as of this time (default: now)').argParser((v) => checked(() => parseInstant(v, '--now'))))
+    .addOption(outputOption())
+    .action((opts: { policy: string; images: string; now?: Date; output?: 'json' | 'table' }) => {
+      if (opts.policy === '-' && opts.images === '-') throw new InvalidArgumentError('--policy and --images cannot both read stdin');
+      finish(
+        simulateCommand({
+          policyText: readInput(opts.policy, '--policy'),
+          policyPath: opts.policy,
+          imagesText: readInput(opts.images, '--images'),
+          imagesPath: opts.images,
+          now: opts.now ?? new Date(),
+          output: opts.output ?? defaultOutput,
+        }),
+      );
+    });
+
+  program
+    .command('validate')
+    .description('Check a lifecycle policy against ECR grammar; exit 1 with every problem if it is invalid')
+    .requiredOption('--policy <file>', 'lifecycle policy JSON (- for stdin)')
+    .action((opts: { policy: string }) => finish(validateCommand(readInput(opts.policy, '--policy'), opts.policy)));
+
+  registerSweepCommands(program, io, defaultOutput);
+  return program;
+};
+
+/** Commander wants `InvalidArgumentError` from parsers; keep our message. */
+const checked = <T>(parse: () => T): T => {
+  try {
+    return parse();
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+};
+
+/** Runs the CLI; bad input is one line on stderr and exit 2, never a stack trace. */
+export const main = async (argv: readonly string[]): Promise<void> => {
+  const program = buildProgram({
+    write: (s) => process.stdout.write(`${s}\n`),
+    isTty: process.stdout.isTTY === true,
+    env: process.env,
+    setExitCode: (code) => (process.exitCode = code),
+  });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return; // --help, --version
+      process.stderr.write(`ecr-keeper: ${error.message.replace(/^error: /, '')}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    if (error instanceof KeeperError) {
+      process.stderr.write(`ecr-keeper: ${error.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(`ecr-keeper: unexpected failure: ${(error as Error).message ?? String(error)}\n`);
+    process.exitCode = 3;
+  }
+};

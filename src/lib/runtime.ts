@@ -1,0 +1,44 @@
+/**
+ * Wiring shared by the Lambda handlers and the CLI: real adapters, one set per region,
+ * built once and reused across invocations of a warm Lambda.
+ */
+import { createRegionAdapters } from './aws/clients.js';
+import type { RegionAdapters } from './aws/ports.js';
+import type { Region } from './domain/types.js';
+import type { KeeperConfig } from './config.js';
+import type { Log } from './observability.js';
+import { createIntervalLimiter } from './rate-limit.js';
+import type { SweepDeps } from './sweep.js';
+
+/** Sweep dependencies over real AWS clients (the SDK honours `AWS_ENDPOINT_URL` itself). */
+export const createSweepDeps = (config: KeeperConfig, log: Log): SweepDeps => {
+  const adapters = new Map<Region, RegionAdapters>();
+  const throttle = createIntervalLimiter(config.concurrency.putImagePerSecond);
+  return {
+    config,
+    log,
+    now: () => new Date(),
+    adaptersFor: (region) => {
+      let found = adapters.get(region);
+      if (found === undefined) {
+        found = createRegionAdapters({ region });
+        adapters.set(region, found);
+      }
+      return found;
+    },
+    throttlePutImage: (region) => throttle(region),
+  };
+};
+
+/** Memoises a zero-argument function (settings are read on the first invocation, then kept). */
+export const once = <T>(f: () => T): (() => T) => {
+  let done = false;
+  let value: T;
+  return () => {
+    if (!done) {
+      value = f();
+      done = true;
+    }
+    return value;
+  };
+};

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { InputError } from '../../src/lib/errors.js';
+import { classifyRepositoryCreatedEvent, parseAuditEvent, parseRepositoryCreatedEvent, parseSweepEvent } from '../../src/lib/events.js';
+
+const sample = (name: string): Record<string, unknown> => JSON.parse(readFileSync(`events/${name}`, 'utf8')) as Record<string, unknown>;
+const detailOf = (e: Record<string, unknown>): Record<string, unknown> => e.detail as Record<string, unknown>;
+
+describe('Function: parseRepositoryCreatedEvent', () => {
+  it('reads repository, region and account from the CloudTrail sample', () => {
+    // Act
+    const created = parseRepositoryCreatedEvent(sample('create-repository.cloudtrail.json'));
+
+    // Assess
+    expect(created).toEqual({ kind: 'apply', region: 'us-east-1', account: '123456789012', repository: 'shop/payments' });
+  });
+
+  it('ignores a failed call, saying why', () => {
+    // Act
+    const created = parseRepositoryCreatedEvent(sample('create-repository.failed.json'));
+
+    // Assess
+    expect(created.kind).toBe('ignore');
+    expect(created.kind === 'ignore' && created.reason).toContain('RepositoryAlreadyExistsException');
+  });
+
+  it('ignores another ECR API call', () => {
+    // Prepare
+    const event = sample('create-repository.cloudtrail.json');
+    detailOf(event).eventName = 'DeleteRepository';
+
+    // Act & Assess
+    expect(parseRepositoryCreatedEvent(event).kind).toBe('ignore');
+  });
+
+  it.each<[string, (e: Record<string, unknown>) => void, RegExp]>([
+    ['wrong source', (e) => (e.source = 'aws.ecs'), /source/],
+    ['wrong detail-type', (e) => (e['detail-type'] = 'Scheduled Event'), /detail-type/],
+    ['missing account', (e) => delete e.account, /account/],
+    ['bad region', (e) => (detailOf(e).awsRegion = 'nowhere'), /detail\.awsRegion/],
+    ['missing repository name', (e) => (detailOf(e).requestParameters = {}), /detail\.requestParameters\.repositoryName/],
+    ['invalid repository name', (e) => (detailOf(e).requestParameters = { repositoryName: 'Bad Name' }), /detail\.requestParameters\.repositoryName/],
+  ])('rejects an event with %s, naming the field', (_case, edit, field) => {
+    // Prepare
+    const event = sample('create-repository.cloudtrail.json');
+    edit(event);
+
+    // Act & Assess
+    expect(() => parseRepositoryCreatedEvent(event)).toThrow(InputError);
+    expect(() => parseRepositoryCreatedEvent(event)).toThrow(field);
+    const classified = classifyRepositoryCreatedEvent(event);
+    expect(classified.kind).toBe('invalid');
+  });
+
+  it('rejects something that is not an event at all', () => {
+    expect(classifyRepositoryCreatedEvent('hello').kind).toBe('invalid');
+    expect(classifyRepositoryCreatedEvent(null).kind).toBe('invalid');
+  });
+});
+
+describe('Function: parseSweepEvent', () => {
+  it('accepts the scheduled event sample as "everything"', () => {
+    expect(parseSweepEvent(sample('sweep.scheduled.json'))).toEqual({});
+  });
+
+  it('accepts a manual scope and rejects a misspelt option by name', () => {
+    expect(parseSweepEvent({ regions: ['eu-west-1'], repositories: ['shop/api'] })).toEqual({ regions: ['eu-west-1'], repositories: ['shop/api'] });
+    expect(() => parseSweepEvent({ region: ['eu-west-1'] })).toThrow(/region: Unrecognized key/);
+    expect(() => parseSweepEvent({ repositories: ['Not Valid'] })).toThrow(/repositories\[0\]/);
+  });
+
+  it('rejects a wrong detail-type', () => {
+    expect(() => parseSweepEvent({ 'detail-type': 'Something', source: 'aws.events' })).toThrow(/detail-type/);
+  });
+});
+
+describe('Function: parseAuditEvent', () => {
+  it('accepts the sample and an empty invoke', () => {
+    expect(parseAuditEvent(sample('audit.json'))).toEqual({ regions: ['us-east-1'] });
+    expect(parseAuditEvent(undefined)).toEqual({});
+  });
+});
