@@ -1,0 +1,29 @@
+/** Plain-text rendering of a sweep report for the terminal. */
+import type { SweepReport } from '../lib/sweep.js';
+import { renderTable } from './table.js';
+
+/** One row per repository, then totals and failures. */
+export const renderSweepTable = (report: SweepReport): string => {
+  const rows = report.repositories.map((o) => [
+    o.region,
+    o.repository,
+    o.status,
+    String(o.plan?.tagsToAdd.length ?? 0),
+    String(o.plan?.tagsToRelease.length ?? 0),
+    o.plan?.policy.change ?? 'none',
+    o.reasons.join('; '),
+  ]);
+  const t = report.totals;
+  const lines = [
+    `ecr-keeper sweep (${report.mode === 'apply' ? 'apply' : 'dry run: nothing written'})`,
+    '',
+    renderTable(['REGION', 'REPOSITORY', 'STATUS', '+TAGS', '-TAGS', 'POLICY', 'WHY'], rows, [3, 4]),
+    '',
+    `${t.repositories} repositories, ${t.inUseImages} images in use: ${t.tagsAdded} protected, ${t.tagsReleased} released, ` +
+      `${t.policiesWritten} policies written, ${t.unchanged} unchanged, ${t.blocked} blocked, ${t.excluded} excluded, ${t.skipped} skipped, ${t.failed} failed`,
+  ];
+  if (!report.inUse.complete) lines.push('in-use set INCOMPLETE: no policy written and no protection released (see failures)');
+  for (const f of report.failures) lines.push(`failure ${f.scope} [${f.stage}${f.action ? ` ${f.action}` : ''}${f.code ? ` ${f.code}` : ''}]: ${f.message}`);
+  for (const f of report.inUse.foreign) lines.push(`not protected (another registry): ${f.image}: ${f.why}`);
+  return lines.join('\n');
+};
