@@ -1,0 +1,94 @@
+/**
+ * The IAM actions each adapter calls, declared next to the code (Cloud Custodian's `permissions`):
+ * `serverless.yml` grants exactly these, and `test/lib/aws/actions.test.ts` fails when an adapter
+ * sends a command that is not declared here, or declares one it never sends.
+ * Also the adapters' shared plumbing: SDK error → `AwsCallError` naming its action, chunking, options.
+ */
+import { AwsCallError, KeeperError } from '../errors.js';
+
+/** ECR actions that only read (audit, dry run, sweep). `BatchGetImage` counts as a pull in ECR. */
+export const ECR_READ_ACTIONS = [
+  'ecr:DescribeRepositories',
+  'ecr:DescribeImages',
+  'ecr:ListTagsForResource',
+  'ecr:GetLifecyclePolicy',
+  'ecr:BatchGetImage',
+] as const;
+
+/** ECR actions that change the registry: the lifecycle policy and protection tags. */
+export const ECR_WRITE_ACTIONS = ['ecr:PutLifecyclePolicy', 'ecr:PutImage', 'ecr:BatchDeleteImage'] as const;
+
+/** ECS actions used to find what workloads run or may roll back to. */
+export const ECS_READ_ACTIONS = [
+  'ecs:ListClusters',
+  'ecs:DescribeClusters',
+  'ecs:ListTasks',
+  'ecs:DescribeTasks',
+  'ecs:ListServices',
+  'ecs:DescribeServices',
+  'ecs:ListServiceDeployments',
+  'ecs:DescribeServiceDeployments',
+  'ecs:DescribeServiceRevisions',
+] as const;
+
+/** Inspector2 actions used to report the findings that leave with an image. */
+export const INSPECTOR_READ_ACTIONS = ['inspector2:ListFindings'] as const;
+
+/** Every IAM action any adapter calls. */
+export type AwsAction =
+  | (typeof ECR_READ_ACTIONS)[number]
+  | (typeof ECR_WRITE_ACTIONS)[number]
+  | (typeof ECS_READ_ACTIONS)[number]
+  | (typeof INSPECTOR_READ_ACTIONS)[number];
+
+/** The SDK's error name (`ThrottlingException`, `AccessDeniedException`, …), when the value has one. */
+export const awsErrorName = (error: unknown): string | undefined =>
+  error instanceof Error && error.name !== 'Error' ? error.name : undefined;
+
+/**
+ * Wraps an SDK failure once as `AwsCallError` (keeping it as `cause`); a `KeeperError` raised by
+ * our own code inside the call is returned unchanged, never re-wrapped.
+ */
+export const toAwsCallError = (error: unknown, action: AwsAction, repository?: string): KeeperError => {
+  if (error instanceof KeeperError) return error;
+  const code = awsErrorName(error);
+  const detail = error instanceof Error ? error.message : String(error);
+  const where = repository === undefined ? '' : ` (repository ${repository})`;
+  return new AwsCallError(`${action} failed${where}: ${code ?? 'Error'}: ${detail}`, {
+    cause: error,
+    action,
+    ...(repository === undefined ? {} : { repository }),
+    ...(code === undefined ? {} : { awsCode: code }),
+  });
+};
+
+/** Awaits one SDK call; any failure becomes `AwsCallError` for `action`. */
+export const callAws = async <T>(action: AwsAction, repository: string | undefined, call: () => Promise<T>): Promise<T> => {
+  try {
+    return await call();
+  } catch (error) {
+    throw toAwsCallError(error, action, repository);
+  }
+};
+
+/** Re-yields an SDK paginator's pages; a failure on any page becomes `AwsCallError` for `action`. */
+export async function* pagesOf<T>(action: AwsAction, repository: string | undefined, pages: AsyncIterable<T>): AsyncGenerator<T> {
+  try {
+    for await (const page of pages) yield page;
+  } catch (error) {
+    throw toAwsCallError(error, action, repository);
+  }
+}
+
+/** Options shared by the adapters. */
+export interface AdapterOptions {
+  /** Aborts every SDK call of the adapter (Lambda's remaining-time signal). */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** Splits `items` into consecutive chunks of at most `size` (the API's per-call limit). */
+export const chunksOf = <T>(items: readonly T[], size: number): T[][] => {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+};

@@ -1,0 +1,83 @@
+/**
+ * The only place that builds AWS SDK clients (middy / Powertools: clients built once and injected).
+ * The adapters receive a client; the core receives the adapters.
+ */
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { Inspector2Client } from '@aws-sdk/client-inspector2';
+import type { AwsCredentialIdentity } from '@smithy/types';
+import type { Region } from '../domain/types.js';
+import { createEcrAdapter } from './ecr.js';
+import { createEcsAdapter } from './ecs.js';
+import { createInspectorAdapter } from './inspector2.js';
+import type { RegionAdapters } from './ports.js';
+
+/**
+ * ECR and ECS publish no rate for their list/describe calls and throttle bursts
+ * (ECS: 100 burst / 20 per second per category); adaptive retry backs off on the client side
+ * and 8 attempts rides out a throttling storm during a sweep of a large account.
+ */
+export const DEFAULT_MAX_ATTEMPTS = 8;
+
+/** Options for the clients of one region. */
+export interface ClientOptions {
+  readonly region: Region;
+  /** Explicit endpoint (tests). Without it the SDK honours `AWS_ENDPOINT_URL` itself. */
+  readonly endpoint?: string | undefined;
+  /** Explicit credentials (tests); otherwise the default provider chain. */
+  readonly credentials?: AwsCredentialIdentity | undefined;
+  readonly maxAttempts?: number | undefined;
+}
+
+/** Options for `createRegionAdapters`: the clients' options plus a signal that aborts every call. */
+export interface RegionAdapterOptions extends ClientOptions {
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** The SDK clients of one region. */
+export interface RegionClients {
+  readonly ecr: ECRClient;
+  readonly ecs: ECSClient;
+  readonly inspector: Inspector2Client;
+}
+
+const cache = new Map<string, RegionClients>();
+
+/**
+ * Builds (or reuses) the ECR, ECS and Inspector2 clients of a region with adaptive retry.
+ * Clients are cached by region, endpoint and attempts; explicit credentials bypass the cache
+ * so one identity's client is never handed to another caller.
+ */
+export const createClients = (options: ClientOptions): RegionClients => {
+  const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const key = `${options.region}|${options.endpoint ?? ''}|${maxAttempts}`;
+  const cacheable = options.credentials === undefined;
+  const cached = cacheable ? cache.get(key) : undefined;
+  if (cached !== undefined) return cached;
+  const config = {
+    region: options.region,
+    retryMode: 'adaptive',
+    maxAttempts,
+    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+  };
+  const clients: RegionClients = {
+    ecr: new ECRClient(config),
+    ecs: new ECSClient(config),
+    inspector: new Inspector2Client(config),
+  };
+  if (cacheable) cache.set(key, clients);
+  return clients;
+};
+
+/** The ECR, ECS and Inspector adapters of one region over shared clients; `signal` aborts their calls. */
+export const createRegionAdapters = (options: RegionAdapterOptions): RegionAdapters => {
+  const clients = createClients(options);
+  const adapterOptions = { signal: options.signal };
+  return {
+    region: options.region,
+    ecr: createEcrAdapter(clients.ecr, options.region, adapterOptions),
+    ecs: createEcsAdapter(clients.ecs, options.region, adapterOptions),
+    inspector: createInspectorAdapter(clients.inspector, options.region, adapterOptions),
+  };
+};

@@ -1,0 +1,200 @@
+/**
+ * The ECS adapter: `EcsPort` over a real `ECSClient`. Finds the digests workloads run now
+ * (tasks) and may pull again (service revisions pinned at deployment, rollback sources).
+ */
+import {
+  DescribeClustersCommand,
+  DescribeServiceDeploymentsCommand,
+  DescribeServiceRevisionsCommand,
+  DescribeServicesCommand,
+  DescribeTasksCommand,
+  ListServiceDeploymentsCommand,
+  paginateListClusters,
+  paginateListServices,
+  paginateListTasks,
+  type ContainerImage as SdkContainerImage,
+  type ECSClient,
+  type ServiceDeployment,
+  type ServiceDeploymentStatus,
+  type Tag,
+} from '@aws-sdk/client-ecs';
+import { isDigest, type Region } from '../domain/types.js';
+import { callAws, chunksOf, pagesOf, type AdapterOptions } from './actions.js';
+import type { ContainerImage, EcsPort, ServiceRevision, Tags } from './ports.js';
+
+/** `DescribeClusters` and `DescribeTasks` accept ≤100 ARNs, `DescribeServices` ≤10. */
+const MAX_DESCRIBE_CLUSTERS = 100;
+const MAX_DESCRIBE_TASKS = 100;
+const MAX_DESCRIBE_SERVICES = 10;
+/** `DescribeServiceRevisions` and `DescribeServiceDeployments` accept ≤20 ARNs. */
+const MAX_DESCRIBE_REVISIONS = 20;
+const MAX_DESCRIBE_DEPLOYMENTS = 20;
+/** Largest page of the ECS list calls. */
+const MAX_LIST_PAGE = 100;
+
+/**
+ * Deployments whose source and target revisions may both be running or be pulled again:
+ * the ones in flight (pending, ongoing, stopping, rolling back) and those that ended in a
+ * mixed state (`STOPPED` without rollback, `ROLLBACK_FAILED`).
+ */
+const BOTH_SIDES: ReadonlySet<ServiceDeploymentStatus> = new Set<ServiceDeploymentStatus>([
+  'PENDING',
+  'IN_PROGRESS',
+  'STOP_REQUESTED',
+  'ROLLBACK_REQUESTED',
+  'ROLLBACK_IN_PROGRESS',
+  'STOPPED',
+  'ROLLBACK_FAILED',
+]);
+/** Completed cleanly: only the newest one's source matters (the revision a rollback returns to). */
+const COMPLETED: ReadonlySet<ServiceDeploymentStatus> = new Set<ServiceDeploymentStatus>(['SUCCESSFUL', 'ROLLBACK_SUCCESSFUL']);
+
+const tagsOf = (tags: readonly Tag[] | undefined): Tags => {
+  const map: Record<string, string> = {};
+  for (const tag of tags ?? []) if (tag.key !== undefined) map[tag.key] = tag.value ?? '';
+  return map;
+};
+
+/** `imageDigest` is kept only when it is a canonical sha256 digest (it is missing while a task is pending). */
+const containerImageOf = (container: { name?: string | undefined; containerName?: string | undefined; image?: string | undefined; imageDigest?: string | undefined }): ContainerImage => ({
+  containerName: container.name ?? container.containerName,
+  image: container.image ?? '',
+  imageDigest: container.imageDigest !== undefined && isDigest(container.imageDigest) ? container.imageDigest : undefined,
+});
+
+const newestFirst = (a: ServiceDeployment, b: ServiceDeployment): number =>
+  (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0);
+
+/** Builds the ECS port of one region over `client`; every method throws `AwsCallError` naming its IAM action. */
+export const createEcsAdapter = (client: ECSClient, region: Region, options: AdapterOptions = {}): EcsPort => {
+  const send = options.signal === undefined ? {} : { abortSignal: options.signal };
+
+  const listDeploymentArns = async (cluster: string, service: string): Promise<string[]> => {
+    // The SDK has no paginator for ListServiceDeployments; ECS keeps 90 days of deployment history.
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const token = nextToken;
+      const page = await callAws('ecs:ListServiceDeployments', undefined, () =>
+        client.send(new ListServiceDeploymentsCommand({ cluster, service, maxResults: MAX_LIST_PAGE, nextToken: token }), send),
+      );
+      for (const deployment of page.serviceDeployments ?? []) {
+        if (deployment.serviceDeploymentArn !== undefined) arns.push(deployment.serviceDeploymentArn);
+      }
+      nextToken = page.nextToken;
+    } while (nextToken !== undefined);
+    return arns;
+  };
+
+  return {
+    region,
+
+    async *listClusters() {
+      const pages = paginateListClusters({ client, pageSize: MAX_LIST_PAGE }, {}, send);
+      for await (const page of pagesOf('ecs:ListClusters', undefined, pages)) {
+        for (const chunk of chunksOf(page.clusterArns ?? [], MAX_DESCRIBE_CLUSTERS)) {
+          const output = await callAws('ecs:DescribeClusters', undefined, () =>
+            client.send(new DescribeClustersCommand({ clusters: chunk, include: ['TAGS'] }), send),
+          );
+          for (const cluster of output.clusters ?? []) {
+            if (cluster.clusterArn === undefined) continue;
+            yield { arn: cluster.clusterArn, name: cluster.clusterName ?? '', tags: tagsOf(cluster.tags) };
+          }
+        }
+      }
+    },
+
+    async *listTasks(clusterArn) {
+      // desiredStatus RUNNING lists tasks whose lastStatus is still PENDING as well: those pull soon.
+      const pages = paginateListTasks({ client, pageSize: MAX_LIST_PAGE }, { cluster: clusterArn, desiredStatus: 'RUNNING' }, send);
+      for await (const page of pagesOf('ecs:ListTasks', undefined, pages)) {
+        for (const chunk of chunksOf(page.taskArns ?? [], MAX_DESCRIBE_TASKS)) {
+          const output = await callAws('ecs:DescribeTasks', undefined, () =>
+            client.send(new DescribeTasksCommand({ cluster: clusterArn, tasks: chunk, include: ['TAGS'] }), send),
+          );
+          for (const task of output.tasks ?? []) {
+            if (task.taskArn === undefined) continue;
+            yield {
+              arn: task.taskArn,
+              clusterArn: task.clusterArn ?? clusterArn,
+              group: task.group,
+              lastStatus: task.lastStatus,
+              launchType: task.launchType,
+              capacityProviderName: task.capacityProviderName,
+              taskDefinitionArn: task.taskDefinitionArn,
+              tags: tagsOf(task.tags),
+              containers: (task.containers ?? []).map(containerImageOf),
+            };
+          }
+        }
+      }
+    },
+
+    async *listServices(clusterArn) {
+      const pages = paginateListServices({ client, pageSize: MAX_LIST_PAGE }, { cluster: clusterArn }, send);
+      for await (const page of pagesOf('ecs:ListServices', undefined, pages)) {
+        for (const chunk of chunksOf(page.serviceArns ?? [], MAX_DESCRIBE_SERVICES)) {
+          const output = await callAws('ecs:DescribeServices', undefined, () =>
+            client.send(new DescribeServicesCommand({ cluster: clusterArn, services: chunk, include: ['TAGS'] }), send),
+          );
+          for (const service of output.services ?? []) {
+            if (service.serviceArn === undefined) continue;
+            yield {
+              arn: service.serviceArn,
+              name: service.serviceName ?? '',
+              clusterArn: service.clusterArn ?? clusterArn,
+              desiredCount: service.desiredCount ?? 0,
+              tags: tagsOf(service.tags),
+              currentRevisionArns: (service.currentServiceRevisions ?? []).flatMap((r) => (r.arn === undefined ? [] : [r.arn])),
+            };
+          }
+        }
+      }
+    },
+
+    async deploymentRevisionArns(clusterArn, serviceArn) {
+      const deploymentArns = await listDeploymentArns(clusterArn, serviceArn);
+      const deployments: ServiceDeployment[] = [];
+      for (const chunk of chunksOf(deploymentArns, MAX_DESCRIBE_DEPLOYMENTS)) {
+        const output = await callAws('ecs:DescribeServiceDeployments', undefined, () =>
+          client.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: chunk }), send),
+        );
+        deployments.push(...(output.serviceDeployments ?? []));
+      }
+      const revisions = new Set<string>();
+      const addSources = (deployment: ServiceDeployment): void => {
+        for (const source of deployment.sourceServiceRevisions ?? []) if (source.arn !== undefined) revisions.add(source.arn);
+      };
+      for (const deployment of deployments) {
+        if (deployment.status === undefined || !BOTH_SIDES.has(deployment.status)) continue;
+        addSources(deployment);
+        if (deployment.targetServiceRevision?.arn !== undefined) revisions.add(deployment.targetServiceRevision.arn);
+      }
+      const lastCompleted = deployments
+        .filter((d) => d.status !== undefined && COMPLETED.has(d.status))
+        .sort(newestFirst)[0];
+      if (lastCompleted !== undefined) addSources(lastCompleted);
+      return [...revisions];
+    },
+
+    async describeServiceRevisions(arns) {
+      const revisions: ServiceRevision[] = [];
+      for (const chunk of chunksOf([...new Set(arns)], MAX_DESCRIBE_REVISIONS)) {
+        const output = await callAws('ecs:DescribeServiceRevisions', undefined, () =>
+          client.send(new DescribeServiceRevisionsCommand({ serviceRevisionArns: chunk }), send),
+        );
+        // Unknown or pre-October-2024 revisions come back in failures[]: skipped, as the port says.
+        for (const revision of output.serviceRevisions ?? []) {
+          if (revision.serviceRevisionArn === undefined) continue;
+          revisions.push({
+            arn: revision.serviceRevisionArn,
+            serviceArn: revision.serviceArn ?? '',
+            clusterArn: revision.clusterArn ?? '',
+            containerImages: (revision.containerImages ?? []).map((c: SdkContainerImage) => containerImageOf(c)),
+          });
+        }
+      }
+      return revisions;
+    },
+  };
+};

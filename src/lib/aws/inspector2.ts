@@ -1,0 +1,70 @@
+/**
+ * The Inspector2 adapter: `InspectorPort` over a real `Inspector2Client`. Reports the active
+ * findings of images, so a report can say what leaves with them.
+ */
+import { paginateListFindings, type Finding, type Inspector2Client, type StringFilter } from '@aws-sdk/client-inspector2';
+import { isDigest, type Digest, type Region } from '../domain/types.js';
+import { chunksOf, pagesOf, type AdapterOptions } from './actions.js';
+import type { ImageFindings, InspectorPort } from './ports.js';
+
+/** `ListFindings` pages hold at most 100 findings. */
+const MAX_PAGE = 100;
+/** A `FilterCriteria` field takes at most 10 `StringFilter`s (Inspector2 API reference, FilterCriteria). */
+const MAX_FILTERS_PER_FIELD = 10;
+
+const equals = (value: string): StringFilter => ({ comparison: 'EQUALS', value });
+
+const imageOf = (finding: Finding, repository: string): string | undefined => {
+  for (const resource of finding.resources ?? []) {
+    const image = resource.details?.awsEcrContainerImage;
+    if (image?.repositoryName === repository && image.imageHash !== undefined) return image.imageHash;
+  }
+  return undefined;
+};
+
+/** Builds the Inspector port of one region over `client`; throws `AwsCallError` (`inspector2:ListFindings`). */
+export const createInspectorAdapter = (client: Inspector2Client, region: Region, options: AdapterOptions = {}): InspectorPort => {
+  const send = options.signal === undefined ? {} : { abortSignal: options.signal };
+
+  return {
+    region,
+
+    async findingsForImages(repository, digests) {
+      const wanted = new Set(digests);
+      const counts = new Map<Digest, Record<string, number>>();
+      // Up to 10 ecrImageHash filters per query (EQUALS filters on one field match any of them);
+      // each finding is still checked against the repository and digest, so a server that
+      // over-matches cannot attribute a finding to the wrong image.
+      for (const chunk of chunksOf([...wanted], MAX_FILTERS_PER_FIELD)) {
+        const pages = paginateListFindings(
+          { client, pageSize: MAX_PAGE },
+          {
+            filterCriteria: {
+              resourceType: [equals('AWS_ECR_CONTAINER_IMAGE')],
+              ecrImageRepositoryName: [equals(repository)],
+              findingStatus: [equals('ACTIVE')],
+              ecrImageHash: chunk.map(equals),
+            },
+          },
+          send,
+        );
+        for await (const page of pagesOf('inspector2:ListFindings', repository, pages)) {
+          for (const finding of page.findings ?? []) {
+            const hash = imageOf(finding, repository);
+            if (hash === undefined || !isDigest(hash) || !wanted.has(hash) || finding.status !== 'ACTIVE') continue;
+            const bySeverity = counts.get(hash) ?? {};
+            const severity = finding.severity ?? 'UNTRIAGED';
+            bySeverity[severity] = (bySeverity[severity] ?? 0) + 1;
+            counts.set(hash, bySeverity);
+          }
+        }
+      }
+      const result = new Map<Digest, ImageFindings>();
+      for (const [digest, bySeverity] of counts) {
+        const total = Object.values(bySeverity).reduce((sum, n) => sum + n, 0);
+        result.set(digest, { digest, bySeverity, total });
+      }
+      return result;
+    },
+  };
+};

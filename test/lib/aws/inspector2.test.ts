@@ -1,0 +1,137 @@
+import 'aws-sdk-client-mock-vitest/extend';
+import { Inspector2Client, ListFindingsCommand, type Finding, type FilterCriteria } from '@aws-sdk/client-inspector2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createClients } from '../../../src/lib/aws/clients.js';
+import { createInspectorAdapter } from '../../../src/lib/aws/inspector2.js';
+import { toRegion, toRepositoryName, type Digest } from '../../../src/lib/domain/types.js';
+import { digestOf } from '../../helpers/factories.js';
+
+const region = toRegion('eu-west-1');
+const repo = toRepositoryName('team/api');
+const inspectorMock = mockClient(Inspector2Client);
+const credentials = { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' };
+
+const adapter = () => createInspectorAdapter(createClients({ region, credentials }).inspector, region);
+
+const finding = (digest: Digest, severity: Finding['severity'], repository = 'team/api', status: Finding['status'] = 'ACTIVE'): Finding => ({
+    awsAccountId: '123456789012',
+    findingArn: `arn:aws:inspector2:eu-west-1:123456789012:finding/${digest.slice(7, 20)}${severity ?? ''}`,
+    severity,
+    status,
+    type: 'PACKAGE_VULNERABILITY',
+    description: 'a vulnerable package',
+    remediation: {},
+    firstObservedAt: new Date('2025-01-01T00:00:00Z'),
+    lastObservedAt: new Date('2025-01-02T00:00:00Z'),
+    resources: [
+      {
+        type: 'AWS_ECR_CONTAINER_IMAGE',
+        id: `arn:aws:ecr:eu-west-1:123456789012:repository/${repository}/${digest}`,
+        details: { awsEcrContainerImage: { repositoryName: repository, imageHash: digest, registry: '123456789012' } },
+      },
+    ],
+  });
+
+beforeEach(() => {
+  inspectorMock.reset();
+});
+
+describe('Function: findingsForImages', () => {
+  it('counts active findings by severity for each digest, across pages', async () => {
+    // Prepare
+    const a = digestOf('a');
+    const b = digestOf('b');
+    const pages = [
+      { findings: [finding(a, 'CRITICAL'), finding(a, 'HIGH'), finding(b, 'LOW')], nextToken: 'n' },
+      { findings: [finding(a, 'HIGH')] },
+    ];
+    let call = 0;
+    inspectorMock.on(ListFindingsCommand).callsFake(() => pages[call++]);
+
+    // Act
+    const result = await adapter().findingsForImages(repo, [a, b, digestOf('clean')]);
+
+    // Assess
+    expect(result.get(a)).toEqual({ digest: a, bySeverity: { CRITICAL: 1, HIGH: 2 }, total: 3 });
+    expect(result.get(b)).toEqual({ digest: b, bySeverity: { LOW: 1 }, total: 1 });
+    expect(result.has(digestOf('clean'))).toBe(false);
+    expect(inspectorMock).toReceiveCommandTimes(ListFindingsCommand, 2);
+  });
+
+  it('filters by image resource type, repository, active status and the digests asked for', async () => {
+    // Prepare
+    const a = digestOf('a');
+    inspectorMock.on(ListFindingsCommand).resolves({ findings: [] });
+
+    // Act
+    await adapter().findingsForImages(repo, [a]);
+
+    // Assess
+    expect(inspectorMock).toReceiveCommandWith(ListFindingsCommand, {
+      maxResults: 100,
+      filterCriteria: {
+        resourceType: [{ comparison: 'EQUALS', value: 'AWS_ECR_CONTAINER_IMAGE' }],
+        ecrImageRepositoryName: [{ comparison: 'EQUALS', value: 'team/api' }],
+        findingStatus: [{ comparison: 'EQUALS', value: 'ACTIVE' }],
+        ecrImageHash: [{ comparison: 'EQUALS', value: a }],
+      },
+    });
+  });
+
+  it('asks for at most 10 digests per query (the FilterCriteria field limit)', async () => {
+    // Prepare
+    const digests = Array.from({ length: 23 }, (_, i) => digestOf(`d${i}`));
+    inspectorMock.on(ListFindingsCommand).resolves({ findings: [] });
+
+    // Act
+    await adapter().findingsForImages(repo, digests);
+
+    // Assess
+    const asked = inspectorMock
+      .commandCalls(ListFindingsCommand)
+      .map((c) => (c.args[0].input.filterCriteria as FilterCriteria).ecrImageHash?.map((f) => f.value));
+    expect(asked.map((values) => values?.length)).toEqual([10, 10, 3]);
+    expect(new Set(asked.flat())).toEqual(new Set(digests));
+  });
+
+  it('ignores findings of other repositories, other digests or not active', async () => {
+    // Prepare
+    const a = digestOf('a');
+    inspectorMock.on(ListFindingsCommand).resolves({
+      findings: [finding(a, 'HIGH', 'other/repo'), finding(digestOf('z'), 'HIGH'), finding(a, 'LOW', 'team/api', 'CLOSED'), finding(a, 'MEDIUM')],
+    });
+
+    // Act
+    const result = await adapter().findingsForImages(repo, [a]);
+
+    // Assess
+    expect(result.get(a)).toEqual({ digest: a, bySeverity: { MEDIUM: 1 }, total: 1 });
+    expect(result.size).toBe(1);
+  });
+
+  it('makes no call when no digest is asked for', async () => {
+    // Act
+    const result = await adapter().findingsForImages(repo, []);
+
+    // Assess
+    expect(result.size).toBe(0);
+    expect(inspectorMock).not.toReceiveCommand(ListFindingsCommand);
+  });
+
+  it('fails with AwsCallError naming inspector2:ListFindings', async () => {
+    // Prepare
+    inspectorMock.on(ListFindingsCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException', $metadata: {} }));
+
+    // Act
+    const result = adapter().findingsForImages(repo, [digestOf('a')]);
+
+    // Assess
+    await expect(result).rejects.toMatchObject({
+      name: 'AwsCallError',
+      action: 'inspector2:ListFindings',
+      repository: 'team/api',
+      awsCode: 'AccessDeniedException',
+    });
+  });
+});
