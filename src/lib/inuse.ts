@@ -1,0 +1,288 @@
+/**
+ * The in-use set: every image digest a workload runs or may run again, with who uses it.
+ * Two steps: `collectReferences` reads ECS in one region (tasks, service revisions, deployment
+ * revisions) and `resolveInUse` turns image strings into registry/region/repository/digest,
+ * resolving tag-only references through ECR. Every "keep" downstream cites these `uses`.
+ */
+import { AwsCallError } from './errors.js';
+import type { Cluster, ContainerImage, EcrPort, EcsPort, Service, Tags } from './aws/ports.js';
+import type { KeeperConfig } from './config.js';
+import { parseImageReference, type EcrImageReference, type ImageReference } from './domain/image-ref.js';
+import type { AccountId, Digest, InUseImage, Region, RepositoryName, UseSource } from './domain/types.js';
+import { pickEnvironment, resolveEnvironment } from './environment.js';
+
+/** One container image named by one workload, before its digest is known for sure. */
+export interface WorkloadReference {
+  readonly source: UseSource;
+  /** The digest ECS reports the workload actually pulled (`imageDigest`); absent e.g. while a task is pending. */
+  readonly imageDigest?: Digest | undefined;
+}
+
+/** A read that failed; `scope` names what could not be read, e.g. `ecs:us-east-1:cluster/prod:service/api`. */
+export interface ScopedFailure {
+  readonly scope: string;
+  readonly error: unknown;
+}
+
+/** What `collectReferences` found in one region. */
+export interface CollectedReferences {
+  readonly references: readonly WorkloadReference[];
+  readonly failures: readonly ScopedFailure[];
+  /**
+   * False when any read failed: some workload's images may be missing from `references`, so the
+   * in-use set of this region is incomplete and the caller must not write anything in it
+   * (a policy or tag change could expire an image that a workload we could not read still runs).
+   */
+  readonly complete: boolean;
+}
+
+/** A reference that is reported but not protected, and why. */
+export interface ReportedReference {
+  readonly reference: WorkloadReference;
+  readonly why: string;
+}
+
+/** The in-use set of a sweep, with everything that could not be placed in it. */
+export interface InUseResult {
+  /** One entry per registry + region + repository + digest; `uses` merged, `environment` the most important. */
+  readonly images: readonly InUseImage[];
+  /** Images in another account's registry: ours cannot protect them; reported only. */
+  readonly foreign: readonly ReportedReference[];
+  /** Images outside private ECR (Docker Hub, ghcr.io, ECR Public, …). */
+  readonly nonEcr: readonly WorkloadReference[];
+  /** References with no usable digest: unparseable, tag not found, region without a port. */
+  readonly unresolved: readonly ReportedReference[];
+  /** Tag lookups that failed; the repositories they name have an incomplete in-use set. */
+  readonly failures: readonly ScopedFailure[];
+  /** False when `failures` is not empty (see `CollectedReferences.complete`). */
+  readonly complete: boolean;
+}
+
+// DescribeServiceRevisions takes at most 20 ARNs per call (ECS API reference).
+const REVISIONS_PER_CALL = 20;
+
+const SERVICE_GROUP = 'service:';
+
+/** The key of a repository in `inUseByRepository`: `${registryId}/${region}/${repository}`. */
+export const repositoryKey = (registryId: AccountId, region: Region, repository: RepositoryName): string =>
+  `${registryId}/${region}/${repository}`;
+
+const imageKey = (registryId: AccountId, region: Region, repository: RepositoryName, digest: Digest): string =>
+  `${repositoryKey(registryId, region, repository)}@${digest}`;
+
+/** Groups in-use images by repository (key from `repositoryKey`), for the per-repository planner. */
+export const inUseByRepository = (images: readonly InUseImage[]): Map<string, InUseImage[]> => {
+  const byRepository = new Map<string, InUseImage[]>();
+  for (const image of images) {
+    const key = repositoryKey(image.registryId, image.region, image.repository);
+    const list = byRepository.get(key);
+    if (list) list.push(image);
+    else byRepository.set(key, [image]);
+  }
+  return byRepository;
+};
+
+const chunk = <T>(items: readonly T[], size: number): T[][] => {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+};
+
+/**
+ * Reads every workload of one region: each cluster's running and pending tasks (every container)
+ * and each service (scaled to zero included) with its current revisions and its deployments'
+ * source and target revisions. A read that fails is recorded in `failures` with its scope and
+ * collection goes on; `complete` is then false and the region must stay read-only.
+ */
+export const collectReferences = async (
+  ecs: EcsPort,
+  config: Pick<KeeperConfig, 'environments' | 'environmentResolution'>,
+): Promise<CollectedReferences> => {
+  const region = ecs.region;
+  const references: WorkloadReference[] = [];
+  const failures: ScopedFailure[] = [];
+  const clusters: Cluster[] = [];
+  try {
+    for await (const cluster of ecs.listClusters()) clusters.push(cluster);
+  } catch (error) {
+    failures.push({ scope: `ecs:${region}:clusters`, error });
+  }
+
+  for (const cluster of clusters) {
+    const clusterScope = `ecs:${region}:cluster/${cluster.name}`;
+    const add = (
+      kind: UseSource['kind'],
+      arn: string,
+      container: ContainerImage,
+      labels: { serviceName?: string | undefined; serviceTags?: Tags | undefined; taskTags?: Tags | undefined },
+    ): void => {
+      const { environment } = resolveEnvironment(config, { ...labels, clusterTags: cluster.tags, clusterName: cluster.name });
+      references.push({
+        source: { kind, region, cluster: cluster.name, service: labels.serviceName, arn, image: container.image, environment },
+        imageDigest: container.imageDigest,
+      });
+    };
+
+    // Services first, so a task started by a service inherits the service's tags for its environment.
+    const services: Service[] = [];
+    try {
+      for await (const service of ecs.listServices(cluster.arn)) services.push(service);
+    } catch (error) {
+      failures.push({ scope: `${clusterScope}:services`, error });
+    }
+    const serviceByName = new Map(services.map((s) => [s.name, s]));
+
+    try {
+      for await (const task of ecs.listTasks(cluster.arn)) {
+        const serviceName = task.group?.startsWith(SERVICE_GROUP) ? task.group.slice(SERVICE_GROUP.length) : undefined;
+        const serviceTags = serviceName === undefined ? undefined : serviceByName.get(serviceName)?.tags;
+        for (const container of task.containers) add('task', task.arn, container, { serviceName, serviceTags, taskTags: task.tags });
+      }
+    } catch (error) {
+      failures.push({ scope: `${clusterScope}:tasks`, error });
+    }
+
+    for (const service of services) {
+      const scope = `${clusterScope}:service/${service.name}`;
+      const current = new Set(service.currentRevisionArns);
+      const arns = new Set(current);
+      // A service scaled to zero or rolling back pulls the digests pinned in its revisions
+      // (software version consistency), so revisions count even with no task running.
+      try {
+        for (const arn of await ecs.deploymentRevisionArns(cluster.arn, service.arn)) arns.add(arn);
+      } catch (error) {
+        failures.push({ scope: `${scope}:deployments`, error });
+      }
+      const found = new Set<string>();
+      for (const batch of chunk([...arns], REVISIONS_PER_CALL)) {
+        try {
+          for (const revision of await ecs.describeServiceRevisions(batch)) {
+            found.add(revision.arn);
+            const kind = current.has(revision.arn) ? 'service-revision' : 'deployment-revision';
+            for (const container of revision.containerImages)
+              add(kind, revision.arn, container, { serviceName: service.name, serviceTags: service.tags });
+          }
+        } catch (error) {
+          failures.push({ scope: `${scope}:revisions`, error });
+          for (const arn of batch) found.add(arn);
+        }
+      }
+      // DescribeServiceRevisions reports unknown ARNs in failures[] rather than throwing: a revision
+      // we were told about but could not read may pin a digest we would then fail to protect.
+      const missing = [...arns].filter((arn) => !found.has(arn));
+      if (missing.length > 0)
+        failures.push({ scope: `${scope}:revisions`, error: new Error(`service revision(s) not returned by DescribeServiceRevisions: ${missing.join(', ')}`) });
+    }
+  }
+  return { references, failures, complete: failures.length === 0 };
+};
+
+interface Placed {
+  readonly registryId: AccountId;
+  readonly region: Region;
+  readonly repository: RepositoryName;
+  readonly digest: Digest;
+  readonly source: UseSource;
+}
+
+const useKey = (use: UseSource): string => `${use.kind}\u0000${use.arn}\u0000${use.image}`;
+
+const isRepositoryNotFound = (error: unknown): boolean =>
+  error instanceof AwsCallError && error.awsCode === 'RepositoryNotFoundException';
+
+/**
+ * Places every reference in the in-use set. The digest used is, in order: the container's
+ * `imageDigest` (what was actually pulled, so it wins over the tag), the `@sha256:` digest the
+ * image string names, else the tag resolved through `ecrFor(region).resolveTags` with one call per
+ * repository. Another account's registry goes to `foreign`, other registries to `nonEcr`.
+ * `ownRegistryIds` are the registries `ecrFor` reaches (normally the sweep's one account).
+ */
+export const resolveInUse = async (
+  references: readonly WorkloadReference[],
+  ecrFor: (region: Region) => EcrPort | undefined,
+  ownRegistryIds: ReadonlySet<AccountId>,
+  config: Pick<KeeperConfig, 'environments' | 'environmentResolution'>,
+): Promise<InUseResult> => {
+  const placed: Placed[] = [];
+  const foreign: ReportedReference[] = [];
+  const nonEcr: WorkloadReference[] = [];
+  const unresolved: ReportedReference[] = [];
+  const failures: ScopedFailure[] = [];
+  const byTag = new Map<string, { parsed: EcrImageReference; pending: { reference: WorkloadReference; tag: string }[] }>();
+
+  for (const reference of references) {
+    const parsed: ImageReference = parseImageReference(reference.source.image);
+    if (parsed.kind === 'invalid') {
+      unresolved.push({ reference, why: `cannot parse image "${reference.source.image}": ${parsed.reason}` });
+      continue;
+    }
+    if (parsed.kind === 'other') {
+      nonEcr.push(reference);
+      continue;
+    }
+    if (!ownRegistryIds.has(parsed.registryId)) {
+      foreign.push({ reference, why: `registry ${parsed.registryId} is not one of this sweep's accounts (${[...ownRegistryIds].join(', ')})` });
+      continue;
+    }
+    const where = { registryId: parsed.registryId, region: parsed.region, repository: parsed.repository, source: reference.source };
+    const digests = new Set<Digest>();
+    if (reference.imageDigest !== undefined) digests.add(reference.imageDigest);
+    // A task definition that pins `@sha256:` pulls exactly that digest; if ECS reports another one
+    // (it should not), protecting both costs nothing and errs on the side of keeping.
+    if (parsed.digest !== undefined) digests.add(parsed.digest);
+    if (digests.size > 0) {
+      for (const digest of digests) placed.push({ ...where, digest });
+      continue;
+    }
+    // parseImageReference gives `latest` when neither tag nor digest is named, so a tag is set here.
+    const tag = parsed.tag ?? 'latest';
+    const key = repositoryKey(parsed.registryId, parsed.region, parsed.repository);
+    const group = byTag.get(key);
+    if (group) group.pending.push({ reference, tag });
+    else byTag.set(key, { parsed, pending: [{ reference, tag }] });
+  }
+
+  for (const [key, { parsed, pending }] of byTag) {
+    const ecr = ecrFor(parsed.region);
+    if (ecr === undefined) {
+      for (const { reference, tag } of pending)
+        unresolved.push({ reference, why: `tag "${tag}" cannot be resolved: region ${parsed.region} is not swept` });
+      continue;
+    }
+    let digestOfTag: ReadonlyMap<string, Digest>;
+    try {
+      digestOfTag = await ecr.resolveTags(parsed.repository, [...new Set(pending.map((p) => p.tag))]);
+    } catch (error) {
+      if (isRepositoryNotFound(error)) {
+        for (const { reference, tag } of pending)
+          unresolved.push({ reference, why: `tag "${tag}" cannot be resolved: repository ${parsed.repository} does not exist` });
+        continue;
+      }
+      failures.push({ scope: `ecr:${parsed.region}:repository/${parsed.repository}`, error });
+      for (const { reference, tag } of pending) unresolved.push({ reference, why: `tag "${tag}" lookup failed in ${key}` });
+      continue;
+    }
+    for (const { reference, tag } of pending) {
+      const digest = digestOfTag.get(tag);
+      if (digest === undefined) unresolved.push({ reference, why: `tag "${tag}" not found in ${key}` });
+      else placed.push({ registryId: parsed.registryId, region: parsed.region, repository: parsed.repository, digest, source: reference.source });
+    }
+  }
+
+  const merged = new Map<string, { image: Omit<InUseImage, 'uses' | 'environment'>; uses: Map<string, UseSource> }>();
+  for (const p of placed) {
+    const key = imageKey(p.registryId, p.region, p.repository, p.digest);
+    let entry = merged.get(key);
+    if (!entry) {
+      entry = { image: { registryId: p.registryId, region: p.region, repository: p.repository, digest: p.digest }, uses: new Map() };
+      merged.set(key, entry);
+    }
+    entry.uses.set(useKey(p.source), p.source);
+  }
+  const images: InUseImage[] = [...merged.values()].map(({ image, uses }) => {
+    const list = [...uses.values()];
+    return { ...image, environment: pickEnvironment(config, list.map((u) => u.environment)), uses: list };
+  });
+
+  return { images, foreign, nonEcr, unresolved, failures, complete: failures.length === 0 };
+};

@@ -1,0 +1,605 @@
+/**
+ * In-memory fakes of the AWS ports, for unit tests of the core (planner, sweep, in-use set).
+ * They follow the behaviour in docs/ecr-facts.md: a tag put on another digest moves in a mutable
+ * repository and is refused in an immutable one, removing an image's last tag deletes the image,
+ * reading a manifest counts as a pull. Every call is recorded in `calls`; `failOn` injects faults.
+ *
+ * @example
+ * const ecr = new FakeEcr()
+ *   .withRepository('team/api', { tagMutability: 'IMMUTABLE' })
+ *   .withImage('team/api', { digest: digestOf('v1'), tags: ['v1'] });
+ * ecr.failOn = (method) => (method === 'putImageTag' ? awsError('AccessDeniedException', 'ecr:PutImage') : undefined);
+ */
+import {
+  toAccountId,
+  toRegion,
+  toRepositoryName,
+  type AccountId,
+  type Digest,
+  type ImageRecord,
+  type Region,
+  type Repository,
+  type RepositoryName,
+  type TagMutability,
+} from '../../src/lib/domain/types.js';
+import type {
+  Cluster,
+  ContainerImage,
+  EcrPort,
+  EcsPort,
+  ImageFindings,
+  InspectorPort,
+  Manifest,
+  PutTagOutcome,
+  Service,
+  ServiceRevision,
+  StoredPolicy,
+  Tags,
+  Task,
+} from '../../src/lib/aws/ports.js';
+import { ECR_WRITE_METHODS } from '../../src/lib/aws/ports.js';
+import { AwsCallError, ReadOnlyViolationError } from '../../src/lib/errors.js';
+import { imageFactory } from './factories.js';
+
+/** One recorded port call: the method name and its arguments as passed. */
+export interface RecordedCall<M extends string = string> {
+  readonly method: M;
+  readonly args: readonly unknown[];
+}
+
+/** Fault injection: return an error to make the call throw it, `undefined` to let it run. May have side effects. */
+export type FailOn<M extends string = string> = (method: M, args: readonly unknown[]) => Error | undefined;
+
+/** An `AwsCallError` as the adapters throw it, e.g. `awsError('AccessDeniedException', 'ecr:PutImage')`. */
+export const awsError = (awsCode: string, action: string, repository?: string): AwsCallError =>
+  new AwsCallError(`${action} failed: ${awsCode}`, { action, awsCode, repository, cause: Object.assign(new Error(awsCode), { name: awsCode }) });
+
+const DEFAULT_REGION = toRegion('us-east-1');
+const DEFAULT_ACCOUNT = toAccountId('123456789012');
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+const MAX_TAGS_PER_IMAGE = 1000;
+
+/** Options shared by the fakes. */
+export interface FakeOptions {
+  readonly region?: string;
+  readonly accountId?: string;
+}
+
+class Recorder<M extends string> {
+  readonly calls: RecordedCall<M>[] = [];
+  /** Set at any time; consulted at the start of every call, after it is recorded (for listings: at the first `next()`). */
+  failOn: FailOn<M> | undefined;
+
+  protected enter(method: M, args: readonly unknown[]): void {
+    this.calls.push({ method, args });
+    const error = this.failOn?.(method, args);
+    if (error) throw error;
+  }
+
+  /** Calls of one method, in order. */
+  callsOf(method: M): RecordedCall<M>[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// ECR
+// ---------------------------------------------------------------------------------------------
+
+/** The methods of `EcrPort`, as recorded in `FakeEcr.calls`. */
+export type EcrMethod = Exclude<keyof EcrPort, 'region'>;
+
+/** Repository options for `FakeEcr.withRepository`. */
+export interface FakeRepositoryOptions {
+  readonly tagMutability?: TagMutability;
+  /** Repository resource tags (`ListTagsForResource`). */
+  readonly tags?: Readonly<Record<string, string>>;
+  /** Current lifecycle policy text. */
+  readonly policy?: string;
+  readonly createdAt?: Date;
+}
+
+/** Image fields for `FakeEcr.withImage`: any `ImageRecord` field, plus the stored manifest. */
+export type FakeImageInput = Partial<ImageRecord> & {
+  /** Manifest bytes; defaults to a small OCI manifest unique to the digest. */
+  readonly manifestBody?: string;
+};
+
+interface StoredImage {
+  record: ImageRecord;
+  readonly manifest: { readonly body: string; readonly mediaType: string };
+}
+
+interface StoredRepository {
+  readonly repository: Repository;
+  tags: Record<string, string>;
+  policy: StoredPolicy | undefined;
+  readonly images: Map<Digest, StoredImage>;
+}
+
+const ECR_ACTION: Record<EcrMethod, string> = {
+  listRepositories: 'ecr:DescribeRepositories',
+  describeRepository: 'ecr:DescribeRepositories',
+  listImages: 'ecr:DescribeImages',
+  repositoryTags: 'ecr:ListTagsForResource',
+  getLifecyclePolicy: 'ecr:GetLifecyclePolicy',
+  resolveTags: 'ecr:DescribeImages',
+  getManifest: 'ecr:BatchGetImage',
+  putLifecyclePolicy: 'ecr:PutLifecyclePolicy',
+  putImageTag: 'ecr:PutImage',
+  removeImageTag: 'ecr:BatchDeleteImage',
+};
+
+const WRITE_METHODS: ReadonlySet<string> = new Set(ECR_WRITE_METHODS);
+
+/** Options for `FakeEcr`. */
+export interface FakeEcrOptions extends FakeOptions {
+  /** Clock for pull times set by `getManifest`; defaults to `new Date()`. */
+  readonly now?: () => Date;
+  /** Write methods throw `ReadOnlyViolationError` (audit and dry-run tests). */
+  readonly readOnly?: boolean;
+}
+
+/** In-memory ECR registry of one account and region, implementing `EcrPort` faithfully. */
+export class FakeEcr extends Recorder<EcrMethod> implements EcrPort {
+  readonly region: Region;
+  readonly registryId: AccountId;
+  private readonly repositories = new Map<string, StoredRepository>();
+  private readonly now: () => Date;
+  private readonly readOnly: boolean;
+
+  constructor(options: FakeEcrOptions = {}) {
+    super();
+    this.region = toRegion(options.region ?? DEFAULT_REGION);
+    this.registryId = toAccountId(options.accountId ?? DEFAULT_ACCOUNT);
+    this.now = options.now ?? (() => new Date());
+    this.readOnly = options.readOnly ?? false;
+  }
+
+  // --- builders (not recorded) ---
+
+  /** Adds (or replaces) an empty repository; chainable. */
+  withRepository(name: string, options: FakeRepositoryOptions = {}): this {
+    const repositoryName = toRepositoryName(name);
+    const host = `${this.registryId}.dkr.ecr.${this.region}.amazonaws.com`;
+    this.repositories.set(name, {
+      repository: {
+        name: repositoryName,
+        arn: `arn:aws:ecr:${this.region}:${this.registryId}:repository/${name}`,
+        registryId: this.registryId,
+        region: this.region,
+        uri: `${host}/${name}`,
+        tagMutability: options.tagMutability ?? 'MUTABLE',
+        createdAt: options.createdAt,
+      },
+      tags: { ...options.tags },
+      policy: options.policy === undefined ? undefined : { text: options.policy },
+      images: new Map(),
+    });
+    return this;
+  }
+
+  /**
+   * Adds an image (defaults from `imageFactory`) to a repository, creating the repository if needed;
+   * its tags are taken from any image holding them. Chainable.
+   */
+  withImage(repository: string, input: FakeImageInput = {}): this {
+    if (!this.repositories.has(repository)) this.withRepository(repository);
+    const stored = this.repo(repository);
+    const { manifestBody, ...fields } = input;
+    const record = imageFactory({ manifestMediaType: OCI_MANIFEST, ...fields });
+    for (const tag of record.tags) this.detachTag(stored, tag);
+    stored.images.set(record.digest, {
+      record,
+      manifest: { body: manifestBody ?? defaultManifest(record.digest), mediaType: record.manifestMediaType ?? OCI_MANIFEST },
+    });
+    return this;
+  }
+
+  /** Adds several images to one repository; chainable. */
+  withImages(repository: string, inputs: readonly FakeImageInput[]): this {
+    for (const input of inputs) this.withImage(repository, input);
+    return this;
+  }
+
+  /** Deletes a repository and its images, e.g. from a `failOn` hook to simulate a race. */
+  deleteRepository(name: string): void {
+    this.repositories.delete(name);
+  }
+
+  /** Deletes one image (as a lifecycle expiry would). */
+  deleteImage(repository: string, digest: Digest): void {
+    this.repositories.get(repository)?.images.delete(digest);
+  }
+
+  // --- inspection (not recorded) ---
+
+  /** The calls that write: putLifecyclePolicy, putImageTag, removeImageTag. */
+  writeCalls(): RecordedCall<EcrMethod>[] {
+    return this.calls.filter((c) => WRITE_METHODS.has(c.method));
+  }
+
+  /** The current record of an image, or `undefined` when it does not exist. */
+  image(repository: string, digest: Digest): ImageRecord | undefined {
+    return this.repositories.get(repository)?.images.get(digest)?.record;
+  }
+
+  /** Every image of a repository (empty when the repository does not exist). */
+  imagesOf(repository: string): ImageRecord[] {
+    return [...(this.repositories.get(repository)?.images.values() ?? [])].map((i) => i.record);
+  }
+
+  /** The tags of an image (empty when it does not exist). */
+  tagsOf(repository: string, digest: Digest): readonly string[] {
+    return this.image(repository, digest)?.tags ?? [];
+  }
+
+  /** The stored policy text, or `undefined`. */
+  policyOf(repository: string): string | undefined {
+    return this.repositories.get(repository)?.policy?.text;
+  }
+
+  /** The stored manifest of an image, as `getManifest` would return it (without counting as a pull). */
+  manifestOf(repository: string, digest: Digest): Manifest | undefined {
+    const image = this.repositories.get(repository)?.images.get(digest);
+    return image ? { digest, ...image.manifest } : undefined;
+  }
+
+  // --- EcrPort ---
+
+  async *listRepositories(): AsyncIterable<Repository> {
+    this.enter('listRepositories', []);
+    for (const stored of [...this.repositories.values()]) yield stored.repository;
+  }
+
+  async describeRepository(name: RepositoryName): Promise<Repository | undefined> {
+    this.enter('describeRepository', [name]);
+    return this.repositories.get(name)?.repository;
+  }
+
+  async *listImages(repository: RepositoryName): AsyncIterable<ImageRecord> {
+    this.enter('listImages', [repository]);
+    const stored = this.existing('listImages', repository);
+    for (const image of [...stored.images.values()]) yield image.record;
+  }
+
+  async repositoryTags(repositoryArn: string): Promise<Readonly<Record<string, string>>> {
+    this.enter('repositoryTags', [repositoryArn]);
+    const stored = [...this.repositories.values()].find((r) => r.repository.arn === repositoryArn);
+    if (!stored) throw awsError('RepositoryNotFoundException', ECR_ACTION.repositoryTags, repositoryArn);
+    return { ...stored.tags };
+  }
+
+  async getLifecyclePolicy(repository: RepositoryName): Promise<StoredPolicy | undefined> {
+    this.enter('getLifecyclePolicy', [repository]);
+    return this.existing('getLifecyclePolicy', repository).policy;
+  }
+
+  async resolveTags(repository: RepositoryName, tags: readonly string[]): Promise<ReadonlyMap<string, Digest>> {
+    this.enter('resolveTags', [repository, [...tags]]);
+    const stored = this.existing('resolveTags', repository);
+    const resolved = new Map<string, Digest>();
+    for (const image of stored.images.values())
+      for (const tag of image.record.tags) if (tags.includes(tag)) resolved.set(tag, image.record.digest);
+    return resolved;
+  }
+
+  /** Counts as a pull: sets `lastPulledAt` to `now()` (BatchGetImage refreshes lastRecordedPullTime). */
+  async getManifest(repository: RepositoryName, digest: Digest): Promise<Manifest | undefined> {
+    this.enter('getManifest', [repository, digest]);
+    const image = this.existing('getManifest', repository).images.get(digest);
+    if (!image) return undefined;
+    image.record = { ...image.record, lastPulledAt: this.now() };
+    return { digest, ...image.manifest };
+  }
+
+  /** Refuses text outside 100..30,720 characters or not JSON (`InvalidParameterException`), as ECR does. */
+  async putLifecyclePolicy(repository: RepositoryName, policyText: string): Promise<void> {
+    this.enter('putLifecyclePolicy', [repository, policyText]);
+    this.writable('putLifecyclePolicy');
+    const stored = this.existing('putLifecyclePolicy', repository);
+    if (policyText.length < 100 || policyText.length > 30_720 || !isJson(policyText))
+      throw awsError('InvalidParameterException', ECR_ACTION.putLifecyclePolicy, repository);
+    stored.policy = { text: policyText };
+  }
+
+  /**
+   * PutImage semantics: the manifest must be byte-identical to the stored one
+   * (`ImageDigestDoesNotMatchException` otherwise) and the image must still exist
+   * (`LayersNotFoundException` once it was deleted). A tag already on this digest is
+   * `already-present`; a tag on another digest moves in a mutable repository (the other image
+   * stays, possibly untagged) and is refused with `ImageTagAlreadyExistsException` in an
+   * immutable one (`IMMUTABLE_WITH_EXCLUSION` counts as immutable: the fake has no exclusion filters).
+   */
+  async putImageTag(repository: RepositoryName, manifest: Manifest, tag: string): Promise<PutTagOutcome> {
+    this.enter('putImageTag', [repository, manifest, tag]);
+    this.writable('putImageTag');
+    const action = ECR_ACTION.putImageTag;
+    const stored = this.existing('putImageTag', repository);
+    if (!TAG.test(tag)) throw awsError('InvalidParameterException', action, repository);
+    const target = stored.images.get(manifest.digest);
+    if (!target) throw awsError('LayersNotFoundException', action, repository);
+    if (manifest.body !== target.manifest.body || manifest.mediaType !== target.manifest.mediaType)
+      throw awsError('ImageDigestDoesNotMatchException', action, repository);
+    if (target.record.tags.includes(tag)) return 'already-present';
+    const holder = [...stored.images.values()].find((i) => i.record.tags.includes(tag));
+    if (holder) {
+      if (stored.repository.tagMutability.startsWith('IMMUTABLE')) throw awsError('ImageTagAlreadyExistsException', action, repository);
+      this.detachTag(stored, tag);
+    }
+    if (target.record.tags.length >= MAX_TAGS_PER_IMAGE) throw awsError('LimitExceededException', action, repository);
+    target.record = { ...target.record, tags: [...target.record.tags, tag] };
+    return 'added';
+  }
+
+  /** BatchDeleteImage by tag: removing an image's last tag deletes the image. An absent tag is a no-op. */
+  async removeImageTag(repository: RepositoryName, tag: string): Promise<void> {
+    this.enter('removeImageTag', [repository, tag]);
+    this.writable('removeImageTag');
+    const stored = this.existing('removeImageTag', repository);
+    const holder = [...stored.images.values()].find((i) => i.record.tags.includes(tag));
+    if (!holder) return;
+    if (holder.record.tags.length === 1) stored.images.delete(holder.record.digest);
+    else holder.record = { ...holder.record, tags: holder.record.tags.filter((t) => t !== tag) };
+  }
+
+  // --- internals ---
+
+  private repo(name: string): StoredRepository {
+    const stored = this.repositories.get(name);
+    if (!stored) throw new Error(`FakeEcr: no repository ${name}`);
+    return stored;
+  }
+
+  private existing(method: EcrMethod, name: string): StoredRepository {
+    const stored = this.repositories.get(name);
+    if (!stored) throw awsError('RepositoryNotFoundException', ECR_ACTION[method], name);
+    return stored;
+  }
+
+  private writable(method: EcrMethod): void {
+    if (this.readOnly) throw new ReadOnlyViolationError(`${ECR_ACTION[method]} attempted through a read-only port`);
+  }
+
+  // The other image keeps existing even with no tag left: moving a tag never deletes an image.
+  private detachTag(stored: StoredRepository, tag: string): void {
+    for (const image of stored.images.values())
+      if (image.record.tags.includes(tag)) image.record = { ...image.record, tags: image.record.tags.filter((t) => t !== tag) };
+  }
+}
+
+const defaultManifest = (digest: Digest): string =>
+  JSON.stringify({
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest, size: 2 },
+    layers: [],
+  });
+
+const isJson = (text: string): boolean => {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// ECS
+// ---------------------------------------------------------------------------------------------
+
+/** The methods of `EcsPort`, as recorded in `FakeEcs.calls`. */
+export type EcsMethod = Exclude<keyof EcsPort, 'region'>;
+
+/** A container: a bare image string, or the image with its digest (and name). */
+export type ContainerInput = string | ContainerImage;
+
+/** Task options for `FakeEcs.withTask`. */
+export interface FakeTaskInput {
+  readonly containers: readonly ContainerInput[];
+  /** Sets `group` to `service:NAME`. */
+  readonly service?: string;
+  /** Raw `group`, e.g. `family:batch`; wins over `service`. */
+  readonly group?: string;
+  readonly arn?: string;
+  readonly lastStatus?: 'RUNNING' | 'PENDING' | 'PROVISIONING' | 'ACTIVATING';
+  /** Defaults to `FARGATE`. */
+  readonly launchType?: 'FARGATE' | 'EC2' | 'EXTERNAL';
+  readonly capacityProviderName?: string;
+  readonly taskDefinitionArn?: string;
+  readonly tags?: Tags;
+}
+
+/** Service options for `FakeEcs.withService`. */
+export interface FakeServiceInput {
+  readonly desiredCount?: number;
+  readonly tags?: Tags;
+  /** Each entry is one current revision, given by its containers; ARNs are generated. */
+  readonly currentRevisions?: readonly (readonly ContainerInput[])[];
+  /** Each entry is one deployment source/target revision (rollback target), given by its containers. */
+  readonly deploymentRevisions?: readonly (readonly ContainerInput[])[];
+  /** Extra current revision ARNs with no revision behind them (to test missing revisions). */
+  readonly extraCurrentRevisionArns?: readonly string[];
+  /** Extra deployment revision ARNs with no revision behind them. */
+  readonly extraDeploymentRevisionArns?: readonly string[];
+}
+
+interface StoredCluster {
+  readonly cluster: Cluster;
+  readonly tasks: Task[];
+  readonly services: Service[];
+}
+
+const toContainer = (input: ContainerInput): ContainerImage => (typeof input === 'string' ? { image: input } : input);
+
+/** Options for `FakeEcs`. */
+export type FakeEcsOptions = FakeOptions;
+
+/** In-memory ECS of one account and region, implementing `EcsPort`. */
+export class FakeEcs extends Recorder<EcsMethod> implements EcsPort {
+  readonly region: Region;
+  readonly accountId: AccountId;
+  private readonly clusters = new Map<string, StoredCluster>();
+  private readonly revisions = new Map<string, ServiceRevision>();
+  private readonly deployments = new Map<string, string[]>();
+  private counter = 0;
+
+  constructor(options: FakeEcsOptions = {}) {
+    super();
+    this.region = toRegion(options.region ?? DEFAULT_REGION);
+    this.accountId = toAccountId(options.accountId ?? DEFAULT_ACCOUNT);
+  }
+
+  /** The ARN `withCluster(name)` gives a cluster. */
+  clusterArn(name: string): string {
+    return `arn:aws:ecs:${this.region}:${this.accountId}:cluster/${name}`;
+  }
+
+  /** The ARN `withService(cluster, name)` gives a service. */
+  serviceArn(cluster: string, name: string): string {
+    return `arn:aws:ecs:${this.region}:${this.accountId}:service/${cluster}/${name}`;
+  }
+
+  /** Adds a cluster (no-op when it exists, except that given tags are merged); chainable. */
+  withCluster(name: string, options: { readonly tags?: Tags } = {}): this {
+    const existing = this.clusters.get(name);
+    if (existing) {
+      this.clusters.set(name, { ...existing, cluster: { ...existing.cluster, tags: { ...existing.cluster.tags, ...options.tags } } });
+      return this;
+    }
+    this.clusters.set(name, { cluster: { arn: this.clusterArn(name), name, tags: { ...options.tags } }, tasks: [], services: [] });
+    return this;
+  }
+
+  /** Adds a running Fargate task (by default) to a cluster, creating the cluster if needed; chainable. */
+  withTask(cluster: string, input: FakeTaskInput): this {
+    const stored = this.cluster(cluster);
+    this.counter += 1;
+    stored.tasks.push({
+      arn: input.arn ?? `arn:aws:ecs:${this.region}:${this.accountId}:task/${cluster}/${this.counter.toString(16).padStart(32, '0')}`,
+      clusterArn: stored.cluster.arn,
+      group: input.group ?? (input.service === undefined ? undefined : `service:${input.service}`),
+      lastStatus: input.lastStatus ?? 'RUNNING',
+      launchType: input.launchType ?? 'FARGATE',
+      capacityProviderName: input.capacityProviderName,
+      taskDefinitionArn: input.taskDefinitionArn,
+      tags: { ...input.tags },
+      containers: input.containers.map(toContainer),
+    });
+    return this;
+  }
+
+  /** Adds a service with its current and deployment revisions, creating the cluster if needed; chainable. */
+  withService(cluster: string, name: string, input: FakeServiceInput = {}): this {
+    const stored = this.cluster(cluster);
+    const serviceArn = this.serviceArn(cluster, name);
+    const register = (containers: readonly ContainerInput[]): string => {
+      this.counter += 1;
+      const arn = `arn:aws:ecs:${this.region}:${this.accountId}:service-revision/${cluster}/${name}/${this.counter}`;
+      this.withRevision({ arn, serviceArn, clusterArn: stored.cluster.arn, containerImages: containers.map(toContainer) });
+      return arn;
+    };
+    const current = [...(input.currentRevisions ?? []).map(register), ...(input.extraCurrentRevisionArns ?? [])];
+    const deployment = [...(input.deploymentRevisions ?? []).map(register), ...(input.extraDeploymentRevisionArns ?? [])];
+    stored.services.push({
+      arn: serviceArn,
+      name,
+      clusterArn: stored.cluster.arn,
+      desiredCount: input.desiredCount ?? 1,
+      tags: { ...input.tags },
+      currentRevisionArns: current,
+    });
+    this.deployments.set(serviceArn, deployment);
+    return this;
+  }
+
+  /** Registers a raw service revision (returned by `describeServiceRevisions`); chainable. */
+  withRevision(revision: ServiceRevision): this {
+    this.revisions.set(revision.arn, revision);
+    return this;
+  }
+
+  // --- EcsPort ---
+
+  async *listClusters(): AsyncIterable<Cluster> {
+    this.enter('listClusters', []);
+    for (const stored of [...this.clusters.values()]) yield stored.cluster;
+  }
+
+  async *listTasks(clusterArn: string): AsyncIterable<Task> {
+    this.enter('listTasks', [clusterArn]);
+    for (const task of [...this.byArn(clusterArn).tasks]) yield task;
+  }
+
+  async *listServices(clusterArn: string): AsyncIterable<Service> {
+    this.enter('listServices', [clusterArn]);
+    for (const service of [...this.byArn(clusterArn).services]) yield service;
+  }
+
+  async deploymentRevisionArns(clusterArn: string, serviceArn: string): Promise<readonly string[]> {
+    this.enter('deploymentRevisionArns', [clusterArn, serviceArn]);
+    this.byArn(clusterArn);
+    return [...(this.deployments.get(serviceArn) ?? [])];
+  }
+
+  /** At most 20 ARNs per call (`InvalidParameterException` beyond); unknown ARNs are skipped, as the port says. */
+  async describeServiceRevisions(arns: readonly string[]): Promise<readonly ServiceRevision[]> {
+    this.enter('describeServiceRevisions', [[...arns]]);
+    if (arns.length > 20) throw awsError('InvalidParameterException', 'ecs:DescribeServiceRevisions');
+    return arns.flatMap((arn) => {
+      const revision = this.revisions.get(arn);
+      return revision ? [revision] : [];
+    });
+  }
+
+  // --- internals ---
+
+  private cluster(name: string): StoredCluster {
+    if (!this.clusters.has(name)) this.withCluster(name);
+    return this.clusters.get(name) as StoredCluster;
+  }
+
+  private byArn(clusterArn: string): StoredCluster {
+    const stored = [...this.clusters.values()].find((c) => c.cluster.arn === clusterArn);
+    if (!stored) throw awsError('ClusterNotFoundException', 'ecs:DescribeClusters');
+    return stored;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inspector
+// ---------------------------------------------------------------------------------------------
+
+/** The methods of `InspectorPort`, as recorded in `FakeInspector.calls`. */
+export type InspectorMethod = Exclude<keyof InspectorPort, 'region'>;
+
+/** In-memory Inspector findings per repository and digest, implementing `InspectorPort`. */
+export class FakeInspector extends Recorder<InspectorMethod> implements InspectorPort {
+  readonly region: Region;
+  private readonly findings = new Map<string, ImageFindings>();
+
+  constructor(options: Pick<FakeOptions, 'region'> = {}) {
+    super();
+    this.region = toRegion(options.region ?? DEFAULT_REGION);
+  }
+
+  /** Records active findings of one image, e.g. `{ CRITICAL: 1, HIGH: 3 }`; chainable. */
+  withFindings(repository: string, digest: Digest, bySeverity: Readonly<Record<string, number>>): this {
+    const total = Object.values(bySeverity).reduce((sum, n) => sum + n, 0);
+    this.findings.set(`${repository}@${digest}`, { digest, bySeverity: { ...bySeverity }, total });
+    return this;
+  }
+
+  /** One entry per requested digest that has findings; images without findings are absent. */
+  async findingsForImages(repository: RepositoryName, digests: readonly Digest[]): Promise<ReadonlyMap<Digest, ImageFindings>> {
+    this.enter('findingsForImages', [repository, [...digests]]);
+    const result = new Map<Digest, ImageFindings>();
+    for (const digest of digests) {
+      const found = this.findings.get(`${repository}@${digest}`);
+      if (found && found.total > 0) result.set(digest, found);
+    }
+    return result;
+  }
+}
