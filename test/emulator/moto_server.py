@@ -1,0 +1,915 @@
+#!/usr/bin/env python3
+"""Emulator for the ecr-keeper emulator tests and the README demo.
+
+Starts moto 5.2.1 (server mode, in-process) on 127.0.0.1 with a handful of
+patches that make ECR, ECS and Inspector2 answer like AWS on the paths
+ecr-keeper uses, plus a small control server that edits moto's in-memory
+backends (push times, task digests, Inspector findings...).
+
+Control routes (POST, JSON body, `region` defaults to us-east-1, `accountId` to 123456789012):
+    /ecr/image-times          {repositoryName, imageDigest, imagePushedAt?, lastRecordedPullTime?,
+                               lastArchivedAt?, lastActivatedAt?, imageStatus?}
+    /ecs/task-digest          {cluster, taskArn, containerName, imageDigest | null}
+    /ecs/task-status          {cluster, taskArn, lastStatus}
+    /ecs/container-instance   {cluster}  -> {containerInstanceArn, ec2InstanceId}
+    /ec2/default-network      {}         -> {subnets, securityGroups}
+    /inspector2/findings      {findings: [{repositoryName, imageDigest, severity, title?, status?}]}
+
+Prints one line to stdout once both servers listen:
+    READY {"endpoint": "http://127.0.0.1:P", "control": "http://127.0.0.1:Q"}
+and exits when stdin closes or on SIGTERM/SIGINT, so a crashed test run never
+leaves it behind. Every gap and workaround is listed in test/emulator/GAPS.md.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import logging
+import os
+import re
+import signal
+import sys
+import threading
+import urllib.request
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable
+
+REQUIRED_MOTO = "5.2.1"
+DEFAULT_ACCOUNT = "123456789012"
+DEFAULT_REGION = "us-east-1"
+# Tasks must not drift to STOPPED on describe: progress only after this many describes.
+TASK_TRANSITION = {"progression": "manual", "times": 1_000_000_000}
+
+try:
+    import moto
+except ImportError:
+    sys.stderr.write(
+        "moto is not installed for this python3; run scripts/emulator-setup.sh "
+        f'(pip install "moto[server]=={REQUIRED_MOTO}")\n'
+    )
+    sys.exit(2)
+
+if moto.__version__ != REQUIRED_MOTO:
+    # The patches below replace moto internals line by line; another version may differ silently.
+    sys.stderr.write(
+        f"moto {moto.__version__} found, the emulator patches are written for moto {REQUIRED_MOTO}; "
+        f'run scripts/emulator-setup.sh (pip install "moto[server]=={REQUIRED_MOTO}")\n'
+    )
+    sys.exit(2)
+
+try:
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+except ImportError as error:
+    sys.stderr.write(f"moto server mode unavailable ({error}); run scripts/emulator-setup.sh\n")
+    sys.exit(2)
+
+from moto.core.exceptions import JsonRESTError, ServiceException
+from moto.ec2.models import ec2_backends
+from moto.ecr import models as ecr_models
+from moto.ecr import responses as ecr_responses
+from moto.ecr.exceptions import (
+    ImageAlreadyExistsException,
+    InvalidParameterException,
+)
+from moto.ecs import models as ecs_models
+from moto.ecs import responses as ecs_responses
+from moto.inspector2 import models as inspector_models
+from moto.inspector2 import responses as inspector_responses
+from moto.core.responses import ActionResult
+
+ecr_backends = ecr_models.ecr_backends
+ecs_backends = ecs_models.ecs_backends
+inspector2_backends = inspector_models.inspector2_backends
+
+
+def parse_time(value: Any) -> datetime | None:
+    """ISO 8601 string or epoch seconds to an aware datetime; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value, tz=timezone.utc)
+    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+# ---------------------------------------------------------------------------
+# ECR
+# ---------------------------------------------------------------------------
+
+
+class ImageTagAlreadyExistsException(ServiceException):
+    code = "ImageTagAlreadyExistsException"
+
+
+class ImageDigestDoesNotMatchException(ServiceException):
+    code = "ImageDigestDoesNotMatchException"
+
+
+class EcrRepositoryNotFound(ServiceException):
+    code = "RepositoryNotFoundException"
+
+
+_original_image_init = ecr_models.Image.__init__
+
+
+def _image_init(self: Any, *args: Any, **kwargs: Any) -> None:
+    _original_image_init(self, *args, **kwargs)
+    # Fields AWS returns in ImageDetail that moto never sets (patch a).
+    self.image_pushed_at = datetime.now(timezone.utc)
+    self.last_recorded_pull_time = None
+    self.image_status = "ACTIVE"
+    self.last_archived_at = None
+    self.last_activated_at = None
+    self.subject_manifest_digest = None
+    self.artifact_media_type = None
+    try:
+        parsed = json.loads(self.image_manifest)
+    except (TypeError, ValueError):
+        parsed = {}
+    if isinstance(parsed, dict):
+        subject = parsed.get("subject")
+        if isinstance(subject, dict):
+            self.subject_manifest_digest = subject.get("digest")
+        config = parsed.get("config")
+        # ECR reports the artifact type, else the config media type, as artifactMediaType.
+        if parsed.get("artifactType"):
+            self.artifact_media_type = parsed["artifactType"]
+        elif isinstance(config, dict):
+            self.artifact_media_type = config.get("mediaType")
+
+
+def _image_size(self: Any) -> int | None:
+    # AWS: sum of layer sizes (compressed); moto returned the config size.
+    try:
+        parsed = json.loads(self.image_manifest)
+    except ValueError:
+        return None
+    layers = parsed.get("layers") if isinstance(parsed, dict) else None
+    if not isinstance(layers, list):
+        return None
+    return sum(int(layer.get("size", 0)) for layer in layers if isinstance(layer, dict))
+
+
+def _image_remove_tag(self: Any, tag: str) -> None:
+    if tag is not None and tag in self.image_tags:
+        self.image_tags.remove(tag)
+    # moto kept the removed tag as image_tag of an untagged image, leaking it into responses.
+    self.image_tag = self.image_tags[-1] if self.image_tags else None
+
+
+def _image_update_tag(self: Any, tag: str | None) -> None:
+    if tag is None:
+        return
+    self.image_tag = tag
+    if tag not in self.image_tags:
+        self.image_tags.append(tag)
+
+
+ecr_models.Image.__init__ = _image_init  # type: ignore[method-assign]
+ecr_models.Image.get_image_size_in_bytes = _image_size  # type: ignore[method-assign]
+ecr_models.Image.remove_tag = _image_remove_tag  # type: ignore[method-assign]
+ecr_models.Image.update_tag = _image_update_tag  # type: ignore[method-assign]
+
+
+def _wildcard(pattern: str, value: str) -> bool:
+    # Exclusion filters are WILDCARD patterns (whole tag, `*` any run); moto used re.match.
+    return fnmatch.fnmatchcase(value, pattern)
+
+
+def _tag_is_immutable(repository: Any, tag: str) -> bool:
+    mutability = str(getattr(repository.image_tag_mutability, "value", repository.image_tag_mutability))
+    filters = repository.image_tag_mutability_exclusion_filters or []
+    excluded = any(_wildcard(f.get("filter", ""), tag) for f in filters)
+    if mutability == "IMMUTABLE":
+        return True
+    if mutability == "IMMUTABLE_WITH_EXCLUSION":
+        return not excluded
+    if mutability == "MUTABLE_WITH_EXCLUSION":
+        return excluded
+    return False
+
+
+def _get_repository_or_raise(backend: Any, name: str, registry_id: str | None = None) -> Any:
+    repository = backend.repositories.get(name)
+    if repository is None or (registry_id and repository.registry_id != registry_id):
+        raise EcrRepositoryNotFound(
+            f"The repository with name '{name}' does not exist in the registry "
+            f"with id '{registry_id or backend.account_id}'"
+        )
+    return repository
+
+
+def _put_image(
+    self: Any,
+    repository_name: str,
+    image_manifest: str,
+    image_tag: str | None,
+    image_manifest_mediatype: str | None = None,
+    digest: str | None = None,
+) -> Any:
+    """PutImage as AWS does it (patch e).
+
+    - the digest is sha256 of the exact manifest bytes (moto hashed the layer digests);
+    - a given imageDigest that does not match is refused;
+    - a tag held by another image moves in a mutable repository and leaves that image
+      untagged (moto deleted it), and raises ImageTagAlreadyExistsException when immutable.
+    """
+    repository = _get_repository_or_raise(self, repository_name)
+    try:
+        parsed = json.loads(image_manifest)
+    except ValueError:
+        raise InvalidParameterException(
+            "Invalid parameter at 'ImageManifest' failed to satisfy constraint: 'Invalid JSON syntax'"
+        )
+    if not image_manifest_mediatype:
+        if not isinstance(parsed, dict) or "mediaType" not in parsed:
+            raise InvalidParameterException("image manifest mediatype not provided in manifest or parameter")
+        image_manifest_mediatype = parsed["mediaType"]
+
+    actual = "sha256:" + hashlib.sha256(image_manifest.encode("utf-8")).hexdigest()
+    if digest and digest != actual:
+        raise ImageDigestDoesNotMatchException(
+            f"Invalid parameter at 'imageDigest' failed to satisfy constraint: "
+            f"'Provided digest {digest} does not match the digest of the manifest {actual}'"
+        )
+
+    existing = next((i for i in repository.images if i.get_image_digest() == actual), None)
+    holder = (
+        next((i for i in repository.images if image_tag in i.image_tags), None) if image_tag else None
+    )
+    if existing is not None and (image_tag is None or image_tag in existing.image_tags):
+        raise ImageAlreadyExistsException(
+            registry_id=repository.registry_id,
+            image_tag=image_tag or "null",
+            digest=actual,
+            repository_name=repository_name,
+        )
+    if holder is not None and holder is not existing:
+        if _tag_is_immutable(repository, image_tag or ""):
+            raise ImageTagAlreadyExistsException(
+                f"The image tag '{image_tag}' already exists in the '{repository_name}' repository "
+                f"and cannot be overwritten because the tag is immutable."
+            )
+        holder.remove_tag(image_tag)
+
+    if existing is not None:
+        existing.update_tag(image_tag)
+        return existing
+    image = ecr_models.Image(
+        self.account_id,
+        image_tag,
+        image_manifest,
+        repository_name,
+        image_manifest_mediatype,
+        actual,
+        repository.registry_id,
+    )
+    repository.images.append(image)
+    return image
+
+
+def _describe_images(
+    self: Any,
+    repository_name: str,
+    registry_id: str | None = None,
+    image_ids: list[dict[str, str]] | None = None,
+    image_filter: dict[str, str] | None = None,
+) -> list[Any]:
+    """DescribeImages honouring filter.tagStatus and filter.imageStatus (patch b)."""
+    repository = _get_repository_or_raise(self, repository_name, registry_id)
+    if image_ids:
+        found: list[Any] = []
+        for image_id in image_ids:
+            image = repository._get_image(image_id.get("imageTag"), image_id.get("imageDigest"))
+            if image not in found:
+                found.append(image)
+        return found
+    image_filter = image_filter or {}
+    tag_status = image_filter.get("tagStatus", "ANY")
+    # AWS: only ACTIVE images unless filter.imageStatus says otherwise.
+    image_status = image_filter.get("imageStatus", "ACTIVE")
+    result = []
+    for image in repository.images:
+        if tag_status == "TAGGED" and not image.image_tags:
+            continue
+        if tag_status == "UNTAGGED" and image.image_tags:
+            continue
+        if image_status != "ANY" and image.image_status != image_status:
+            continue
+        result.append(image)
+    return result
+
+
+def _describe_images_response(self: Any) -> ActionResult:
+    images = self.ecr_backend.describe_images(
+        self._get_param("repositoryName"),
+        self._get_param("registryId"),
+        self._get_param("imageIds"),
+        self._get_param("filter"),
+    )
+    details = []
+    for image in images:
+        detail: dict[str, Any] = {
+            "registryId": image.registry_id,
+            "repositoryName": image.repository_name,
+            "imageDigest": image.get_image_digest(),
+            "imagePushedAt": image.image_pushed_at,
+            "imageManifestMediaType": image.image_manifest_media_type,
+            "imageStatus": image.image_status,
+        }
+        # AWS omits imageTags for an untagged image.
+        if image.image_tags:
+            detail["imageTags"] = list(image.image_tags)
+        for key, value in (
+            ("imageSizeInBytes", image.get_image_size_in_bytes()),
+            ("artifactMediaType", image.artifact_media_type),
+            ("lastRecordedPullTime", image.last_recorded_pull_time),
+            ("subjectManifestDigest", image.subject_manifest_digest),
+            ("lastArchivedAt", image.last_archived_at),
+            ("lastActivatedAt", image.last_activated_at),
+        ):
+            if value is not None:
+                detail[key] = value
+        details.append(detail)
+    return ActionResult({"imageDetails": details})
+
+
+def _batch_get_image(
+    self: Any,
+    repository_name: str,
+    registry_id: str | None = None,
+    image_ids: list[dict[str, Any]] | None = None,
+    accepted_media_types: list[str] | None = None,
+) -> dict[str, Any]:
+    """BatchGetImage matching digest AND tag, echoing the requested imageId, with the stored bytes."""
+    repository = _get_repository_or_raise(self, repository_name, registry_id)
+    response: dict[str, Any] = {"images": [], "failures": []}
+    for image_id in image_ids or []:
+        want_digest = image_id.get("imageDigest")
+        want_tag = image_id.get("imageTag")
+        if not want_digest and not want_tag:
+            response["failures"].append(
+                {
+                    "imageId": {},
+                    "failureCode": "MissingDigestAndTag",
+                    "failureReason": "Invalid request parameters: both tag and digest cannot be null",
+                }
+            )
+            continue
+        match = next(
+            (
+                i
+                for i in repository.images
+                if (not want_digest or i.get_image_digest() == want_digest)
+                and (not want_tag or want_tag in i.image_tags)
+            ),
+            None,
+        )
+        if match is None:
+            digest_exists = want_digest and any(i.get_image_digest() == want_digest for i in repository.images)
+            response["failures"].append(
+                {
+                    "imageId": dict(image_id),
+                    "failureCode": "ImageTagDoesNotMatchDigest" if digest_exists and want_tag else "ImageNotFound",
+                    "failureReason": "Requested image not found",
+                }
+            )
+            continue
+        echoed = {"imageDigest": match.get_image_digest()}
+        if want_tag:
+            echoed["imageTag"] = want_tag
+        response["images"].append(
+            {
+                "registryId": repository.registry_id,
+                "repositoryName": repository_name,
+                "imageId": echoed,
+                "imageManifest": match.image_manifest,
+                "imageManifestMediaType": match.image_manifest_media_type,
+            }
+        )
+    return response
+
+
+def _batch_get_image_response(self: Any) -> ActionResult:
+    return ActionResult(
+        self.ecr_backend.batch_get_image(
+            self._get_param("repositoryName"),
+            self._get_param("registryId"),
+            self._get_param("imageIds"),
+            self._get_param("acceptedMediaTypes"),
+        )
+    )
+
+
+ecr_models.ECRBackend.put_image = _put_image  # type: ignore[method-assign]
+ecr_models.ECRBackend.describe_images = _describe_images  # type: ignore[method-assign,assignment]
+ecr_models.ECRBackend.batch_get_image = _batch_get_image  # type: ignore[method-assign]
+ecr_responses.ECRResponse.describe_images = _describe_images_response  # type: ignore[method-assign]
+ecr_responses.ECRResponse.batch_get_image = _batch_get_image_response  # type: ignore[method-assign]
+
+
+def _find_ecr_image(account_id: str, region: str, repository_name: str, digest: str) -> Any:
+    repository = ecr_backends[account_id][region].repositories.get(repository_name)
+    if repository is None:
+        raise ControlError(404, f"no repository {repository_name} in {account_id}/{region}")
+    image = next((i for i in repository.images if i.get_image_digest() == digest), None)
+    if image is None:
+        raise ControlError(404, f"no image {digest} in {repository_name}")
+    return image
+
+
+# ---------------------------------------------------------------------------
+# ECS
+# ---------------------------------------------------------------------------
+
+ECR_IMAGE = re.compile(
+    r"^(?P<registry>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/"
+    r"(?P<repository>[^:@]+)(?::(?P<tag>[^@]+))?(?:@(?P<digest>sha256:[0-9a-f]{64}))?$"
+)
+
+
+def resolve_ecr_digest(image: str | None) -> str | None:
+    """Digest the image string resolves to in the ECR backend now; None for non-ECR or missing images."""
+    match = ECR_IMAGE.match(image or "")
+    if not match:
+        return None
+    try:
+        backend = ecr_backends[match["registry"]][match["region"]]
+    except Exception:  # noqa: BLE001 - unknown region: not resolvable
+        return None
+    repository = backend.repositories.get(match["repository"])
+    if repository is None:
+        return None
+    if match["digest"]:
+        found = any(i.get_image_digest() == match["digest"] for i in repository.images)
+        return match["digest"] if found else None
+    tag = match["tag"] or "latest"
+    holder = next((i for i in repository.images if tag in i.image_tags), None)
+    return holder.get_image_digest() if holder else None
+
+
+_original_task_init = ecs_models.Task.__init__
+
+
+def _task_init(self: Any, cluster: Any, task_definition: Any, *args: Any, **kwargs: Any) -> None:
+    _original_task_init(self, cluster, task_definition, *args, **kwargs)
+    # moto reported the first container only, without digest (patch c); the digest is
+    # resolved when the task starts, as the agent pulls it then.
+    containers = []
+    for definition in task_definition.container_definitions:
+        container = ecs_models.Container(task_definition)
+        container.name = definition.get("name")
+        container.image = definition.get("image")
+        container.cpu = definition.get("cpu")
+        container.memory = definition.get("memory")
+        container.environment = definition.get("environment")
+        container.command = definition.get("command")
+        container.image_digest = resolve_ecr_digest(container.image)
+        container.last_status = "RUNNING"
+        containers.append(container)
+    self.containers = containers
+    partition_and_prefix = self.task_arn.split(":task/")[0]
+    for container in self.containers:
+        container.task_arn = self.task_arn
+        # AWS: arn:...:container/CLUSTER/TASK_ID/UUID (moto hung it off the task definition ARN).
+        container.container_arn = (
+            f"{partition_and_prefix}:container/{self.cluster_name}/{self.id}/{container.container_arn.rsplit('/', 1)[-1]}"
+        )
+
+
+def _ecs_describe_tasks(self: Any, cluster_str: str, tasks: list[str]) -> list[Any]:
+    """Only tasks of the named cluster (moto searched every cluster)."""
+    cluster = self._get_cluster(cluster_str)
+    if not tasks:
+        raise ecs_models.InvalidParameterException("Tasks cannot be empty.")
+    result = []
+    for task_arn, task in self.tasks.get(cluster.name, {}).items():
+        if any(wanted == task_arn or wanted == task.id for wanted in tasks):
+            task.advance()
+            result.append(task)
+    return result
+
+
+def _ecs_describe_tasks_response(self: Any) -> ActionResult:
+    cluster = self._get_param("cluster", "default")
+    wanted = self._get_param("tasks", [])
+    tasks = self.ecs_backend.describe_tasks(cluster, wanted)
+    if "TAGS" in self._get_param("include", []):
+        self._include_in_response(ecs_responses.DESCRIBE_TASKS_TAGS)
+    else:
+        self._exclude_from_response(ecs_responses.DESCRIBE_TASKS_TAGS)
+    found = {t.task_arn for t in tasks} | {t.id for t in tasks}
+    # AWS reports unknown tasks in failures[] instead of dropping them.
+    failures = [{"arn": w, "reason": "MISSING"} for w in wanted if w not in found]
+    return ActionResult({"tasks": tasks, "failures": failures})
+
+
+_original_list_tasks = ecs_models.EC2ContainerServiceBackend.list_tasks
+
+
+def _ecs_list_tasks(
+    self: Any,
+    cluster_str: str | None = None,
+    container_instance: str | None = None,
+    family: str | None = None,
+    started_by: str | None = None,
+    service_name: str | None = None,
+    desiredStatus: str | None = None,
+) -> list[Any]:
+    """ListTasks: exact cluster match, serviceName via group, RUNNING by default as in AWS."""
+    tasks = _original_list_tasks(
+        self, None, container_instance, family, started_by, None, desiredStatus or "RUNNING"
+    )
+    if cluster_str:
+        cluster = self._get_cluster(cluster_str)
+        tasks = [t for t in tasks if t.cluster_arn == cluster.arn]
+    if service_name:
+        name = service_name.split("/")[-1]
+        tasks = [t for t in tasks if t.group == f"service:{name}"]
+    return tasks
+
+
+def _task_resource_requirements(task_definition: Any) -> dict[str, Any]:
+    """Container memory is optional when the task sets it (Fargate); moto crashed with a 500."""
+    requirements: dict[str, Any] = {"CPU": 0, "MEMORY": 0, "PORTS": [], "PORTS_UDP": []}
+    for definition in task_definition.container_definitions:
+        requirements["CPU"] += int(definition.get("cpu") or 0)
+        requirements["MEMORY"] += int(definition.get("memory") or definition.get("memoryReservation") or 0)
+        for mapping in definition.get("portMappings") or []:
+            if "hostPort" in mapping:
+                requirements["PORTS"].append(mapping["hostPort"])
+    if requirements["MEMORY"] == 0 and task_definition.memory:
+        requirements["MEMORY"] = int(task_definition.memory)
+    if requirements["CPU"] == 0 and task_definition.cpu:
+        requirements["CPU"] = int(task_definition.cpu)
+    return requirements
+
+
+ecs_models.Task.__init__ = _task_init  # type: ignore[method-assign]
+ecs_models.EC2ContainerServiceBackend._calculate_task_resource_requirements = staticmethod(_task_resource_requirements)  # type: ignore[method-assign,assignment]
+ecs_models.EC2ContainerServiceBackend.describe_tasks = _ecs_describe_tasks  # type: ignore[method-assign]
+ecs_models.EC2ContainerServiceBackend.list_tasks = _ecs_list_tasks  # type: ignore[method-assign]
+ecs_responses.EC2ContainerServiceResponse.describe_tasks = _ecs_describe_tasks_response  # type: ignore[method-assign]
+
+
+# ---------------------------------------------------------------------------
+# Inspector2
+# ---------------------------------------------------------------------------
+
+
+class InspectorValidationException(JsonRESTError):
+    def __init__(self, message: str):
+        super().__init__("ValidationException", message)
+
+
+def _finding_values(finding: dict[str, Any], key: str) -> list[str]:
+    resource = (finding.get("resources") or [{}])[0]
+    image = (resource.get("details") or {}).get("awsEcrContainerImage") or {}
+    if key == "resourceType":
+        return [resource.get("type", "")]
+    if key == "ecrImageRepositoryName":
+        return [image.get("repositoryName", "")]
+    if key == "ecrImageHash":
+        return [image.get("imageHash", "")]
+    if key == "ecrImageTags":
+        return list(image.get("imageTags") or [])
+    if key == "ecrImageRegistry":
+        return [image.get("registry", "")]
+    if key == "findingStatus":
+        return [finding.get("status", "")]
+    if key == "severity":
+        return [finding.get("severity", "")]
+    if key == "findingType":
+        return [finding.get("type", "")]
+    if key == "awsAccountId":
+        return [finding.get("awsAccountId", "")]
+    if key == "title":
+        return [finding.get("title", "")]
+    if key == "findingArn":
+        return [finding.get("findingArn", "")]
+    raise InspectorValidationException(
+        f"emulator: filterCriteria.{key} is not supported (see test/emulator/GAPS.md)"
+    )
+
+
+def _string_filter_matches(values: list[str], string_filter: dict[str, str]) -> bool:
+    comparison = string_filter.get("comparison")
+    wanted = string_filter.get("value", "")
+    if comparison == "EQUALS":
+        return wanted in values
+    if comparison == "PREFIX":
+        return any(v.startswith(wanted) for v in values)
+    if comparison == "NOT_EQUALS":
+        return wanted not in values
+    raise InspectorValidationException(f"unknown StringFilter comparison {comparison!r}")
+
+
+def finding_matches(finding: dict[str, Any], criteria: dict[str, Any]) -> bool:
+    """Different keys AND; EQUALS/PREFIX filters of one key OR; NOT_EQUALS filters AND."""
+    for key, filters in (criteria or {}).items():
+        if not filters:
+            continue
+        values = _finding_values(finding, key)
+        positive = [f for f in filters if f.get("comparison") != "NOT_EQUALS"]
+        negative = [f for f in filters if f.get("comparison") == "NOT_EQUALS"]
+        if positive and not any(_string_filter_matches(values, f) for f in positive):
+            return False
+        if not all(_string_filter_matches(values, f) for f in negative):
+            return False
+    return True
+
+
+def _inspector_list_findings(
+    self: Any,
+    filter_criteria: dict[str, Any],
+    max_results: Any,
+    next_token: str | None,
+    sort_criteria: Any,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Seeded findings filtered by filterCriteria, paged with an offset token (patch f)."""
+    seeded: list[dict[str, Any]] = getattr(self, "seeded_findings", [])
+    matching = [f for f in seeded if finding_matches(f, filter_criteria)]
+    start = int(next_token) if next_token else 0
+    size = int(max_results) if max_results else 50
+    page = matching[start : start + size]
+    token = str(start + size) if start + size < len(matching) else None
+    return page, token
+
+
+def _inspector_list_findings_response(self: Any) -> str:
+    findings, token = self.inspector2_backend.list_findings(
+        filter_criteria=self._get_param("filterCriteria"),
+        max_results=self._get_param("maxResults"),
+        next_token=self._get_param("nextToken"),
+        sort_criteria=self._get_param("sortCriteria"),
+    )
+    body: dict[str, Any] = {"findings": findings}
+    if token:
+        body["nextToken"] = token
+    return json.dumps(body)
+
+
+inspector_models.Inspector2Backend.list_findings = _inspector_list_findings  # type: ignore[method-assign,assignment]
+inspector_responses.Inspector2Response.list_findings = _inspector_list_findings_response  # type: ignore[method-assign]
+
+
+# ---------------------------------------------------------------------------
+# Control server
+# ---------------------------------------------------------------------------
+
+
+class ControlError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+def _require(body: dict[str, Any], key: str) -> Any:
+    if key not in body or body[key] in (None, ""):
+        raise ControlError(400, f"missing field {key!r}")
+    return body[key]
+
+
+def control_image_times(body: dict[str, Any]) -> dict[str, Any]:
+    image = _find_ecr_image(
+        body.get("accountId", DEFAULT_ACCOUNT),
+        body.get("region", DEFAULT_REGION),
+        _require(body, "repositoryName"),
+        _require(body, "imageDigest"),
+    )
+    fields = {
+        "imagePushedAt": "image_pushed_at",
+        "lastRecordedPullTime": "last_recorded_pull_time",
+        "lastArchivedAt": "last_archived_at",
+        "lastActivatedAt": "last_activated_at",
+    }
+    for key, attribute in fields.items():
+        if key in body:
+            value = parse_time(body[key])
+            if key == "imagePushedAt" and value is None:
+                raise ControlError(400, "imagePushedAt cannot be null")
+            setattr(image, attribute, value)
+    if "imageStatus" in body:
+        if body["imageStatus"] not in ("ACTIVE", "ARCHIVED", "ACTIVATING"):
+            raise ControlError(400, f"imageStatus must be ACTIVE, ARCHIVED or ACTIVATING, not {body['imageStatus']!r}")
+        image.image_status = body["imageStatus"]
+    return {"imageDigest": image.get_image_digest()}
+
+
+def _find_task(body: dict[str, Any]) -> Any:
+    backend = ecs_backends[body.get("accountId", DEFAULT_ACCOUNT)][body.get("region", DEFAULT_REGION)]
+    cluster = backend._get_cluster(_require(body, "cluster"))
+    wanted = _require(body, "taskArn")
+    for arn, task in backend.tasks.get(cluster.name, {}).items():
+        if wanted in (arn, task.id):
+            return task
+    raise ControlError(404, f"no task {wanted} in cluster {cluster.name}")
+
+
+def control_task_digest(body: dict[str, Any]) -> dict[str, Any]:
+    task = _find_task(body)
+    name = _require(body, "containerName")
+    container = next((c for c in task.containers if c.name == name), None)
+    if container is None:
+        raise ControlError(404, f"no container {name} in task {task.task_arn}")
+    if "imageDigest" not in body:
+        raise ControlError(400, "missing field 'imageDigest' (null removes it)")
+    container.image_digest = body["imageDigest"]
+    return {"taskArn": task.task_arn}
+
+
+def control_task_status(body: dict[str, Any]) -> dict[str, Any]:
+    task = _find_task(body)
+    status = _require(body, "lastStatus")
+    task.last_status = status
+    for container in task.containers:
+        container.last_status = status
+    return {"taskArn": task.task_arn}
+
+
+def control_container_instance(body: dict[str, Any]) -> dict[str, Any]:
+    """Starts a moto EC2 instance and registers it in the cluster, so EC2 tasks can be placed."""
+    account = body.get("accountId", DEFAULT_ACCOUNT)
+    region = body.get("region", DEFAULT_REGION)
+    cluster = _require(body, "cluster")
+    ec2 = ec2_backends[account][region]
+    image_id = next(iter(ec2.amis), "ami-12c6146b")
+    reservation = ec2.run_instances(
+        image_id, 1, None, [], instance_type="m5.large", is_instance_type_default=False, region_name=region
+    )
+    instance_id = reservation.instances[0].id
+    instance = ecs_backends[account][region].register_container_instance(cluster, instance_id)
+    return {"containerInstanceArn": instance.container_instance_arn, "ec2InstanceId": instance_id}
+
+
+def control_default_network(body: dict[str, Any]) -> dict[str, Any]:
+    """Default subnets and security group: Fargate (awsvpc) RunTask needs them in moto too."""
+    ec2 = ec2_backends[body.get("accountId", DEFAULT_ACCOUNT)][body.get("region", DEFAULT_REGION)]
+    subnets = sorted(s.id for s in ec2.get_default_subnets().values())
+    vpc = ec2.get_default_vpc()
+    group = ec2.get_default_security_group(vpc.id) if vpc else None
+    return {"subnets": subnets, "securityGroups": [group.id] if group else []}
+
+
+def control_inspector_findings(body: dict[str, Any]) -> dict[str, Any]:
+    account = body.get("accountId", DEFAULT_ACCOUNT)
+    region = body.get("region", DEFAULT_REGION)
+    backend = inspector2_backends[account][region]
+    if not hasattr(backend, "seeded_findings"):
+        backend.seeded_findings = []
+    arns = []
+    for seed in body.get("findings") or []:
+        repository_name = _require(seed, "repositoryName")
+        digest = _require(seed, "imageDigest")
+        repository = ecr_backends[account][region].repositories.get(repository_name)
+        image = None
+        if repository is not None:
+            image = next((i for i in repository.images if i.get_image_digest() == digest), None)
+        now = datetime.now(timezone.utc).timestamp()
+        number = len(backend.seeded_findings) + 1
+        finding_arn = f"arn:aws:inspector2:{region}:{account}:finding/{hashlib.md5(f'{digest}{number}'.encode()).hexdigest()}"
+        vulnerability = seed.get("vulnerabilityId", f"CVE-2024-{10000 + number}")
+        pushed_at = image.image_pushed_at.timestamp() if image is not None and isinstance(image.image_pushed_at, datetime) else now
+        finding = {
+            "awsAccountId": account,
+            "findingArn": finding_arn,
+            "type": "PACKAGE_VULNERABILITY",
+            "title": seed.get("title", f"{vulnerability} - openssl"),
+            "description": seed.get("description", "Seeded by the ecr-keeper emulator."),
+            "severity": _require(seed, "severity"),
+            "status": seed.get("status", "ACTIVE"),
+            "firstObservedAt": now,
+            "lastObservedAt": now,
+            "updatedAt": now,
+            "remediation": {"recommendation": {"text": "None Provided"}},
+            "packageVulnerabilityDetails": {
+                "vulnerabilityId": vulnerability,
+                "source": "NVD",
+                "vulnerablePackages": [{"name": "openssl", "version": "3.0.1", "packageManager": "OS"}],
+            },
+            "resources": [
+                {
+                    "type": "AWS_ECR_CONTAINER_IMAGE",
+                    "id": f"arn:aws:ecr:{region}:{account}:repository/{repository_name}/{digest}",
+                    "partition": "aws",
+                    "region": region,
+                    "details": {
+                        "awsEcrContainerImage": {
+                            "repositoryName": repository_name,
+                            "imageHash": digest,
+                            "imageTags": list(image.image_tags) if image is not None else seed.get("imageTags", []),
+                            "registry": account,
+                            "pushedAt": pushed_at,
+                            "architecture": "amd64",
+                            "platform": "LINUX",
+                        }
+                    },
+                }
+            ],
+        }
+        backend.seeded_findings.append(finding)
+        arns.append(finding_arn)
+    return {"findingArns": arns}
+
+
+ROUTES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "/ecr/image-times": control_image_times,
+    "/ecs/task-digest": control_task_digest,
+    "/ecs/task-status": control_task_status,
+    "/ecs/container-instance": control_container_instance,
+    "/ec2/default-network": control_default_network,
+    "/inspector2/findings": control_inspector_findings,
+}
+
+# Control edits are serialised among themselves; the emu test files run one at a time, so moto
+# requests and control edits do not race in practice.
+CONTROL_LOCK = threading.Lock()
+
+
+class ControlHandler(BaseHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        pass
+
+    def _reply(self, status: int, payload: dict[str, Any]) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self) -> None:  # noqa: N802 - stdlib name
+        route = ROUTES.get(self.path.split("?")[0])
+        if route is None:
+            self._reply(404, {"error": f"unknown control route {self.path}", "routes": sorted(ROUTES)})
+            return
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = json.loads(self.rfile.read(length) or b"{}")
+            if not isinstance(body, dict):
+                raise ControlError(400, "body must be a JSON object")
+            with CONTROL_LOCK:
+                self._reply(200, route(body))
+        except ControlError as error:
+            self._reply(error.status, {"error": str(error)})
+        except Exception as error:  # noqa: BLE001 - reported to the caller, not swallowed
+            self._reply(500, {"error": f"{type(error).__name__}: {error}"})
+
+
+# ---------------------------------------------------------------------------
+# Main
+# ---------------------------------------------------------------------------
+
+
+def apply_task_transition(endpoint: str) -> None:
+    request = urllib.request.Request(
+        f"{endpoint}/moto-api/state-manager/set-transition",
+        data=json.dumps({"model_name": "ecs::task", "transition": TASK_TRANSITION}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        response.read()
+
+
+def main() -> None:
+    # werkzeug logs every request to stderr; keep stderr for real errors.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    moto_server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    moto_server.start()
+    host, port = moto_server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    apply_task_transition(endpoint)
+
+    control = ThreadingHTTPServer(("127.0.0.1", 0), ControlHandler)
+    control.daemon_threads = True
+    threading.Thread(target=control.serve_forever, daemon=True).start()
+    control_url = f"http://127.0.0.1:{control.server_address[1]}"
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+
+    def watch_stdin() -> None:
+        # The parent holds our stdin; EOF means it is gone (even if it crashed).
+        try:
+            while sys.stdin.buffer.read(4096):
+                pass
+        except Exception:  # noqa: BLE001 - any error reading stdin means the parent is gone
+            pass
+        stop.set()
+
+    threading.Thread(target=watch_stdin, daemon=True).start()
+    print("READY " + json.dumps({"endpoint": endpoint, "control": control_url}), flush=True)
+    while not stop.wait(1.0):
+        pass
+    control.shutdown()
+    # moto's shutdown waits for in-flight requests; a daemon thread dies with us anyway.
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
