@@ -38,6 +38,6 @@ export const renderAuditTable = (audit: AuditReport): string => {
     if (r.findingsLeaving.possiblyUnscanned > 0)
       lines.push(`note: ${r.repository}: ${r.findingsLeaving.possiblyUnscanned} expiring images have no findings but were not pushed or pulled in 14 days: likely not scanned, not clean`);
   }
-  for (const f of audit.failures) lines.push(`failure ${f.scope} [${f.stage}${f.action ? ` ${f.action}` : ''}]: ${f.message}`);
+  for (const f of audit.failures) lines.push(`failure ${f.scope} [${f.stage}${f.action ? ` ${f.action}` : ''}]: ${f.message.split('\n')[0]}`);
   return lines.join('\n');
 };

@@ -79,21 +79,21 @@ export const main = async (argv: readonly string[]): Promise<void> => {
     env: process.env,
     setExitCode: (code) => (process.exitCode = code),
   });
+  const fail = (message: string, code: number): void => {
+    // One line, whatever the message holds: commander appends "\n(Did you mean …?)" to its errors.
+    process.stderr.write(`ecr-keeper: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+    process.exitCode = code;
+  };
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.exitCode === 0) return; // --help, --version
-      process.stderr.write(`ecr-keeper: ${error.message.replace(/^error: /, '')}\n`);
-      process.exitCode = 2;
-      return;
+      // No command: commander writes help to the (muted) error stream and throws a placeholder message.
+      if (error.code === 'commander.help') return fail(`a command is required (${program.commands.map((c) => c.name()).join(', ')}); see ecr-keeper --help`, 2);
+      return fail(error.message.replace(/^error: /, ''), 2);
     }
-    if (error instanceof KeeperError) {
-      process.stderr.write(`ecr-keeper: ${error.message}\n`);
-      process.exitCode = 2;
-      return;
-    }
-    process.stderr.write(`ecr-keeper: unexpected failure: ${(error as Error).message ?? String(error)}\n`);
-    process.exitCode = 3;
+    if (error instanceof KeeperError) return fail(error.message, 2);
+    fail(`unexpected failure: ${(error as Error).message ?? String(error)}`, 3);
   }
 };

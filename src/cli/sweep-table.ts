@@ -23,7 +23,7 @@ export const renderSweepTable = (report: SweepReport): string => {
       `${t.policiesWritten} policies written, ${t.unchanged} unchanged, ${t.blocked} blocked, ${t.excluded} excluded, ${t.skipped} skipped, ${t.failed} failed`,
   ];
   if (!report.inUse.complete) lines.push('in-use set INCOMPLETE: no policy written and no protection released (see failures)');
-  for (const f of report.failures) lines.push(`failure ${f.scope} [${f.stage}${f.action ? ` ${f.action}` : ''}${f.code ? ` ${f.code}` : ''}]: ${f.message}`);
+  for (const f of report.failures) lines.push(`failure ${f.scope} [${f.stage}${f.action ? ` ${f.action}` : ''}${f.code ? ` ${f.code}` : ''}]: ${f.message.split('\n')[0]}`);
   for (const f of report.inUse.foreign) lines.push(`not protected (another registry): ${f.image}: ${f.why}`);
   return lines.join('\n');
 };

@@ -1,0 +1,79 @@
+/**
+ * The README's main command: starts the local AWS emulator (moto), seeds a realistic account,
+ * runs the sweep (apply) through the real SDK and adapters, runs it again to show it writes
+ * nothing, then prints the audit through the real CLI. No AWS account needed.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { renderSweepTable } from '../src/cli/sweep-table.js';
+import { countCommands, writeCallsIn, type CallCounts } from '../src/lib/aws/call-counter.js';
+import { createClients } from '../src/lib/aws/clients.js';
+import { createEcrAdapter } from '../src/lib/aws/ecr.js';
+import { createEcsAdapter } from '../src/lib/aws/ecs.js';
+import { createInspectorAdapter } from '../src/lib/aws/inspector2.js';
+import { parseConfig } from '../src/lib/config.js';
+import { toRegion } from '../src/lib/domain/types.js';
+import { silentLog } from '../src/lib/observability.js';
+import { runSweep, type SweepDeps } from '../src/lib/sweep.js';
+import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from '../test/emulator/harness.js';
+import { startEmulator } from '../test/emulator/launcher.js';
+import { seedDemoAccount } from '../test/emulator/seed.js';
+
+// The SDK warns once that it will need Node 22 from 2027; Lambda runs Node 22, the demo may not.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const region = toRegion(EMULATOR_REGION);
+const now = new Date();
+const say = (text = ''): void => void process.stdout.write(`${text}\n`);
+
+const emulator = await startEmulator();
+try {
+  say(`emulator (moto 5.2.1) on ${emulator.endpoint}, ready in ${emulator.startupMs} ms`);
+  const seeding = createClients({ region, endpoint: emulator.endpoint, credentials: EMULATOR_CREDENTIALS, maxAttempts: 1 });
+  const account = await seedDemoAccount(seeding, emulator.control, now);
+  const imageCount = Object.values(account.images).reduce((n, list) => n + list.length, 0);
+  say(`seeded ${Object.keys(account.repositories).length} repositories, ${imageCount} images, clusters prod and dev, ${account.uses.length} running containers`);
+  say(`  an image 300 days old still runs in prod: shop/api ${account.oldInUse.digest.slice(0, 19)}… (${account.oldInUse.tags.join(', ')})`);
+
+  // The sweep runs in-process so every AWS call can be counted at the wire.
+  const counts: CallCounts = new Map();
+  const clients = createClients({ region, endpoint: emulator.endpoint, credentials: EMULATOR_CREDENTIALS });
+  countCommands(clients.ecr, counts);
+  countCommands(clients.ecs, counts);
+  countCommands(clients.inspector, counts);
+  const adapters = {
+    region,
+    ecr: createEcrAdapter(clients.ecr, region),
+    ecs: createEcsAdapter(clients.ecs, region),
+    inspector: createInspectorAdapter(clients.inspector, region),
+  };
+  const config = parseConfig(JSON.parse(readFileSync(new URL('../config/default.json', import.meta.url), 'utf8')));
+  const deps: SweepDeps = { config, log: silentLog, now: () => now, adaptersFor: () => adapters };
+
+  const first = await runSweep(deps, { mode: 'apply', regions: [region] });
+  say();
+  say(renderSweepTable(first));
+  say();
+  say(`AWS calls of this sweep, by operation: ${[...counts.entries()].sort().map(([op, n]) => `${op} ${n}`).join(', ')}`);
+  const writesAfterFirst = writeCallsIn(counts);
+
+  const second = await runSweep(deps, { mode: 'apply', regions: [region] });
+  say(`second sweep over the unchanged account: ${writeCallsIn(counts) - writesAfterFirst} write calls, ${second.totals.unchanged} repositories unchanged`);
+  say();
+
+  // The audit through the real CLI, as a person would run it against the emulator.
+  const audit = spawnSync(process.execPath, ['bin/ecr-keeper.mjs', 'audit', '--region', region, '--output', 'table'], {
+    env: {
+      ...process.env,
+      AWS_ENDPOINT_URL: emulator.endpoint,
+      AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+      AWS_REGION: region,
+    },
+    encoding: 'utf8',
+  });
+  say(`$ ecr-keeper audit --region ${region}    (exit ${audit.status ?? 'killed'})`);
+  say(audit.stdout.trimEnd());
+  if (audit.status !== 0 && audit.status !== 1) process.stderr.write(audit.stderr);
+} finally {
+  await emulator.stop();
+}
