@@ -1,10 +1,14 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { FUNCTION_ACTIONS } from '../../src/lib/permissions.js';
+import { ensurePackaged } from './package.js';
 
-// Reads the CloudFormation that `serverless package` generates (offline, no credentials).
-// CI packages before the tests; a local `npm test` packages here if the template is missing or stale.
+// Reads what `serverless package` generates (offline, no credentials): the CloudFormation and the
+// bundles. One file, so a local run packages at most once (CI packages before the tests).
 const TEMPLATE = '.serverless/cloudformation-template-update-stack.json';
 
 interface Statement {
@@ -42,8 +46,7 @@ const roleOf = (fn: Resource): Resource => {
 };
 
 beforeAll(() => {
-  const stale = !existsSync(TEMPLATE) || statSync(TEMPLATE).mtimeMs < statSync('serverless.yml').mtimeMs;
-  if (stale) execFileSync('npx', ['serverless', 'package'], { stdio: 'inherit', env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' } });
+  ensurePackaged();
   template = JSON.parse(readFileSync(TEMPLATE, 'utf8')) as Template;
 }, 300_000);
 
@@ -100,5 +103,52 @@ describe('Packaged CloudFormation: functions', () => {
     const groups = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Logs::LogGroup');
     expect(groups.length).toBe(3);
     for (const g of groups) expect(g.Properties?.RetentionInDays).toBe(30);
+  });
+});
+
+// Loads the packaged artifact itself (what Lambda would run), not the sources: catches bundling
+// mistakes such as a missing dependency or CommonJS `require` inside the ESM bundle.
+const ARTIFACT = '.serverless/repositoryCreated.zip';
+type Handler = (event: unknown, context: object) => Promise<{ status: string; reason: string }>;
+let handler: Handler;
+
+const context = {
+  functionName: 'ecr-keeper-prod-repositoryCreated',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:ecr-keeper-prod-repositoryCreated',
+  memoryLimitInMB: '1024',
+  awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
+  getRemainingTimeInMillis: () => 60_000,
+};
+const sample = (name: string): Record<string, unknown> => JSON.parse(readFileSync(`events/${name}`, 'utf8')) as Record<string, unknown>;
+
+beforeAll(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ecr-keeper-bundle-'));
+  execFileSync('unzip', ['-q', ARTIFACT, '-d', dir]);
+  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+  const module = (await import(pathToFileURL(join(dir, 'src/handlers/repository-created.mjs')).href)) as { handler: Handler };
+  handler = module.handler;
+}, 300_000);
+
+describe('Packaged bundle: repositoryCreated', () => {
+  it('loads as ES module and ignores a failed CreateRepository call without touching AWS', async () => {
+    // Act
+    const result = await handler(sample('create-repository.failed.json'), context);
+
+    // Assess
+    expect(result).toEqual({ status: 'ignored', reason: expect.stringContaining('RepositoryAlreadyExistsException') });
+  });
+
+  it('rejects a malformed event, naming the field', async () => {
+    // Prepare
+    const event = sample('create-repository.cloudtrail.json');
+    (event.detail as Record<string, unknown>).requestParameters = { repositoryName: 'Not A Repo' };
+
+    // Act
+    const result = await handler(event, context);
+
+    // Assess
+    expect(result.status).toBe('rejected');
+    expect(result.reason).toContain('detail.requestParameters.repositoryName');
   });
 });
