@@ -277,7 +277,12 @@ const applyPlan = async (deps: SweepDeps, ecr: EcrPort, repository: Repository, 
   }
   let tagsReleased = 0;
   for (const release of plan.tagsToRelease) {
-    await ecr.removeImageTag(repository.name, release.tag);
+    try {
+      await ecr.removeImageTag(repository.name, release.tag);
+    } catch (error) {
+      // Already gone (a retried invocation, or someone removed it): the release is done.
+      if (!(error instanceof AwsCallError && error.awsCode === 'ImageNotFound')) throw error;
+    }
     tagsReleased += 1;
   }
   let policyWritten = false;

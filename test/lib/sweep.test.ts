@@ -245,4 +245,23 @@ describe('Function: runSweep', () => {
     expect(outcome(report, 'tools/ci')?.status).toBe('excluded');
     expect(ecr.writeCalls()).toEqual([]);
   });
+
+  it('releases protection of an image out of use past the grace period, and treats an already-removed tag as released', async () => {
+    // Prepare: an image protected long ago, no longer run, last pulled 30 days ago
+    const { ecr, deps } = account();
+    const retired = digestOf('retired');
+    const tag = `prod-keep-${retired.slice(7)}`;
+    ecr.withImage('shop/api', { digest: retired, tags: ['prod-v9', tag], pushedAt: daysAgo(60), lastPulledAt: daysAgo(30) });
+    ecr.failOn = (method) => (method === 'removeImageTag' ? awsError('ImageNotFound', 'ecr:BatchDeleteImage', 'shop/api') : undefined);
+
+    // Act
+    const report = await sweep(deps);
+
+    // Assess
+    const released = outcome(report, 'shop/api');
+    expect(released?.plan?.tagsToRelease.map((t) => t.tag)).toEqual([tag]);
+    expect(released?.status).toBe('applied');
+    expect(released?.applied.tagsReleased).toBe(1);
+    expect(report.failures).toEqual([]);
+  });
 });
