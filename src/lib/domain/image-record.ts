@@ -1,0 +1,77 @@
+/**
+ * Converts ECR's `ImageDetail` (SDK objects or the JSON printed by `aws ecr describe-images`)
+ * into the `ImageRecord` the lifecycle model reads. Pure: no AWS SDK import.
+ */
+import { InputError } from '../errors.js';
+import { isDigest, type Digest, type ImageDetailLike, type ImageRecord, type StorageClass } from './types.js';
+
+type DateInput = Date | string | number | undefined;
+
+// `aws ecr describe-images` prints epoch seconds (often with a fraction) when the CLI's
+// timestamp format is `none`/`wire`, and ISO-8601 otherwise; the SDK hands us Date objects.
+const EPOCH_SECONDS = /^\d+(?:\.\d+)?$/;
+
+const parseDate = (value: Exclude<DateInput, undefined>): Date | undefined => {
+  let date: Date;
+  if (value instanceof Date) date = new Date(value.getTime());
+  else if (typeof value === 'number') date = new Date(value * 1000);
+  else if (EPOCH_SECONDS.test(value.trim())) date = new Date(Number(value.trim()) * 1000);
+  else date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+};
+
+const optionalDate = (value: DateInput, field: string): Date | undefined => {
+  if (value === undefined || value === null) return undefined;
+  const date = parseDate(value);
+  if (date === undefined) throw new InputError(`${field} is not a valid date: ${JSON.stringify(value)}`, { field });
+  return date;
+};
+
+const requiredDate = (value: DateInput, field: string): Date => {
+  if (value === undefined || value === null) throw new InputError(`${field} is missing`, { field });
+  const date = optionalDate(value, field);
+  if (date === undefined) throw new InputError(`${field} is missing`, { field });
+  return date;
+};
+
+const digestField = (value: string | undefined, field: string, required: boolean): Digest | undefined => {
+  if (value === undefined || value === null) {
+    if (required) throw new InputError(`${field} is missing`, { field });
+    return undefined;
+  }
+  if (!isDigest(value)) throw new InputError(`${field} is not a sha256 digest: ${JSON.stringify(value)}`, { field });
+  return value;
+};
+
+/**
+ * `ARCHIVED` and `ACTIVATING` images are in archive storage: an activating image is still being
+ * restored and is not pullable until it becomes `ACTIVE`, so only archive rules can select it.
+ * `ACTIVE`, a missing status (older APIs and CLI output) and any status unknown to us count as
+ * standard: that exposes the image to the standard rules, so the simulator errs towards
+ * predicting an expiry rather than hiding one.
+ */
+const storageClassOf = (imageStatus: string | undefined): StorageClass =>
+  imageStatus === 'ARCHIVED' || imageStatus === 'ACTIVATING' ? 'archive' : 'standard';
+
+/**
+ * Builds an `ImageRecord` from one `ImageDetail`; `path` (e.g. `imageDetails[3]`) prefixes field
+ * names in errors. Throws `InputError` naming the field when the digest or push time is missing
+ * or invalid, or when an optional date or the subject digest is malformed.
+ */
+export const imageRecordFromDetail = (detail: ImageDetailLike, path = 'imageDetail'): ImageRecord => {
+  const digest = digestField(detail.imageDigest, `${path}.imageDigest`, true) as Digest;
+  const pushedAt = requiredDate(detail.imagePushedAt, `${path}.imagePushedAt`);
+  return {
+    digest,
+    tags: [...(detail.imageTags ?? [])],
+    pushedAt,
+    lastActivatedAt: optionalDate(detail.lastActivatedAt, `${path}.lastActivatedAt`),
+    lastPulledAt: optionalDate(detail.lastRecordedPullTime, `${path}.lastRecordedPullTime`),
+    lastArchivedAt: optionalDate(detail.lastArchivedAt, `${path}.lastArchivedAt`),
+    storageClass: storageClassOf(detail.imageStatus),
+    sizeBytes: detail.imageSizeInBytes,
+    manifestMediaType: detail.imageManifestMediaType,
+    artifactMediaType: detail.artifactMediaType,
+    subjectDigest: digestField(detail.subjectManifestDigest, `${path}.subjectManifestDigest`, false),
+  };
+};
