@@ -16,7 +16,8 @@ export const countCommands = <I extends object, O extends MetadataBearer>(
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const service = (context.clientName ?? 'Client').replace(/Client$/, '');
-      const key = `${service}:${context.commandName ?? 'Unknown'}`;
+      const operation = (context.commandName ?? 'Unknown').replace(/Command$/, '');
+      const key = `${service}:${operation}`;
       counts.set(key, (counts.get(key) ?? 0) + 1);
       return next(args);
     },
