@@ -12,6 +12,7 @@ Control routes (POST, JSON body, `region` defaults to us-east-1, `accountId` to 
     /ecs/task-digest          {cluster, taskArn, containerName, imageDigest | null}
     /ecs/task-status          {cluster, taskArn, lastStatus}
     /ecs/container-instance   {cluster}  -> {containerInstanceArn, ec2InstanceId}
+    /ecs/deployment-status    {cluster, service, status, serviceDeploymentArn?, statusReason?}
     /ec2/default-network      {}         -> {subnets, securityGroups}
     /inspector2/findings      {findings: [{repositoryName, imageDigest, severity, title?, status?}]}
 
@@ -33,7 +34,7 @@ import signal
 import sys
 import threading
 import urllib.request
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 
@@ -77,6 +78,8 @@ from moto.ecr.exceptions import (
 from moto.ecs import models as ecs_models
 from moto.ecs import responses as ecs_responses
 from moto.inspector2 import models as inspector_models
+from moto.moto_api._internal import mock_random
+from moto.utilities.utils import get_partition
 from moto.inspector2 import responses as inspector_responses
 from moto.core.responses import ActionResult
 
@@ -556,6 +559,368 @@ ecs_responses.EC2ContainerServiceResponse.describe_tasks = _ecs_describe_tasks_r
 
 
 # ---------------------------------------------------------------------------
+# ECS service revisions and service deployments (software version consistency)
+# ---------------------------------------------------------------------------
+# moto 5.2.1 has no DescribeServiceRevisions / ListServiceDeployments / DescribeServiceDeployments
+# (HTTP 500) and no Service.currentServiceRevisions. AWS pins each container's image digest in a
+# service revision when a deployment starts (CreateService, UpdateService with a new task
+# definition or forceNewDeployment); a service scaled to zero or rolling back pulls that digest.
+# moto has no rollout: every deployment is SUCCESSFUL at once unless the control route
+# /ecs/deployment-status says otherwise. State lives on the ECS backend, so /moto-api/reset clears it.
+
+DEPLOYMENT_STATUSES = (
+    "PENDING",
+    "SUCCESSFUL",
+    "STOPPED",
+    "STOP_REQUESTED",
+    "IN_PROGRESS",
+    "ROLLBACK_REQUESTED",
+    "ROLLBACK_IN_PROGRESS",
+    "ROLLBACK_SUCCESSFUL",
+    "ROLLBACK_FAILED",
+)
+DEPLOYMENT_FINISHED = {"SUCCESSFUL", "STOPPED", "ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED"}
+DEPLOYMENT_ROLLING_BACK = {"ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED"}
+# DescribeServiceRevisions / DescribeServiceDeployments take 1..20 ARNs; ListServiceDeployments
+# pages 1..100 (20 when maxResults is not given).
+MAX_DESCRIBE_REVISION_ARNS = 20
+LIST_DEPLOYMENTS_DEFAULT = 20
+LIST_DEPLOYMENTS_MAX = 100
+_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+class _RevisionStore:
+    """Revisions and deployments of one ECS backend (account + region), in creation order."""
+
+    def __init__(self) -> None:
+        self.revisions: dict[str, dict[str, Any]] = {}
+        self.deployments: dict[str, dict[str, Any]] = {}
+        self.last_time: datetime | None = None
+
+    def now(self) -> datetime:
+        # Strictly increasing to the millisecond (the wire precision), so "newest" is never a tie.
+        now = datetime.now(timezone.utc)
+        now = now.replace(microsecond=now.microsecond // 1000 * 1000)
+        if self.last_time is not None and now <= self.last_time:
+            now = self.last_time + timedelta(milliseconds=1)
+        self.last_time = now
+        return now
+
+
+def _store(backend: Any) -> _RevisionStore:
+    store = backend.__dict__.get("_ecr_keeper_revisions")
+    if store is None:
+        store = _RevisionStore()
+        backend.__dict__["_ecr_keeper_revisions"] = store
+    return store
+
+
+def _service_deployments(backend: Any, service: Any) -> list[dict[str, Any]]:
+    """Deployments of one service, newest first."""
+    found = [d for d in _store(backend).deployments.values() if d["serviceArn"] == service.arn]
+    return list(reversed(found))
+
+
+def _current_revision_arns(backend: Any, service: Any) -> list[str]:
+    """Revisions with (or about to have) running tasks, primary first, as AWS lists them."""
+    deployments = _service_deployments(backend, service)
+    if not deployments:
+        return []
+    newest = deployments[0]
+    target = newest["targetServiceRevision"]
+    sources = [s for s in newest["sourceServiceRevisions"] if s != target]
+    if newest["status"] == "SUCCESSFUL":
+        arns = [target]
+    elif newest["status"] == "ROLLBACK_SUCCESSFUL":
+        arns = sources or [target]
+    elif newest["status"] in ("ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS"):
+        arns = sources + [target]
+    else:
+        # In flight, STOPPED or ROLLBACK_FAILED: tasks of both sides may run.
+        arns = [target] + sources
+    return list(dict.fromkeys(arns))
+
+
+def _revision_summary(backend: Any, service: Any, revision_arn: str, primary: bool) -> dict[str, Any]:
+    """ServiceRevisionSummary: task counts of the service's tasks on this revision's task definition."""
+    store = _store(backend)
+    revision = store.revisions.get(revision_arn)
+    running = pending = 0
+    if revision is not None:
+        # Tasks carry no revision: attribute them to the newest revision with their task definition.
+        same_definition = [
+            arn
+            for arn, r in store.revisions.items()
+            if r["serviceArn"] == service.arn and r["taskDefinition"] == revision["taskDefinition"]
+        ]
+        if same_definition and same_definition[-1] == revision_arn:
+            for task in backend.tasks.get(service.cluster_name, {}).values():
+                if task.group != f"service:{service.name}" or task.task_definition_arn != revision["taskDefinition"]:
+                    continue
+                if task.desired_status != "RUNNING":
+                    continue
+                if task.last_status == "RUNNING":
+                    running += 1
+                elif task.last_status in ("PROVISIONING", "PENDING", "ACTIVATING"):
+                    pending += 1
+    return {
+        "arn": revision_arn,
+        "requestedTaskCount": int(service.desired_count or 0) if primary else 0,
+        "runningTaskCount": running,
+        "pendingTaskCount": pending,
+    }
+
+
+def _service_current_revisions(self: Any) -> list[dict[str, Any]] | None:
+    arns = _current_revision_arns(self._backend, self)
+    if not arns:
+        return None
+    return [_revision_summary(self._backend, self, arn, index == 0) for index, arn in enumerate(arns)]
+
+
+def _service_current_deployment(self: Any) -> str | None:
+    deployments = _service_deployments(self._backend, self)
+    return deployments[0]["serviceDeploymentArn"] if deployments else None
+
+
+def _record_deployment(backend: Any, service: Any) -> dict[str, Any]:
+    """New service revision (digests resolved from ECR now) and a deployment from the current ones."""
+    store = _store(backend)
+    task_definition = backend.describe_task_definition(service.task_definition)
+    prefix = f"arn:{get_partition(backend.region_name)}:ecs:{backend.region_name}:{backend.account_id}"
+    sources = _current_revision_arns(backend, service)
+    now = store.now()
+
+    revision_id = str(mock_random.randint(10**18, 10**19 - 1))
+    revision_arn = f"{prefix}:service-revision/{service.cluster_name}/{service.name}/{revision_id}"
+    container_images = []
+    for definition in task_definition.container_definitions:
+        image: dict[str, Any] = {"containerName": definition.get("name"), "image": definition.get("image")}
+        # Same resolution as a task start: what the tag (or digest) points to in ECR right now.
+        digest = resolve_ecr_digest(definition.get("image"))
+        if digest is not None:
+            image["imageDigest"] = digest
+        container_images.append(image)
+    revision: dict[str, Any] = {
+        "serviceRevisionArn": revision_arn,
+        "serviceArn": service.arn,
+        "clusterArn": service.cluster_arn,
+        "taskDefinition": task_definition.arn,
+        "launchType": service.launch_type,
+        "containerImages": container_images,
+        "guardDutyEnabled": False,
+        "createdAt": now,
+    }
+    if service.platform_version:
+        revision["platformVersion"] = service.platform_version
+    if service.launch_type == "FARGATE":
+        revision["platformFamily"] = "Linux"
+    if service.network_configuration:
+        revision["networkConfiguration"] = service.network_configuration
+    if service.load_balancers:
+        revision["loadBalancers"] = service.load_balancers
+    if service.service_registries:
+        revision["serviceRegistries"] = service.service_registries
+    store.revisions[revision_arn] = revision
+
+    deployment_id = "".join(mock_random.choice(_ID_ALPHABET) for _ in range(21))
+    deployment = {
+        "serviceDeploymentArn": f"{prefix}:service-deployment/{service.cluster_name}/{service.name}/{deployment_id}",
+        "serviceArn": service.arn,
+        "clusterArn": service.cluster_arn,
+        "createdAt": now,
+        "startedAt": now,
+        "updatedAt": now,
+        "finishedAt": now,
+        "sourceServiceRevisions": sources,
+        "targetServiceRevision": revision_arn,
+        "status": "SUCCESSFUL",
+        "statusReason": "Emulator: no rollout, the deployment completes at once.",
+    }
+    store.deployments[deployment["serviceDeploymentArn"]] = deployment
+    return deployment
+
+
+def _service_for_deployment(backend: Any, deployment: dict[str, Any]) -> Any:
+    return next((s for s in backend.services.values() if s.arn == deployment["serviceArn"]), None)
+
+
+def _deployment_view(backend: Any, deployment: dict[str, Any]) -> dict[str, Any]:
+    """ServiceDeployment as DescribeServiceDeployments returns it (revision summaries live)."""
+    service = _service_for_deployment(backend, deployment)
+    rolling_back = deployment["status"] in DEPLOYMENT_ROLLING_BACK
+
+    def summary(arn: str, primary: bool) -> dict[str, Any]:
+        if service is None:
+            return {"arn": arn, "requestedTaskCount": 0, "runningTaskCount": 0, "pendingTaskCount": 0}
+        return _revision_summary(backend, service, arn, primary)
+
+    view = {k: v for k, v in deployment.items() if k not in ("sourceServiceRevisions", "targetServiceRevision")}
+    view["sourceServiceRevisions"] = [summary(arn, rolling_back) for arn in deployment["sourceServiceRevisions"]]
+    view["targetServiceRevision"] = summary(deployment["targetServiceRevision"], not rolling_back)
+    return view
+
+
+def _deployment_brief(deployment: dict[str, Any]) -> dict[str, Any]:
+    brief = {
+        k: deployment[k]
+        for k in ("serviceDeploymentArn", "serviceArn", "clusterArn", "createdAt", "startedAt", "finishedAt", "status", "statusReason")
+        if deployment.get(k) is not None
+    }
+    brief["targetServiceRevisionArn"] = deployment["targetServiceRevision"]
+    return brief
+
+
+def _check_arn_count(arns: Any, name: str) -> list[str]:
+    if not isinstance(arns, list) or not 1 <= len(arns) <= MAX_DESCRIBE_REVISION_ARNS:
+        raise ecs_models.InvalidParameterException(
+            f"{name} must contain between 1 and {MAX_DESCRIBE_REVISION_ARNS} ARNs."
+        )
+    return arns
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value if value is None or value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return parse_time(value)
+
+
+_original_create_service = ecs_models.EC2ContainerServiceBackend.create_service
+_original_update_service = ecs_models.EC2ContainerServiceBackend.update_service
+
+
+def _ecs_create_service(self: Any, *args: Any, **kwargs: Any) -> Any:
+    service = _original_create_service(self, *args, **kwargs)
+    if service.task_definition:
+        _record_deployment(self, service)
+    return service
+
+
+def _ecs_update_service(self: Any, service_properties: dict[str, Any]) -> Any:
+    """UpdateService; a new task definition or forceNewDeployment starts a deployment, as in AWS."""
+    cluster_str = service_properties.get("cluster", "default")
+    before = self._get_service(cluster_str, str(service_properties.get("service", "")).split("/")[-1])
+    previous = before.task_definition
+    wanted = service_properties.get("task_definition")
+    force = bool(service_properties.get("force_new_deployment"))
+    resolved = self.describe_task_definition(wanted).arn if wanted else None
+    service = _original_update_service(self, service_properties)
+    if resolved is not None:
+        # moto stored the string as given (`family:3`); AWS reports the full ARN.
+        service.task_definition = resolved
+    if service.task_definition and ((resolved is not None and resolved != previous) or force):
+        _record_deployment(self, service)
+    return service
+
+
+def _ecs_describe_service_revisions_response(self: Any) -> ActionResult:
+    arns = _check_arn_count(self._get_param("serviceRevisionArns"), "serviceRevisionArns")
+    store = _store(self.ecs_backend)
+    revisions, failures = [], []
+    for arn in arns:
+        revision = store.revisions.get(arn)
+        if revision is None:
+            failures.append({"arn": arn, "reason": "MISSING"})
+        else:
+            revisions.append(revision)
+    return ActionResult({"serviceRevisions": revisions, "failures": failures})
+
+
+def _ecs_describe_service_deployments_response(self: Any) -> ActionResult:
+    arns = _check_arn_count(self._get_param("serviceDeploymentArns"), "serviceDeploymentArns")
+    backend = self.ecs_backend
+    store = _store(backend)
+    deployments, failures = [], []
+    for arn in arns:
+        deployment = store.deployments.get(arn)
+        if deployment is None:
+            failures.append({"arn": arn, "reason": "MISSING"})
+        else:
+            deployments.append(_deployment_view(backend, deployment))
+    return ActionResult({"serviceDeployments": deployments, "failures": failures})
+
+
+def _ecs_list_service_deployments_response(self: Any) -> ActionResult:
+    backend = self.ecs_backend
+    service = backend._get_service(self._get_param("cluster", "default"), str(self._get_param("service") or "").split("/")[-1])
+    statuses = self._get_param("status") or []
+    created = self._get_param("createdAt") or {}
+    before, after = _as_datetime(created.get("before")), _as_datetime(created.get("after"))
+    max_results = self._get_param("maxResults")
+    size = LIST_DEPLOYMENTS_DEFAULT if max_results is None else int(max_results)
+    if not 1 <= size <= LIST_DEPLOYMENTS_MAX:
+        raise ecs_models.InvalidParameterException(f"maxResults must be between 1 and {LIST_DEPLOYMENTS_MAX}.")
+    matching = [
+        d
+        for d in _service_deployments(backend, service)
+        if (not statuses or d["status"] in statuses)
+        and (before is None or d["createdAt"] < before)
+        and (after is None or d["createdAt"] > after)
+    ]
+    token = self._get_param("nextToken")
+    try:
+        start = int(token) if token else 0
+    except ValueError:
+        raise ecs_models.InvalidParameterException("Invalid nextToken.")
+    page = matching[start : start + size]
+    body: dict[str, Any] = {"serviceDeployments": [_deployment_brief(d) for d in page]}
+    if start + size < len(matching):
+        body["nextToken"] = str(start + size)
+    return ActionResult(body)
+
+
+ecs_models.Service.current_service_revisions = property(_service_current_revisions)  # type: ignore[attr-defined]
+ecs_models.Service.current_service_deployment = property(_service_current_deployment)  # type: ignore[attr-defined]
+ecs_models.EC2ContainerServiceBackend.create_service = _ecs_create_service  # type: ignore[method-assign]
+ecs_models.EC2ContainerServiceBackend.update_service = _ecs_update_service  # type: ignore[method-assign]
+ecs_responses.EC2ContainerServiceResponse.describe_service_revisions = _ecs_describe_service_revisions_response  # type: ignore[attr-defined]
+ecs_responses.EC2ContainerServiceResponse.describe_service_deployments = _ecs_describe_service_deployments_response  # type: ignore[attr-defined]
+ecs_responses.EC2ContainerServiceResponse.list_service_deployments = _ecs_list_service_deployments_response  # type: ignore[attr-defined]
+
+
+def control_deployment_status(body: dict[str, Any]) -> dict[str, Any]:
+    """Sets the status of a service's newest deployment (or of `serviceDeploymentArn`): rollouts, rollbacks."""
+    backend = ecs_backends[body.get("accountId", DEFAULT_ACCOUNT)][body.get("region", DEFAULT_REGION)]
+    cluster = _require(body, "cluster")
+    name = str(_require(body, "service")).split("/")[-1]
+    try:
+        service = backend._get_service(cluster, name)
+    except (ecs_models.ClusterNotFoundException, ecs_models.ServiceNotFoundException):
+        raise ControlError(404, f"no service {name} in cluster {cluster}")
+    status = _require(body, "status")
+    if status not in DEPLOYMENT_STATUSES:
+        raise ControlError(400, f"status must be one of {', '.join(DEPLOYMENT_STATUSES)}, not {status!r}")
+    deployments = _service_deployments(backend, service)
+    wanted = body.get("serviceDeploymentArn")
+    if wanted:
+        deployment = next((d for d in deployments if d["serviceDeploymentArn"] == wanted), None)
+    else:
+        deployment = deployments[0] if deployments else None
+    if deployment is None:
+        raise ControlError(404, f"no deployment {wanted or '(none yet)'} of service {service.name}")
+    now = _store(backend).now()
+    deployment["status"] = status
+    deployment["updatedAt"] = now
+    deployment["statusReason"] = body.get("statusReason") or f"Emulator: status set to {status}."
+    deployment.pop("stoppedAt", None)
+    if status in DEPLOYMENT_FINISHED:
+        deployment["finishedAt"] = now
+    else:
+        deployment.pop("finishedAt", None)
+    if status == "STOPPED":
+        deployment["stoppedAt"] = now
+    sources = deployment["sourceServiceRevisions"]
+    if status in DEPLOYMENT_ROLLING_BACK and sources:
+        deployment["rollback"] = {"reason": deployment["statusReason"], "startedAt": now, "serviceRevisionArn": sources[0]}
+        if status == "ROLLBACK_SUCCESSFUL":
+            # AWS returns the service to the source revision's task definition.
+            service.task_definition = _store(backend).revisions[sources[0]]["taskDefinition"]
+    else:
+        deployment.pop("rollback", None)
+    return {"serviceDeploymentArn": deployment["serviceDeploymentArn"], "status": status}
+
+
+# ---------------------------------------------------------------------------
 # Inspector2
 # ---------------------------------------------------------------------------
 
@@ -820,6 +1185,7 @@ ROUTES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "/ecs/task-digest": control_task_digest,
     "/ecs/task-status": control_task_status,
     "/ecs/container-instance": control_container_instance,
+    "/ecs/deployment-status": control_deployment_status,
     "/ec2/default-network": control_default_network,
     "/inspector2/findings": control_inspector_findings,
 }

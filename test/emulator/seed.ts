@@ -15,11 +15,15 @@ import {
 import {
   CreateClusterCommand,
   CreateServiceCommand,
+  DescribeServicesCommand,
   ListContainerInstancesCommand,
+  ListTasksCommand,
   RegisterTaskDefinitionCommand,
   RunTaskCommand,
   StopTaskCommand,
+  UpdateServiceCommand,
   type ECSClient,
+  type ServiceDeploymentStatus,
   type Tag as EcsTag,
 } from '@aws-sdk/client-ecs';
 import type { Inspector2Client } from '@aws-sdk/client-inspector2';
@@ -426,6 +430,99 @@ export const createService = async (
           ...(options.region !== undefined ? { region: options.region } : {}),
         });
   return { serviceArn: service.serviceArn, taskArns };
+};
+
+export interface UpdateServiceOptions {
+  readonly cluster: string;
+  readonly serviceName: string;
+  /** A new task definition starts a deployment (a new service revision pins the digests resolved now). */
+  readonly taskDefinition?: string;
+  /** Redeploys the same task definition, re-resolving tags to digests (AWS: how a moved tag is picked up). */
+  readonly forceNewDeployment?: boolean;
+  readonly desiredCount?: number;
+  /**
+   * After a deployment, stop the service's tasks and run `desiredCount` on the new task definition,
+   * as the scheduler's rolling update ends (default true). `false` leaves the old tasks running,
+   * e.g. for a rollout still in progress (see `setDeploymentStatus`).
+   */
+  readonly replaceTasks?: boolean;
+  readonly region?: string;
+}
+
+/**
+ * Updates a service like ECS: with a new task definition or `forceNewDeployment` the emulator
+ * records a service revision and a SUCCESSFUL deployment, and the service's tasks are replaced
+ * (moto starts none). Returns the service ARN and its RUNNING task ARNs afterwards.
+ */
+export const updateService = async (
+  ecs: ECSClient,
+  control: string,
+  options: UpdateServiceOptions,
+): Promise<{ readonly serviceArn: string; readonly taskArns: readonly string[] }> => {
+  const { service } = await ecs.send(
+    new UpdateServiceCommand({
+      cluster: options.cluster,
+      service: options.serviceName,
+      ...(options.taskDefinition !== undefined ? { taskDefinition: options.taskDefinition } : {}),
+      ...(options.forceNewDeployment === true ? { forceNewDeployment: true } : {}),
+      ...(options.desiredCount !== undefined ? { desiredCount: options.desiredCount } : {}),
+    }),
+  );
+  if (service?.serviceArn === undefined || service.taskDefinition === undefined) {
+    throw new Error(`UpdateService ${options.serviceName} failed`);
+  }
+  const launchType: LaunchType = service.launchType === 'FARGATE' ? 'FARGATE' : 'EC2';
+  const desired = service.desiredCount ?? 0;
+  const listed = await ecs.send(new ListTasksCommand({ cluster: options.cluster, serviceName: options.serviceName }));
+  const current = listed.taskArns ?? [];
+  const deployed = options.taskDefinition !== undefined || options.forceNewDeployment === true;
+  const replace = deployed && options.replaceTasks !== false;
+  const keep = replace ? [] : current.slice(0, desired);
+  for (const taskArn of replace ? current : current.slice(desired)) {
+    await ecs.send(new StopTaskCommand({ cluster: options.cluster, task: taskArn, reason: `ecs-svc/${options.serviceName} deployment` }));
+  }
+  const missing = replace ? desired : Math.max(0, desired - current.length);
+  const started =
+    missing === 0
+      ? []
+      : await runTask(ecs, control, {
+          cluster: options.cluster,
+          taskDefinition: service.taskDefinition,
+          launchType,
+          group: `service:${options.serviceName}`,
+          startedBy: `ecs-svc/${options.serviceName}`,
+          count: missing,
+          ...(options.region !== undefined ? { region: options.region } : {}),
+        });
+  return { serviceArn: service.serviceArn, taskArns: [...keep, ...started] };
+};
+
+/** Sets the status of a service's newest deployment (or of `serviceDeploymentArn`): moto completes every deployment at once. */
+export const setDeploymentStatus = async (
+  control: string,
+  input: {
+    readonly region?: string;
+    readonly cluster: string;
+    readonly service: string;
+    readonly status: ServiceDeploymentStatus;
+    readonly serviceDeploymentArn?: string;
+    readonly statusReason?: string;
+  },
+): Promise<string> => {
+  const response = await fetch(`${control}/ecs/deployment-status`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ region: 'us-east-1', ...input }),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`emulator control /ecs/deployment-status answered ${response.status}: ${text}`);
+  return (JSON.parse(text) as { serviceDeploymentArn: string }).serviceDeploymentArn;
+};
+
+/** The service's current revision ARNs (DescribeServices `currentServiceRevisions`). */
+export const currentRevisionArns = async (ecs: ECSClient, cluster: string, service: string): Promise<readonly string[]> => {
+  const { services } = await ecs.send(new DescribeServicesCommand({ cluster, services: [service] }));
+  return (services?.[0]?.currentServiceRevisions ?? []).flatMap((revision) => (revision.arn === undefined ? [] : [revision.arn]));
 };
 
 // ---------------------------------------------------------------------------
