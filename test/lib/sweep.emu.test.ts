@@ -1,0 +1,388 @@
+/**
+ * The sweep end to end: the real SDK and the real adapters against the emulator. Every assertion
+ * reads back what ECR really stores (DescribeImages, GetLifecyclePolicy) or what went over the wire
+ * (call counts by operation and repository), the same scenarios test/lib/sweep.test.ts runs on fakes.
+ */
+import { DeleteRepositoryCommand, PutImageCommand, PutLifecyclePolicyCommand } from '@aws-sdk/client-ecr';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { writeCallsIn, type CallCounts } from '../../src/lib/aws/call-counter.js';
+import type { Digest, ImageRecord } from '../../src/lib/domain/types.js';
+import { parsePolicyOrThrow } from '../../src/lib/policy/parse.js';
+import { simulatePolicy } from '../../src/lib/policy/simulate.js';
+import type { SimulationResult } from '../../src/lib/policy/types.js';
+import { runSweep, type SweepReport } from '../../src/lib/sweep.js';
+import { ecrClient, ecsClient, emulator } from '../emulator/harness.js';
+import {
+  createCluster,
+  createRepository,
+  createService,
+  daysAgo,
+  pushImage,
+  registerTaskDefinition,
+  seedDemoAccount,
+  updateService,
+  type SeededRepository,
+} from '../emulator/seed.js';
+import {
+  byOperation,
+  countsSince,
+  emulatorAccount,
+  runContainer,
+  snapshot,
+  storedImages,
+  storedPolicy,
+  storedTags,
+  writesIn,
+  writesTo,
+  type EmulatorAccount,
+} from '../helpers/emulator-account.js';
+
+const emu = emulator();
+const seedEcr = ecrClient(emu);
+const seedEcs = ecsClient(emu);
+// Whole seconds: the emulator stores push times to the second.
+const NOW = new Date(Math.floor(Date.now() / 1000) * 1000);
+const KEEP_TAG = /^(?:prod|dev)-keep-[0-9a-f]{64}$/;
+
+const keepTag = (environment: 'prod' | 'dev', digest: Digest): string => `${environment}-keep-${digest.slice('sha256:'.length)}`;
+const keepTagsOf = async (repository: string, digest: Digest): Promise<string[]> =>
+  (await storedTags(seedEcr, repository, digest)).filter((t) => KEEP_TAG.test(t));
+const outcome = (report: SweepReport, repository: string) => report.repositories.find((o) => o.repository === repository);
+const sweep = (account: EmulatorAccount): Promise<SweepReport> => runSweep(account.deps, { mode: 'apply', regions: [account.region] });
+const push = async (repository: string, tags: readonly string[], ageDays: number): Promise<Digest> =>
+  (await pushImage(seedEcr, emu.control, { repository, tags, pushedAt: daysAgo(NOW, ageDays) })).digest;
+
+/** The stored policy simulated on the stored images, now. */
+const simulateStored = async (repository: string, edit: (images: ImageRecord[]) => ImageRecord[] = (i) => i): Promise<SimulationResult> => {
+  const text = await storedPolicy(seedEcr, repository);
+  if (text === undefined) throw new Error(`no lifecycle policy stored on ${repository}`);
+  return simulatePolicy(parsePolicyOrThrow(text), edit(await storedImages(seedEcr, repository)), NOW);
+};
+
+/** Clusters whose names say nothing: the environment can only come from their tags. */
+const clusters = async (): Promise<{ prod: string; dev: string }> => ({
+  prod: await createCluster(seedEcs, 'green', { environment: 'prod' }),
+  dev: await createCluster(seedEcs, 'blue', { environment: 'dev' }),
+});
+
+beforeEach(async () => {
+  await emu.reset();
+});
+
+describe('Function: runSweep (emulator)', () => {
+  describe('in-use images are tagged once and only once', () => {
+    let account: EmulatorAccount;
+    let api: SeededRepository;
+    let digests: { prodA: Digest; prodB: Digest; dev: Digest; unused: Digest };
+    let first: SweepReport;
+    let afterFirst: CallCounts;
+
+    beforeEach(async () => {
+      api = await createRepository(seedEcr, 'shop/api');
+      await createRepository(seedEcr, 'shop/web');
+      digests = {
+        unused: await push('shop/api', ['prod-0'], 40),
+        prodA: await push('shop/api', ['prod-1'], 20),
+        prodB: await push('shop/api', ['prod-2'], 10),
+        dev: await push('shop/api', ['dev-7'], 3),
+      };
+      await push('shop/web', ['v1'], 5);
+      const { prod, dev } = await clusters();
+      // prodA runs twice, once by tag and once by digest: still one protection tag.
+      await runContainer(seedEcs, emu.control, { cluster: prod, family: 'api-by-tag', image: `${api.uri}:prod-1` });
+      await runContainer(seedEcs, emu.control, { cluster: prod, family: 'api-by-digest', image: `${api.uri}@${digests.prodA}` });
+      await runContainer(seedEcs, emu.control, { cluster: prod, family: 'api-b', image: `${api.uri}:prod-2`, launchType: 'EC2' });
+      await runContainer(seedEcs, emu.control, { cluster: dev, family: 'api-dev', image: `${api.uri}:dev-7` });
+      account = emulatorAccount(emu, { now: NOW });
+      first = await sweep(account);
+      afterFirst = snapshot(account.counts);
+    });
+
+    it('gives each in-use digest exactly one protection tag of its cluster environment', async () => {
+      // Assess
+      expect(first.inUse.complete).toBe(true);
+      expect(first.failures).toEqual([]);
+      expect(await keepTagsOf('shop/api', digests.prodA)).toEqual([keepTag('prod', digests.prodA)]);
+      expect(await keepTagsOf('shop/api', digests.prodB)).toEqual([keepTag('prod', digests.prodB)]);
+      expect(await keepTagsOf('shop/api', digests.dev)).toEqual([keepTag('dev', digests.dev)]);
+      expect(await keepTagsOf('shop/api', digests.unused)).toEqual([]);
+      expect(await storedTags(seedEcr, 'shop/api', digests.prodA)).toEqual(['prod-1', keepTag('prod', digests.prodA)].sort());
+      expect(byOperation(account.counts)['ECR:PutImage']).toBe(3);
+      expect(first.totals).toMatchObject({ tagsAdded: 3, policiesWritten: 2, failed: 0, blocked: 0 });
+      expect(await storedPolicy(seedEcr, 'shop/web')).toContain('ecr-keeper: protection (prod)');
+    });
+
+    it('makes zero write calls on the second sweep', async () => {
+      // Act
+      const second = await sweep(account);
+
+      // Assess
+      const delta = countsSince(account.counts, afterFirst);
+      expect(writeCallsIn(delta)).toBe(0);
+      expect(writesIn(delta)).toBe(0);
+      // Not even a manifest read: BatchGetImage counts as a pull in ECR.
+      expect(byOperation(delta)['ECR:BatchGetImage']).toBeUndefined();
+      expect(second.totals).toMatchObject({ tagsAdded: 0, tagsReleased: 0, policiesWritten: 0, unchanged: 2 });
+      expect(await keepTagsOf('shop/api', digests.prodA)).toEqual([keepTag('prod', digests.prodA)]);
+    });
+
+    it('counts the first sweep writes at the wire with writeCallsIn', () => {
+      // Assess: three PutImage and two PutLifecyclePolicy went out (counted independently by writesIn)
+      expect(writesIn(afterFirst)).toBe(5);
+      expect(writeCallsIn(afterFirst)).toBe(writesIn(afterFirst));
+    });
+  });
+
+  it('protects a 300-day-old in-use image beyond "keep 30": the stored policy keeps it, and only because of its tag', async () => {
+    // Prepare: 35 prod releases, one a day, and a 300-day-old one still running in prod
+    const api = await createRepository(seedEcr, 'shop/api');
+    const releases: Digest[] = [];
+    for (let day = 1; day <= 35; day += 1) releases.push(await push('shop/api', [`prod-${100 - day}`], day));
+    const old = await push('shop/api', ['prod-1'], 300);
+    const { prod } = await clusters();
+    await runContainer(seedEcs, emu.control, { cluster: prod, family: 'report', image: `${api.uri}:prod-1` });
+    const account = emulatorAccount(emu, { now: NOW });
+
+    // Act
+    const report = await sweep(account);
+
+    // Assess
+    expect(outcome(report, 'shop/api')?.status).toBe('applied');
+    const withTag = await simulateStored('shop/api');
+    expect(withTag.byDigest.get(old)?.decision.kind).toBe('keep');
+    // The protected image still takes a slot of "keep the newest 30 prod-*": days 31..35 go.
+    for (const [i, digest] of releases.entries()) expect(withTag.byDigest.get(digest)?.decision.kind).toBe(i < 30 ? 'keep' : 'expire');
+    const withoutTag = await simulateStored('shop/api', (images) =>
+      images.map((image) => (image.digest === old ? { ...image, tags: image.tags.filter((t) => !KEEP_TAG.test(t)) } : image)),
+    );
+    expect(withoutTag.byDigest.get(old)?.decision.kind).toBe('expire');
+  });
+
+  it('blocks a repository whose target policy would expire an in-use image, writes nothing to it, and goes on', async () => {
+    // Prepare: the running image is an OCI referrer of an old untagged subject; the target policy's
+    // untagged rule expires the subject and ECR deletes referrers with their subject, so no
+    // protection tag can save it. It already carries its protection tag from an earlier sweep.
+    const signed = await createRepository(seedEcr, 'shop/signed');
+    const api = await createRepository(seedEcr, 'shop/api');
+    const subject = await pushImage(seedEcr, emu.control, { repository: 'shop/signed', tags: [], pushedAt: daysAgo(NOW, 200), format: 'oci' });
+    const referrer = await pushImage(seedEcr, emu.control, {
+      repository: 'shop/signed',
+      tags: ['v1'],
+      pushedAt: daysAgo(NOW, 5),
+      format: 'oci',
+      subject: { digest: subject.digest, mediaType: subject.mediaType, size: Buffer.byteLength(subject.manifest) },
+    });
+    await seedEcr.send(
+      new PutImageCommand({
+        repositoryName: 'shop/signed',
+        imageManifest: referrer.manifest,
+        imageManifestMediaType: referrer.mediaType,
+        imageDigest: referrer.digest,
+        imageTag: keepTag('prod', referrer.digest),
+      }),
+    );
+    const ownPolicy = JSON.stringify({
+      rules: [
+        {
+          rulePriority: 1,
+          description: 'CI builds: keep the newest ten',
+          selection: { tagStatus: 'tagged', tagPrefixList: ['ci-'], countType: 'imageCountMoreThan', countNumber: 10 },
+          action: { type: 'expire' },
+        },
+      ],
+    });
+    await seedEcr.send(new PutLifecyclePolicyCommand({ repositoryName: 'shop/signed', lifecyclePolicyText: ownPolicy }));
+    const live = await push('shop/api', ['prod-1'], 2);
+    const { prod } = await clusters();
+    await runContainer(seedEcs, emu.control, { cluster: prod, family: 'signed', image: `${signed.uri}:v1` });
+    await runContainer(seedEcs, emu.control, { cluster: prod, family: 'api', image: `${api.uri}:prod-1` });
+    const account = emulatorAccount(emu, { now: NOW });
+
+    // Act
+    const report = await sweep(account);
+
+    // Assess
+    const blocked = outcome(report, 'shop/signed');
+    expect(blocked?.status).toBe('blocked');
+    expect(blocked?.plan?.gate.atRisk.map((r) => r.digest)).toEqual([referrer.digest]);
+    expect(blocked?.reasons.join(' ')).toContain('would lose 1 in-use image');
+    expect(writesTo(account.ecrCalls, 'shop/signed')).toEqual([]);
+    expect(await storedPolicy(seedEcr, 'shop/signed')).toBe(ownPolicy);
+    expect((await storedImages(seedEcr, 'shop/signed')).map((i) => i.digest).sort()).toEqual([subject.digest, referrer.digest].sort());
+    expect(outcome(report, 'shop/api')?.status).toBe('applied');
+    expect(await keepTagsOf('shop/api', live)).toEqual([keepTag('prod', live)]);
+    expect(report.totals).toMatchObject({ blocked: 1, failed: 0, policiesWritten: 1 });
+  });
+
+  describe.each([
+    { mutability: 'IMMUTABLE', exclusionFilters: undefined },
+    { mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['latest'] },
+    // Protection tags themselves immutable.
+    { mutability: 'MUTABLE_WITH_EXCLUSION', exclusionFilters: ['*-keep-*'] },
+  ] as const)('an $mutability repository', ({ mutability, exclusionFilters }) => {
+    it('is protected without error, and a second sweep writes nothing', async () => {
+      // Prepare
+      const worker = await createRepository(seedEcr, 'shop/worker', { mutability, ...(exclusionFilters ? { exclusionFilters } : {}) });
+      const live = await push('shop/worker', ['1.0.0'], 50);
+      await push('shop/worker', ['0.9.0'], 80);
+      const { dev } = await clusters();
+      await runContainer(seedEcs, emu.control, { cluster: dev, family: 'worker', image: `${worker.uri}:1.0.0`, launchType: 'EC2' });
+      const account = emulatorAccount(emu, { now: NOW });
+
+      // Act
+      const first = await sweep(account);
+      const before = snapshot(account.counts);
+      const second = await sweep(account);
+
+      // Assess
+      expect(outcome(first, 'shop/worker')).toMatchObject({ status: 'applied', applied: { tagsAdded: 1, policyWritten: true } });
+      expect(first.failures).toEqual([]);
+      expect(await storedTags(seedEcr, 'shop/worker', live)).toEqual(['1.0.0', keepTag('dev', live)]);
+      expect(outcome(second, 'shop/worker')?.status).toBe('unchanged');
+      expect(writesIn(countsSince(account.counts, before))).toBe(0);
+    });
+  });
+
+  it('never moves a protection tag when a moving tag like latest moves to a new image', async () => {
+    // Prepare: `latest` runs in prod and is protected
+    const api = await createRepository(seedEcr, 'shop/api');
+    const running = await push('shop/api', ['latest'], 10);
+    const { prod } = await clusters();
+    await runContainer(seedEcs, emu.control, { cluster: prod, family: 'api', image: `${api.uri}:latest` });
+    const account = emulatorAccount(emu, { now: NOW });
+    await sweep(account);
+    // CI pushes a new `latest`: ECR moves the tag, the running image stays with its protection tag only.
+    const fresh = await push('shop/api', ['latest'], 0);
+    const before = snapshot(account.counts);
+
+    // Act
+    const report = await sweep(account);
+
+    // Assess
+    expect(await storedTags(seedEcr, 'shop/api', running)).toEqual([keepTag('prod', running)]);
+    expect(await storedTags(seedEcr, 'shop/api', fresh)).toEqual(['latest']);
+    expect((await storedImages(seedEcr, 'shop/api')).map((i) => i.digest).sort()).toEqual([running, fresh].sort());
+    expect((await simulateStored('shop/api')).byDigest.get(running)?.decision.kind).toBe('keep');
+    expect(report.inUse.images.map((i) => i.digest)).toEqual([running]);
+    expect(writesIn(countsSince(account.counts, before))).toBe(0);
+  });
+
+  it('reports a repository deleted mid-sweep as skipped and finishes the others', async () => {
+    // Prepare: the repository disappears when the sweep first lists its images
+    await createRepository(seedEcr, 'shop/api');
+    await createRepository(seedEcr, 'shop/gone');
+    await push('shop/api', ['prod-1'], 3);
+    await push('shop/gone', ['prod-1'], 3);
+    const account = emulatorAccount(emu, { now: NOW });
+    let deleted = false;
+    account.clients.ecr.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input: object = args.input;
+        if (!deleted && context.commandName === 'DescribeImagesCommand' && 'repositoryName' in input && input.repositoryName === 'shop/gone') {
+          deleted = true;
+          await seedEcr.send(new DeleteRepositoryCommand({ repositoryName: 'shop/gone', force: true }));
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'testDeleteMidSweep', override: true },
+    );
+
+    // Act
+    const report = await sweep(account);
+
+    // Assess
+    expect(deleted).toBe(true);
+    expect(outcome(report, 'shop/gone')).toMatchObject({ status: 'skipped', reasons: ['repository was deleted during the sweep'] });
+    expect(outcome(report, 'shop/api')?.status).toBe('applied');
+    expect(await storedPolicy(seedEcr, 'shop/api')).toBeDefined();
+    expect(writesTo(account.ecrCalls, 'shop/gone')).toEqual([]);
+    expect(report.totals).toMatchObject({ skipped: 1, failed: 0, policiesWritten: 1 });
+  });
+
+  it('protects the image of a service scaled to zero through its service revision, not through its tag', async () => {
+    // Prepare: service `batch` runs no task; its revision pinned 1.2.0's digest, then CI moved the tag
+    const worker = await createRepository(seedEcr, 'shop/worker');
+    const pinned = await push('shop/worker', ['1.2.0'], 60);
+    const { dev } = await clusters();
+    const taskDefinition = await registerTaskDefinition(seedEcs, { family: 'batch', launchType: 'EC2', containers: [{ name: 'batch', image: `${worker.uri}:1.2.0` }] });
+    await createService(seedEcs, emu.control, { cluster: dev, serviceName: 'batch', taskDefinition, desiredCount: 0, launchType: 'EC2' });
+    const moved = await push('shop/worker', ['1.2.0'], 1);
+    const account = emulatorAccount(emu, { now: NOW });
+
+    // Act
+    const report = await sweep(account);
+
+    // Assess
+    expect(report.inUse.complete).toBe(true);
+    expect(report.inUse.images.map((i) => i.digest)).toEqual([pinned]);
+    expect(report.inUse.images[0]?.uses.map((u) => u.kind)).toEqual(['service-revision']);
+    expect(await storedTags(seedEcr, 'shop/worker', pinned)).toEqual([keepTag('dev', pinned)]);
+    expect(await keepTagsOf('shop/worker', moved)).toEqual([]);
+    // Untagged but for its protection, 60 days old: only the protection rule keeps it.
+    expect((await simulateStored('shop/worker')).byDigest.get(pinned)?.decision.kind).toBe('keep');
+  });
+
+  it('protects the source revision of the last deployment (the rollback target) after the tag moved on', async () => {
+    // Prepare: service `api` ran v1 = A; CI pushed a new v1 = B and a forced deployment moved the tasks to B
+    const api = await createRepository(seedEcr, 'shop/api');
+    const rollbackTarget = await push('shop/api', ['v1'], 200);
+    const { prod } = await clusters();
+    const taskDefinition = await registerTaskDefinition(seedEcs, { family: 'api', launchType: 'FARGATE', containers: [{ name: 'api', image: `${api.uri}:v1` }] });
+    await createService(seedEcs, emu.control, { cluster: prod, serviceName: 'api', taskDefinition, desiredCount: 1, launchType: 'FARGATE' });
+    const current = await push('shop/api', ['v1'], 1);
+    await updateService(seedEcs, emu.control, { cluster: prod, serviceName: 'api', forceNewDeployment: true });
+    const account = emulatorAccount(emu, { now: NOW });
+
+    // Act
+    const report = await sweep(account);
+
+    // Assess
+    expect(report.inUse.complete).toBe(true);
+    const uses = new Map(report.inUse.images.map((i) => [i.digest, i.uses.map((u) => u.kind).sort()]));
+    expect(uses.get(rollbackTarget)).toEqual(['deployment-revision']);
+    expect(uses.get(current)).toEqual(['service-revision', 'task']);
+    expect(await storedTags(seedEcr, 'shop/api', rollbackTarget)).toEqual([keepTag('prod', rollbackTarget)]);
+    expect(await storedTags(seedEcr, 'shop/api', current)).toEqual([keepTag('prod', current), 'v1'].sort());
+    // Untagged but for its protection and 200 days old: without the tag the untagged rule would take it.
+    expect((await simulateStored('shop/api')).byDigest.get(rollbackTarget)?.decision.kind).toBe('keep');
+    const bare = await simulateStored('shop/api', (images) => images.map((i) => (i.digest === rollbackTarget ? { ...i, tags: [] } : i)));
+    expect(bare.byDigest.get(rollbackTarget)?.decision.kind).toBe('expire');
+  });
+
+  describe('over the demo account', () => {
+    it('protects every in-use image, spares the excluded repository, and a second sweep writes nothing', async () => {
+      // Prepare
+      const demo = await seedDemoAccount({ ecr: seedEcr, ecs: seedEcs }, emu.control, NOW);
+      const account = emulatorAccount(emu, { now: NOW });
+
+      // Act
+      const first = await sweep(account);
+      const afterFirst = snapshot(account.counts);
+      const second = await sweep(account);
+
+      // Assess
+      console.log('calls of one apply sweep over seedDemoAccount:', JSON.stringify(byOperation(afterFirst)));
+      expect(first.inUse.complete).toBe(true);
+      expect(first.failures).toEqual([]);
+      const environmentOf = new Map(demo.uses.map((u) => [`${u.repository} ${u.digest}`, u.cluster]));
+      for (const [repository, digests] of Object.entries(demo.inUseDigests)) {
+        for (const digest of digests) {
+          const environment = environmentOf.get(`${repository} ${digest}`) ?? 'prod';
+          expect(await keepTagsOf(repository, digest), `${repository} ${digest}`).toEqual([keepTag(environment, digest)]);
+        }
+      }
+      expect(await keepTagsOf('shop/worker', demo.scaledToZero.digest)).toEqual([keepTag('dev', demo.scaledToZero.digest)]);
+      expect(await keepTagsOf('shop/api', demo.stopped.digest)).toEqual([]);
+      expect((await simulateStored('shop/api')).byDigest.get(demo.oldInUse.digest)?.decision.kind).toBe('keep');
+      expect((await simulateStored('shop/web')).byDigest.get(demo.index.digest)?.decision.kind).toBe('keep');
+      expect(outcome(first, demo.excludedRepository)?.status).toBe('excluded');
+      expect(writesTo(account.ecrCalls, demo.excludedRepository)).toEqual([]);
+      expect(await storedPolicy(seedEcr, demo.excludedRepository)).toBeUndefined();
+      expect(await storedPolicy(seedEcr, 'shop/legacy')).not.toBe(demo.legacyPolicyText);
+      expect(first.totals).toMatchObject({ repositories: 5, policiesWritten: 4, excluded: 1, blocked: 0, failed: 0 });
+      expect(first.totals.tagsAdded).toBe(byOperation(afterFirst)['ECR:PutImage']);
+      expect(writesIn(countsSince(account.counts, afterFirst))).toBe(0);
+      expect(second.totals).toMatchObject({ tagsAdded: 0, policiesWritten: 0, unchanged: 4, excluded: 1 });
+    });
+  });
+});
