@@ -1,0 +1,113 @@
+/**
+ * The process contract of `main`: bad input is exactly one line on stderr, no stack trace, exit 2.
+ * Runs the real entry point (`node bin/ecr-keeper.mjs`), so stdin and exit codes are the process's own.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const NOW = '2026-11-23T12:00:00Z';
+const POLICY = 'examples/policy.json';
+const IMAGES = 'examples/images.json';
+
+interface Run {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the CLI as a user would, optionally feeding `stdin`. */
+const runCli = (args: readonly string[], stdin?: string): Promise<Run> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/ecr-keeper.mjs', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+    child.stdin.end(stdin ?? '');
+  });
+
+const linesOf = (text: string): string[] => (text === '' ? [] : text.replace(/\n$/, '').split('\n'));
+
+let dir: string;
+const files: Record<'bad' | 'wrongShape' | 'noDigest', string> = { bad: '', wrongShape: '', noDigest: '' };
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ecr-keeper-main-'));
+  const noDigest = JSON.parse(readFileSync(IMAGES, 'utf8')) as { imageDetails: Record<string, unknown>[] };
+  delete noDigest.imageDetails[2]?.['imageDigest'];
+  const write = (name: string, text: string): string => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  files.bad = write('bad.json', '{"imageDetails": [');
+  files.wrongShape = write('wrong-shape.json', JSON.stringify({ foo: 1 }));
+  files.noDigest = write('no-digest.json', JSON.stringify(noDigest));
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('Function: main', () => {
+  const simulate = (images: () => string, ...extra: string[]) => (): string[] => ['simulate', '--policy', POLICY, '--images', images(), '--now', NOW, ...extra];
+
+  it.concurrent.each([
+    ['a missing file', simulate(() => join(dir, 'missing.json')), /--images: cannot read .*missing\.json: no such file/],
+    ['invalid JSON', simulate(() => files.bad), /--images: .*bad\.json is not valid JSON/],
+    ['the wrong shape', simulate(() => files.wrongShape), /must be \{"imageDetails": \[\.\.\.\]\}/],
+    ['an image detail without imageDigest', simulate(() => files.noDigest), /imageDetails\[2\]\.imageDigest/],
+    ['a bad --now', () => ['simulate', '--policy', POLICY, '--images', IMAGES, '--now', 'yesterday'], /--now: "yesterday" is not an ISO-8601 time/],
+    ['an unknown option', simulate(() => IMAGES, '--outptu', 'json'), /unknown option '--outptu'.*Did you mean --output\?/],
+    ['an unknown command', () => ['simulat'], /unknown command 'simulat'.*Did you mean simulate\?/],
+    ['no command at all', () => [], /a command is required \(simulate, validate/],
+    ['both inputs on stdin', () => ['simulate', '--policy', '-', '--images', '-'], /cannot both read stdin/],
+  ])('refuses %s with one stderr line and exit 2', async (_name, args, message) => {
+    // Act
+    const run = await runCli(args());
+
+    // Assess
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(linesOf(run.stderr)).toHaveLength(1);
+    expect(run.stderr).toMatch(/^ecr-keeper: /);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr).not.toContain('    at ');
+  });
+
+  it('reads --images from stdin for "-" and answers as for the file', async () => {
+    // Prepare
+    const text = readFileSync(IMAGES, 'utf8');
+
+    // Act
+    const [fromStdin, fromFile] = await Promise.all([
+      runCli(['simulate', '--policy', POLICY, '--images', '-', '--now', NOW, '--output', 'json'], text),
+      runCli(['simulate', '--policy', POLICY, '--images', IMAGES, '--now', NOW, '--output', 'json']),
+    ]);
+
+    // Assess
+    expect(fromStdin.status).toBe(0);
+    expect(linesOf(fromStdin.stderr)).toEqual([]);
+    expect(JSON.parse(fromStdin.stdout)).toEqual(JSON.parse(fromFile.stdout));
+    expect((JSON.parse(fromStdin.stdout) as { previewResults: unknown[] }).previewResults.length).toBeGreaterThan(0);
+  });
+
+  it('exits 1, not 2, when validate finds an invalid policy', async () => {
+    // Prepare
+    const path = join(dir, 'short-policy.json');
+    writeFileSync(path, JSON.stringify({ rules: [] }));
+
+    // Act
+    const run = await runCli(['validate', '--policy', path]);
+
+    // Assess
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain(`${path}: rules`);
+    expect(linesOf(run.stderr)).toEqual([]);
+  });
+});

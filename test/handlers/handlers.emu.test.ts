@@ -1,0 +1,310 @@
+/**
+ * The three Lambda handlers as Lambda runs them: settings read from the environment on the first
+ * invocation, real SDK clients (pointed at the emulator by AWS_ENDPOINT_URL), the sample events of
+ * events/. Each suite loads a fresh module graph so the handler reads its own environment.
+ *
+ * No ECS service is seeded: the emulator does not implement ListServiceDeployments or
+ * DescribeServiceRevisions, and a service whose revisions cannot be read makes the in-use set
+ * incomplete, which (correctly) stops every write. Running tasks are seeded instead.
+ */
+import { readFileSync } from 'node:fs';
+import { DescribeImagesCommand, GetLifecyclePolicyCommand } from '@aws-sdk/client-ecr';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ecrClient, ecsClient, emulator } from '../emulator/harness.js';
+import { createCluster, createRepository, daysAgo, pushImage, registerTaskDefinition, runTask, type PushedImage } from '../emulator/seed.js';
+
+const emu = emulator();
+const ecr = ecrClient(emu);
+const ecs = ecsClient(emu);
+
+const CREATED = 'shop/payments';
+const EXISTING = 'shop/api';
+
+type Event = Record<string, unknown> & { detail: Record<string, unknown> & { requestParameters: Record<string, unknown> | null } };
+const loadEvent = (file: string): Event => JSON.parse(readFileSync(`events/${file}`, 'utf8')) as Event;
+const createdEvent = (): Event => {
+  const event = loadEvent('create-repository.cloudtrail.json');
+  event.detail.requestParameters = { ...event.detail.requestParameters, repositoryName: CREATED };
+  return event;
+};
+
+/** The fields Powertools' injectLambdaContext reads. */
+const lambdaContext = (functionName: string): Context => ({
+  callbackWaitsForEmptyEventLoop: true,
+  functionName,
+  functionVersion: '$LATEST',
+  invokedFunctionArn: `arn:aws:lambda:${emu.region}:${emu.accountId}:function:${functionName}`,
+  memoryLimitInMB: '512',
+  awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
+  logGroupName: `/aws/lambda/${functionName}`,
+  logStreamName: '2026/11/23/[$LATEST]abcdef',
+  getRemainingTimeInMillis: () => 300_000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+});
+
+/** What a Lambda deployment sets, pointed at the emulator; `keeper` adds or removes KEEPER_* keys. */
+const stubLambdaEnv = (keeper: Readonly<Record<string, string | undefined>>): void => {
+  vi.stubEnv('AWS_ENDPOINT_URL', emu.endpoint);
+  vi.stubEnv('AWS_ACCESS_KEY_ID', emu.credentials.accessKeyId);
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', emu.credentials.secretAccessKey);
+  vi.stubEnv('AWS_REGION', emu.region);
+  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
+  for (const key of ['KEEPER_DRY_RUN', 'KEEPER_CONFIG', 'KEEPER_CONFIG_FILE', 'KEEPER_REGIONS']) vi.stubEnv(key, undefined);
+  for (const [key, value] of Object.entries(keeper)) vi.stubEnv(key, value);
+};
+
+type Invoke = (event: unknown) => Promise<unknown>;
+
+/** A cold start: fresh modules, so settings and clients are built from the current environment. */
+const coldStart = async (which: 'repository-created' | 'sweep' | 'audit'): Promise<Invoke> => {
+  vi.resetModules();
+  const { handler } =
+    which === 'repository-created'
+      ? await import('../../src/handlers/repository-created.js')
+      : which === 'sweep'
+        ? await import('../../src/handlers/sweep.js')
+        : await import('../../src/handlers/audit.js');
+  return (event) => handler(event, lambdaContext(`ecr-keeper-${which}`));
+};
+
+interface Seeded {
+  readonly inUse: PushedImage;
+}
+
+/**
+ * Two repositories: the one the CreateRepository event names (empty) and an older one whose
+ * 200-day-old `prod-` image still runs in the `prod` cluster.
+ */
+const seedAccount = async (): Promise<Seeded> => {
+  const now = new Date();
+  await emu.reset();
+  await createRepository(ecr, CREATED);
+  const existing = await createRepository(ecr, EXISTING);
+  const inUse = await pushImage(ecr, emu.control, { repository: EXISTING, tags: ['prod-1.0.0'], pushedAt: daysAgo(now, 200) });
+  await pushImage(ecr, emu.control, { repository: EXISTING, tags: ['prod-1.1.0'], pushedAt: daysAgo(now, 10) });
+  await pushImage(ecr, emu.control, { repository: EXISTING, pushedAt: daysAgo(now, 30) });
+  await createCluster(ecs, 'prod');
+  const taskDefinition = await registerTaskDefinition(ecs, {
+    family: 'shop-api',
+    launchType: 'FARGATE',
+    containers: [{ name: 'api', image: `${existing.uri}:prod-1.0.0` }],
+  });
+  await runTask(ecs, emu.control, { cluster: 'prod', taskDefinition, launchType: 'FARGATE' });
+  return { inUse };
+};
+
+/** The stored policy text, or `undefined` when the repository has none. */
+const policyOf = async (repositoryName: string): Promise<string | undefined> => {
+  try {
+    return (await ecr.send(new GetLifecyclePolicyCommand({ repositoryName }))).lifecyclePolicyText;
+  } catch (error) {
+    if ((error as Error).name === 'LifecyclePolicyNotFoundException') return undefined;
+    throw error;
+  }
+};
+
+/** Digest → sorted tags of every image of the repository. */
+const tagsByDigest = async (repositoryName: string): Promise<Record<string, string[]>> => {
+  const { imageDetails } = await ecr.send(new DescribeImagesCommand({ repositoryName }));
+  return Object.fromEntries((imageDetails ?? []).map((d) => [d.imageDigest ?? '', [...(d.imageTags ?? [])].sort()]));
+};
+
+interface SweepSummary {
+  readonly mode: 'apply' | 'dry-run';
+  readonly ok: boolean;
+  readonly inUseComplete: boolean;
+  readonly totals: {
+    readonly repositories: number;
+    readonly inUseImages: number;
+    readonly tagsAdded: number;
+    readonly policiesWritten: number;
+    readonly unchanged: number;
+  };
+  readonly repositories: readonly { readonly repository: string; readonly status: string; readonly tagsToAdd: number; readonly policy: string }[];
+}
+
+interface PolicyDocument {
+  readonly rules: readonly { readonly rulePriority: number; readonly description?: string }[];
+}
+
+afterAll(() => {
+  vi.unstubAllEnvs();
+});
+
+describe('Function: handler (repository-created)', () => {
+  let invoke: Invoke;
+
+  beforeAll(async () => {
+    stubLambdaEnv({ KEEPER_DRY_RUN: 'false' });
+    invoke = await coldStart('repository-created');
+  });
+
+  beforeEach(async () => {
+    await seedAccount();
+  });
+
+  it('applies the baseline lifecycle policy to exactly the created repository', async () => {
+    // Act
+    const result = (await invoke(createdEvent())) as SweepSummary;
+
+    // Assess
+    expect(result).toMatchObject({ mode: 'apply', ok: true, inUseComplete: true });
+    expect(result.totals).toMatchObject({ repositories: 1, policiesWritten: 1 });
+    const policy = JSON.parse((await policyOf(CREATED)) ?? '{"rules":[]}') as PolicyDocument;
+    const descriptions = policy.rules.map((r) => r.description ?? '');
+    expect(descriptions.every((d) => d.startsWith('ecr-keeper:'))).toBe(true);
+    expect(descriptions.some((d) => d.includes('protection'))).toBe(true);
+    expect(descriptions.some((d) => d.includes('retention'))).toBe(true);
+    expect(await policyOf(EXISTING)).toBeUndefined();
+  });
+
+  it('writes nothing the second time it receives the same event', async () => {
+    // Prepare
+    await invoke(createdEvent());
+    const first = await policyOf(CREATED);
+
+    // Act
+    const again = (await invoke(createdEvent())) as SweepSummary;
+
+    // Assess
+    expect(first).toBeDefined();
+    expect(again.totals).toMatchObject({ repositories: 1, policiesWritten: 0, unchanged: 1 });
+    expect(await policyOf(CREATED)).toBe(first);
+  });
+
+  it('ignores a failed CreateRepository call and writes nothing', async () => {
+    // Prepare
+    const event = loadEvent('create-repository.failed.json');
+    event.detail.requestParameters = { ...event.detail.requestParameters, repositoryName: CREATED };
+
+    // Act
+    const result = await invoke(event);
+
+    // Assess
+    expect(result).toMatchObject({ status: 'ignored' });
+    expect(await policyOf(CREATED)).toBeUndefined();
+  });
+
+  it('rejects a malformed event, naming the field, and writes nothing', async () => {
+    // Prepare
+    const event = createdEvent();
+    event.detail.requestParameters = null;
+
+    // Act
+    const result = await invoke(event);
+
+    // Assess
+    expect(result).toEqual({ status: 'rejected', reason: expect.stringContaining('detail.requestParameters.repositoryName') });
+    expect(await policyOf(CREATED)).toBeUndefined();
+    expect(await policyOf(EXISTING)).toBeUndefined();
+  });
+});
+
+describe('Function: handler (repository-created, misspelt setting)', () => {
+  let invoke: Invoke;
+
+  beforeAll(async () => {
+    stubLambdaEnv({ KEEPER_DRYRUN: 'false' });
+    invoke = await coldStart('repository-created');
+    await seedAccount();
+  });
+
+  afterAll(() => {
+    vi.stubEnv('KEEPER_DRYRUN', undefined);
+  });
+
+  it('rejects with a ConfigError naming KEEPER_DRYRUN and writes nothing', async () => {
+    // Act
+    const run = invoke(createdEvent());
+
+    // Assess
+    await expect(run).rejects.toMatchObject({ name: 'ConfigError', field: 'KEEPER_DRYRUN' });
+    await expect(run).rejects.toThrow(/KEEPER_DRYRUN/);
+    expect(await policyOf(CREATED)).toBeUndefined();
+  });
+});
+
+describe('Function: handler (sweep)', () => {
+  let seeded: Seeded;
+
+  beforeEach(async () => {
+    seeded = await seedAccount();
+  });
+
+  it('dry-runs by default: reports the plan and totals, writes no policy and no tag', async () => {
+    // Prepare
+    stubLambdaEnv({});
+    const invoke = await coldStart('sweep');
+    const tagsBefore = await tagsByDigest(EXISTING);
+
+    // Act
+    const result = (await invoke(loadEvent('sweep.scheduled.json'))) as SweepSummary;
+
+    // Assess
+    expect(result).toMatchObject({ mode: 'dry-run', ok: true, inUseComplete: true });
+    expect(result.totals).toMatchObject({ repositories: 2, inUseImages: 1, tagsAdded: 0, policiesWritten: 0 });
+    const existing = result.repositories.find((r) => r.repository === EXISTING);
+    expect(existing).toMatchObject({ status: 'planned', tagsToAdd: 1, policy: 'create' });
+    expect(await policyOf(CREATED)).toBeUndefined();
+    expect(await policyOf(EXISTING)).toBeUndefined();
+    expect(await tagsByDigest(EXISTING)).toEqual(tagsBefore);
+  });
+
+  it('with KEEPER_DRY_RUN=false protects the running image, then writes both policies', async () => {
+    // Prepare
+    stubLambdaEnv({ KEEPER_DRY_RUN: 'false' });
+    const invoke = await coldStart('sweep');
+
+    // Act
+    const result = (await invoke(loadEvent('sweep.scheduled.json'))) as SweepSummary;
+
+    // Assess
+    expect(result).toMatchObject({ mode: 'apply', ok: true });
+    expect(result.totals).toMatchObject({ repositories: 2, tagsAdded: 1, policiesWritten: 2 });
+    const tags = (await tagsByDigest(EXISTING))[seeded.inUse.digest] ?? [];
+    expect(tags).toContain('prod-1.0.0');
+    expect(tags.some((t) => t.startsWith('prod-keep-'))).toBe(true);
+    expect(await policyOf(EXISTING)).toBeDefined();
+    expect(await policyOf(CREATED)).toBeDefined();
+  });
+});
+
+describe('Function: handler (audit)', () => {
+  let invoke: Invoke;
+
+  beforeAll(async () => {
+    // Writing is switched on: the audit must stay read-only regardless.
+    stubLambdaEnv({ KEEPER_DRY_RUN: 'false' });
+    invoke = await coldStart('audit');
+  });
+
+  beforeEach(async () => {
+    await seedAccount();
+  });
+
+  it('returns a read-only report and writes no policy and no tag', async () => {
+    // Prepare
+    const tagsBefore = await tagsByDigest(EXISTING);
+
+    // Act
+    const report = (await invoke(loadEvent('audit.json'))) as {
+      kind: string;
+      readOnly: boolean;
+      regions: string[];
+      totals: { repositories: number; missingPolicy: number };
+      repositories: { repository: string; drift: string; protection: { toAdd: number } }[];
+    };
+
+    // Assess
+    expect(report).toMatchObject({ kind: 'audit', readOnly: true, regions: [emu.region] });
+    expect(report.totals).toMatchObject({ repositories: 2, missingPolicy: 2 });
+    expect(report.repositories.find((r) => r.repository === EXISTING)).toMatchObject({ drift: 'missing', protection: { toAdd: 1 } });
+    expect(await policyOf(CREATED)).toBeUndefined();
+    expect(await policyOf(EXISTING)).toBeUndefined();
+    expect(await tagsByDigest(EXISTING)).toEqual(tagsBefore);
+  });
+});
