@@ -35,8 +35,10 @@ export const renderAuditTable = (audit: AuditReport): string => {
       lines.push(`AT RISK under the current policy: ${r.repository} ${risk.digest} (${risk.tags.join(',') || 'untagged'}): ${risk.decision.reason}`);
     for (const risk of r.atRiskUnderTargetPolicy)
       lines.push(`BLOCKED: ${r.repository} ${risk.digest} would be hit by the target policy: ${risk.decision.reason}`);
-    if (r.findingsLeaving.possiblyUnscanned > 0)
-      lines.push(`note: ${r.repository}: ${r.findingsLeaving.possiblyUnscanned} expiring images have no findings but were not pushed or pulled in 14 days: likely not scanned, not clean`);
+    const unscanned = r.findingsLeaving.possiblyUnscanned;
+    if (unscanned > 0) {
+      lines.push(`note: ${r.repository}: ${unscanned} expiring ${unscanned === 1 ? 'image has' : 'images have'} no findings but ${unscanned === 1 ? 'was' : 'were'} not pushed or pulled in 14 days: likely not scanned, not clean`);
+    }
   }
   for (const f of audit.failures) lines.push(`failure ${f.scope} [${f.stage}${f.action ? ` ${f.action}` : ''}]: ${f.message.split('\n')[0]}`);
   return lines.join('\n');

@@ -141,6 +141,15 @@ const blob = (mediaType: string, bytes: Uint8Array): Descriptor => ({
   size: bytes.byteLength,
 });
 
+/** Layers up to this size are generated; larger ones are only declared. */
+const GENERATED_LAYER_MAX = 64 * 1024;
+
+/**
+ * A layer of realistic size (hundreds of MB) without generating it: moto never checks blobs,
+ * and ECR's `imageSizeInBytes` is the sum of the declared layer sizes, so costs are realistic.
+ */
+const declaredBlob = (mediaType: string, size: number): Descriptor => ({ mediaType, digest: sha256(randomBytes(32)), size });
+
 /**
  * Serialises like registries do (3-space indent, Docker's habit): never the compact form,
  * so a client that re-serialises the manifest changes its digest and the test notices.
@@ -165,8 +174,9 @@ export const buildImageManifest = (
       ...options.config,
     }),
   );
+  const layerType = docker ? MEDIA_TYPES.dockerLayer : MEDIA_TYPES.ociLayer;
   const layers = (options.layers ?? [1024, 4096]).map((size) =>
-    blob(docker ? MEDIA_TYPES.dockerLayer : MEDIA_TYPES.ociLayer, randomBytes(size)),
+    size <= GENERATED_LAYER_MAX ? blob(layerType, randomBytes(size)) : declaredBlob(layerType, size),
   );
   const mediaType = docker ? MEDIA_TYPES.dockerManifest : MEDIA_TYPES.ociManifest;
   const body: Record<string, unknown> = { schemaVersion: 2 };
@@ -239,6 +249,8 @@ export interface PushIndexOptions {
   readonly lastPulledAt?: Date;
   readonly format?: 'docker' | 'oci';
   readonly region?: string;
+  /** Layer sizes of each platform manifest (default two small layers). */
+  readonly layers?: readonly number[];
 }
 
 export interface PushedIndex extends PushedImage {
@@ -260,6 +272,7 @@ export const pushIndex = async (ecr: ECRClient, control: string, options: PushIn
         repository: options.repository,
         platform,
         format,
+        ...(options.layers !== undefined ? { layers: options.layers } : {}),
         ...(options.pushedAt !== undefined ? { pushedAt: options.pushedAt } : {}),
         ...(options.region !== undefined ? { region: options.region } : {}),
       }),
@@ -583,6 +596,18 @@ export interface DemoAccount {
   readonly findingArns: readonly string[];
 }
 
+const MIB = 1024 * 1024;
+/** Node front end per platform: distroless base, node_modules, app. */
+const WEB_LAYERS = [22 * MIB, 31 * MIB, 4 * MIB];
+/** Compressed layer sizes per repository, as a JVM API, a Python worker with ML wheels, and so on weigh. */
+const DEMO_LAYERS: Readonly<Record<string, readonly number[]>> = {
+  'shop/api': [48 * MIB, 96 * MIB, 61 * MIB, 9 * MIB],
+  'shop/web': WEB_LAYERS,
+  'shop/worker': [29 * MIB, 412 * MIB, 77 * MIB],
+  'shop/legacy': [71 * MIB, 118 * MIB],
+  'tools/ci': [180 * MIB, 640 * MIB],
+};
+
 const API_PROD_IMAGES = 45;
 const OLD_IN_USE_AGE = 300;
 /** 33 newer `prod-*` releases: beyond a "keep the newest 30" rule. */
@@ -628,7 +653,11 @@ export const seedDemoAccount = async (clients: DemoClients, control: string, now
     return seeded;
   };
   const push = async (repository: string, tags: readonly string[], ageDays: number, format: 'docker' | 'oci' = 'docker') =>
-    record(repository, await pushImage(ecr, control, { repository, tags, pushedAt: daysAgo(now, ageDays), format }), ageDays);
+    record(
+      repository,
+      await pushImage(ecr, control, { repository, tags, pushedAt: daysAgo(now, ageDays), format, layers: DEMO_LAYERS[repository] ?? [] }),
+      ageDays,
+    );
 
   const repositories = {
     api: await createRepository(ecr, 'shop/api', { tags: { team: 'shop' } }),
@@ -658,10 +687,10 @@ export const seedDemoAccount = async (clients: DemoClients, control: string, now
 
   // shop/web: old single-arch releases, the multi-arch index running in prod, a newer unused index.
   for (const [tag, age] of [['v1.0.0', 350], ['v1.1.0', 280], ['v1.2.0', 200]] as const) await push('shop/web', [tag], age);
-  const webIndex = await pushIndex(ecr, control, { repository: 'shop/web', tags: ['v2.0.0', 'prod-web'], pushedAt: daysAgo(now, 120) });
+  const webIndex = await pushIndex(ecr, control, { repository: 'shop/web', tags: ['v2.0.0', 'prod-web'], pushedAt: daysAgo(now, 120), layers: WEB_LAYERS });
   for (const child of webIndex.children) record('shop/web', child, 120);
   record('shop/web', webIndex, 120);
-  const newerIndex = await pushIndex(ecr, control, { repository: 'shop/web', tags: ['v2.1.0'], pushedAt: daysAgo(now, 10) });
+  const newerIndex = await pushIndex(ecr, control, { repository: 'shop/web', tags: ['v2.1.0'], pushedAt: daysAgo(now, 10), layers: WEB_LAYERS });
   for (const child of newerIndex.children) record('shop/web', child, 10);
   record('shop/web', newerIndex, 10);
 
@@ -765,6 +794,13 @@ export const seedDemoAccount = async (clients: DemoClients, control: string, now
     { repositoryName: 'shop/api', imageDigest: oldInUse.digest, severity: 'HIGH', title: 'CVE-2023-4911 - glibc' },
     { repositoryName: 'shop/api', imageDigest: devInUse.digest, severity: 'MEDIUM' },
     { repositoryName: 'shop/web', imageDigest: webIndex.digest, severity: 'LOW', status: 'CLOSED' },
+    // Old releases nobody runs: the vulnerabilities that leave with them.
+    ...apiProd.slice(-6).filter((image) => image !== oldInUse).flatMap((image): FindingSeed[] => [
+      { repositoryName: 'shop/api', imageDigest: image.digest, severity: 'CRITICAL', title: 'CVE-2024-3094 - xz-utils' },
+      { repositoryName: 'shop/api', imageDigest: image.digest, severity: 'HIGH', title: 'CVE-2023-4911 - glibc' },
+      { repositoryName: 'shop/api', imageDigest: image.digest, severity: 'MEDIUM', title: 'CVE-2023-44487 - nghttp2' },
+    ]),
+    ...worker.slice(0, 2).map((image): FindingSeed => ({ repositoryName: 'shop/worker', imageDigest: image.digest, severity: 'HIGH', title: 'CVE-2024-6345 - setuptools' })),
   ];
   const findingArns = await seedFindings(control, findingSeeds, region);
 

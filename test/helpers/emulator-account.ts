@@ -3,11 +3,9 @@
  * `createClients`, one attempt, fresh per call) with call counters at the wire, the real adapters,
  * and the sweep's deps with a fixed clock. Plus the readers tests use to check what ECR really stores.
  */
-import { randomBytes, createHash } from 'node:crypto';
 import {
   DescribeImagesCommand,
   GetLifecyclePolicyCommand,
-  PutImageCommand,
   type ECRClient,
 } from '@aws-sdk/client-ecr';
 import type { ECSClient } from '@aws-sdk/client-ecs';
@@ -19,12 +17,11 @@ import { createInspectorAdapter } from '../../src/lib/aws/inspector2.js';
 import type { EcrPort, RegionAdapters } from '../../src/lib/aws/ports.js';
 import { DEFAULT_CONFIG, parseConfig, type KeeperConfig } from '../../src/lib/config.js';
 import { imageRecordFromDetail } from '../../src/lib/domain/image-record.js';
-import { toDigest, toRegion, type Digest, type ImageRecord, type Region } from '../../src/lib/domain/types.js';
+import { toRegion, type Digest, type ImageRecord, type Region } from '../../src/lib/domain/types.js';
 import { silentLog } from '../../src/lib/observability.js';
 import type { SweepDeps } from '../../src/lib/sweep.js';
 import type { Emulator } from '../emulator/harness.js';
-import { setImageTimes } from '../emulator/control.js';
-import { MEDIA_TYPES, registerTaskDefinition, runTask, type LaunchType } from '../emulator/seed.js';
+import { pushImage, registerTaskDefinition, runTask, type LaunchType } from '../emulator/seed.js';
 
 /** config/default.json, parsed. */
 export const defaultConfig = (): KeeperConfig => parseConfig(DEFAULT_CONFIG);
@@ -163,42 +160,13 @@ export const storedPolicy = async (ecr: ECRClient, repository: string): Promise<
   }
 };
 
-/**
- * Pushes a Docker image whose one layer is declared `bytes` long (the emulator checks no blob,
- * and ECR's `imageSizeInBytes` is the sum of the layer sizes), so storage costs are not rounded to zero.
- */
+/** Pushes a Docker image whose one layer is declared `bytes` long, so storage costs are not rounded to zero. */
 export const pushSizedImage = async (
   ecr: ECRClient,
   control: string,
   input: { readonly repository: string; readonly tags: readonly string[]; readonly pushedAt: Date; readonly bytes: number },
-): Promise<Digest> => {
-  const hex = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', nonce: randomBytes(16).toString('hex') }));
-  const manifest = JSON.stringify(
-    {
-      schemaVersion: 2,
-      mediaType: MEDIA_TYPES.dockerManifest,
-      config: { mediaType: MEDIA_TYPES.dockerConfig, digest: `sha256:${hex(config)}`, size: config.byteLength },
-      layers: [{ mediaType: MEDIA_TYPES.dockerLayer, digest: `sha256:${hex(randomBytes(32))}`, size: input.bytes }],
-    },
-    null,
-    3,
-  );
-  const digest = toDigest(`sha256:${hex(manifest)}`);
-  for (const tag of input.tags.length === 0 ? [undefined] : input.tags) {
-    await ecr.send(
-      new PutImageCommand({
-        repositoryName: input.repository,
-        imageManifest: manifest,
-        imageManifestMediaType: MEDIA_TYPES.dockerManifest,
-        imageDigest: digest,
-        imageTag: tag,
-      }),
-    );
-  }
-  await setImageTimes(control, { repositoryName: input.repository, imageDigest: digest, imagePushedAt: input.pushedAt });
-  return digest;
-};
+): Promise<Digest> =>
+  (await pushImage(ecr, control, { repository: input.repository, tags: input.tags, pushedAt: input.pushedAt, layers: [input.bytes], format: 'docker' })).digest;
 
 /** Registers a one-container task definition and runs it in `cluster`; returns the task ARNs. */
 export const runContainer = async (
