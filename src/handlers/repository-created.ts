@@ -19,10 +19,13 @@ export const handler = middy()
     const created = classifyRepositoryCreatedEvent(event);
     if (created.kind === 'invalid') {
       logger.error('malformed CreateRepository event, nothing done', { reason: created.reason, field: created.error.field });
+      // A metric, so an alarm can catch a rule that delivers events of a shape we do not expect.
+      addCountMetrics(metrics, { EventsRejected: 1 });
       return { status: 'rejected', reason: created.reason };
     }
     if (created.kind === 'ignore') {
       logger.info('event ignored', { reason: created.reason });
+      addCountMetrics(metrics, { EventsIgnored: 1 });
       return { status: 'ignored', reason: created.reason };
     }
     const mode = settings().dryRun ? 'dry-run' : 'apply';

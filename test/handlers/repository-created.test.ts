@@ -174,6 +174,33 @@ describe('Function: handler (repository-created)', () => {
     expect(callCount()).toBe(0);
   });
 
+  it('publishes EventsRejected and EventsIgnored as metrics, so an alarm can watch the rule', async () => {
+    // Prepare
+    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    const invoke = await loadHandler();
+    const malformed = loadEvent('create-repository.cloudtrail.json');
+    malformed['account'] = 'me';
+
+    // Act
+    try {
+      await invoke(malformed);
+      await invoke(loadEvent('create-repository.failed.json'));
+    } finally {
+      spy.mockRestore();
+    }
+
+    // Assess
+    const emf = written.flatMap((line) => line.split('\n')).filter((line) => line.includes('"_aws"'));
+    const values = emf.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(values).toEqual([expect.objectContaining({ EventsRejected: 1 }), expect.objectContaining({ EventsIgnored: 1 })]);
+    expect(callCount()).toBe(0);
+  });
+
   it('fails on a misspelt KEEPER_ setting before any AWS call', async () => {
     // Prepare
     vi.stubEnv('KEEPER_DRY_RUN', undefined);
