@@ -3,9 +3,8 @@
  * invocation, real SDK clients (pointed at the emulator by AWS_ENDPOINT_URL), the sample events of
  * events/. Each suite loads a fresh module graph so the handler reads its own environment.
  *
- * No ECS service is seeded: the emulator does not implement ListServiceDeployments or
- * DescribeServiceRevisions, and a service whose revisions cannot be read makes the in-use set
- * incomplete, which (correctly) stops every write. Running tasks are seeded instead.
+ * Running tasks are the in-use source here; services, their revisions and deployments are
+ * exercised end to end in test/lib/sweep.emu.test.ts.
  */
 import { readFileSync } from 'node:fs';
 import { DescribeImagesCommand, GetLifecyclePolicyCommand } from '@aws-sdk/client-ecr';

@@ -20,6 +20,7 @@ import {
   pushImage,
   registerTaskDefinition,
   seedDemoAccount,
+  setDeploymentStatus,
   updateService,
   type SeededRepository,
 } from '../emulator/seed.js';
@@ -241,6 +242,39 @@ describe('Function: runSweep (emulator)', () => {
       expect(outcome(second, 'shop/worker')?.status).toBe('unchanged');
       expect(writesIn(countsSince(account.counts, before))).toBe(0);
     });
+  });
+
+  it('protects both images of a deployment in flight on a service scaled to zero, though no task runs either', async () => {
+    // Prepare: prod-1 (200 days old) deployed, then a rollout to prod-2 that has not finished:
+    // a rollback or a scale-out pulls prod-1 by the digest its revision recorded.
+    const api = await createRepository(seedEcr, 'shop/api');
+    const previous = await push('shop/api', ['prod-1'], 200);
+    const target = await push('shop/api', ['prod-2'], 1);
+    // Thirty newer releases: prod-1 ranks beyond "keep the newest 30 prod-*".
+    const newer: Digest[] = [];
+    for (let day = 2; day <= 31; day += 1) newer.push(await push('shop/api', [`prod-${100 + day}`], day));
+    const { prod } = await clusters();
+    const v1 = await registerTaskDefinition(seedEcs, { family: 'api', launchType: 'FARGATE', containers: [{ name: 'app', image: `${api.uri}:prod-1` }] });
+    const v2 = await registerTaskDefinition(seedEcs, { family: 'api', launchType: 'FARGATE', containers: [{ name: 'app', image: `${api.uri}:prod-2` }] });
+    await createService(seedEcs, emu.control, { cluster: prod, serviceName: 'api', taskDefinition: v1, desiredCount: 0, launchType: 'FARGATE' });
+    await updateService(seedEcs, emu.control, { cluster: prod, serviceName: 'api', taskDefinition: v2, replaceTasks: false });
+    await setDeploymentStatus(emu.control, { cluster: prod, service: 'api', status: 'IN_PROGRESS' });
+    const account = emulatorAccount(emu, { now: NOW });
+
+    // Act
+    const report = await sweep(account);
+
+    // Assess
+    expect(report.inUse.complete).toBe(true);
+    expect(await keepTagsOf('shop/api', previous)).toEqual([keepTag('prod', previous)]);
+    expect(await keepTagsOf('shop/api', target)).toEqual([keepTag('prod', target)]);
+    expect((await Promise.all(newer.map((digest) => keepTagsOf('shop/api', digest)))).flat()).toEqual([]);
+    expect((await simulateStored('shop/api')).byDigest.get(previous)?.decision.kind).toBe('keep');
+    const withoutTag = await simulateStored('shop/api', (images) =>
+      images.map((image) => (image.digest === previous ? { ...image, tags: image.tags.filter((t) => !KEEP_TAG.test(t)) } : image)),
+    );
+    expect(withoutTag.byDigest.get(previous)?.decision.kind).toBe('expire');
+    expect(byOperation(account.counts)['ECS:DescribeServiceRevisions']).toBeGreaterThan(0);
   });
 
   it('never moves a protection tag when a moving tag like latest moves to a new image', async () => {

@@ -1,7 +1,8 @@
 /**
  * The ECS adapter over the real SDK against the emulator: clusters, running tasks with the
  * digests they pulled, services, all with their ECS tags. Service revisions and deployments
- * are not implemented by moto; test/lib/aws/ecs.test.ts covers them with aws-sdk-client-mock.
+ * (served by the patched emulator) are in test/emulator/moto-revisions.emu.test.ts; paging and
+ * failures that no emulator produces are in test/lib/aws/ecs.test.ts with aws-sdk-client-mock.
  */
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createRegionAdapters } from '../../../src/lib/aws/clients.js';
