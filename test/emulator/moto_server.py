@@ -19,7 +19,7 @@ Control routes (POST, JSON body, `region` defaults to us-east-1, `accountId` to 
 Prints one line to stdout once both servers listen:
     READY {"endpoint": "http://127.0.0.1:P", "control": "http://127.0.0.1:Q"}
 and exits when stdin closes or on SIGTERM/SIGINT, so a crashed test run never
-leaves it behind. Every gap and workaround is listed in test/emulator/GAPS.md.
+leaves it behind. Every gap and workaround is listed in the README (Testing notes).
 """
 
 from __future__ import annotations
@@ -956,7 +956,7 @@ def _finding_values(finding: dict[str, Any], key: str) -> list[str]:
     if key == "findingArn":
         return [finding.get("findingArn", "")]
     raise InspectorValidationException(
-        f"emulator: filterCriteria.{key} is not supported (see test/emulator/GAPS.md)"
+        f"emulator: filterCriteria.{key} is not supported (see the README, Testing notes)"
     )
 
 
