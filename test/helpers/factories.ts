@@ -3,7 +3,8 @@
  * every field overridable. Exported names only; add new factories below.
  */
 import { createHash } from 'node:crypto';
-import { toDigest, type Digest, type ImageRecord } from '../../src/lib/domain/types.js';
+import { parseConfig, type KeeperConfig } from '../../src/lib/config.js';
+import { toAccountId, toDigest, toRegion, toRepositoryName, type Digest, type ImageRecord, type Repository } from '../../src/lib/domain/types.js';
 import type { Rule, Selection } from '../../src/lib/policy/types.js';
 
 /** A valid, deterministic digest: `sha256:` + the SHA-256 of `seed`. */
@@ -36,4 +37,37 @@ export const ruleFactory = (overrides: RuleOverrides = {}): Rule => {
     ...rest,
     selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 1, ...selection },
   };
+};
+
+/** The repository `team/api` in eu-west-1 of account 123456789012 (MUTABLE); override any field. */
+export const repositoryFactory = (overrides: Partial<Repository> = {}): Repository => ({
+  name: toRepositoryName('team/api'),
+  arn: 'arn:aws:ecr:eu-west-1:123456789012:repository/team/api',
+  registryId: toAccountId('123456789012'),
+  region: toRegion('eu-west-1'),
+  uri: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/api',
+  tagMutability: 'MUTABLE',
+  ...overrides,
+});
+
+/** A parsed config for eu-west-1: prod keeps 30, dev expires after 14 days, default prod; override any top-level key. */
+export const configFactory = (overrides: Record<string, unknown> = {}): KeeperConfig =>
+  parseConfig({
+    regions: ['eu-west-1'],
+    environments: [
+      { name: 'prod', tagPrefix: 'prod-', keepNewest: 30 },
+      { name: 'dev', tagPrefix: 'dev-', expireAfterDays: 14 },
+    ],
+    environmentResolution: { default: 'prod' },
+    ...overrides,
+  });
+
+/** What `act` throws, or `undefined`: for asserting on an error's class and fields, not only its message. */
+export const thrownBy = (act: () => unknown): unknown => {
+  try {
+    act();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
 };

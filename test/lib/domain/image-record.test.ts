@@ -2,19 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { imageRecordFromDetail } from '../../../src/lib/domain/image-record.js';
 import type { ImageDetailLike } from '../../../src/lib/domain/types.js';
 import { InputError } from '../../../src/lib/errors.js';
-import { digestOf } from '../../helpers/factories.js';
+import { digestOf, thrownBy } from '../../helpers/factories.js';
 
 const DIGEST = digestOf('image-record');
 const SUBJECT = digestOf('subject');
-
-const thrownBy = (act: () => unknown): unknown => {
-  try {
-    act();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-};
 
 describe('Function: imageRecordFromDetail', () => {
   it('converts an SDK ImageDetail with Date fields', () => {

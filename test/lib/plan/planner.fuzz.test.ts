@@ -2,15 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { StoredPolicy } from '../../../src/lib/aws/ports.js';
 import { parseConfig, type KeeperConfig } from '../../../src/lib/config.js';
-import {
-  toAccountId,
-  toRegion,
-  toRepositoryName,
-  type Digest,
-  type ImageRecord,
-  type InUseImage,
-  type Repository,
-} from '../../../src/lib/domain/types.js';
+import type { Digest, ImageRecord, InUseImage } from '../../../src/lib/domain/types.js';
 import { planRepository, type PlanInput } from '../../../src/lib/plan/planner.js';
 import { buildTargetPolicy } from '../../../src/lib/plan/target-policy.js';
 import type { RepositoryPlan } from '../../../src/lib/plan/types.js';
@@ -18,7 +10,7 @@ import { serializePolicy } from '../../../src/lib/policy/canonical.js';
 import { parsePolicyText, validatePolicy } from '../../../src/lib/policy/parse.js';
 import { simulatePolicy } from '../../../src/lib/policy/simulate.js';
 import type { LifecyclePolicy, Rule, Selection } from '../../../src/lib/policy/types.js';
-import { digestOf } from '../../helpers/factories.js';
+import { digestOf, repositoryFactory } from '../../helpers/factories.js';
 
 // The product's non-negotiable: an unblocked plan never lets ECR expire or archive an in-use image.
 const SAFETY_RUNS = { numRuns: 10_000 };
@@ -29,14 +21,7 @@ const NOW = new Date('2024-06-15T12:00:00Z');
 const DAY_MS = 86_400_000;
 const daysAgo = (days: number): Date => new Date(NOW.getTime() - days * DAY_MS);
 
-const REPOSITORY: Repository = {
-  name: toRepositoryName('team/api'),
-  arn: 'arn:aws:ecr:eu-west-1:123456789012:repository/team/api',
-  registryId: toAccountId('123456789012'),
-  region: toRegion('eu-west-1'),
-  uri: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/api',
-  tagMutability: 'MUTABLE',
-};
+const REPOSITORY = repositoryFactory();
 
 const MAX_IMAGES = 30;
 // Fixed digests, so protection tags of one image can be planted on another (hand-made mischief).

@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredPolicy } from '../../../src/lib/aws/ports.js';
 import { parseConfig, type KeeperConfig } from '../../../src/lib/config.js';
-import {
-  toAccountId,
-  toRegion,
-  toRepositoryName,
-  type Digest,
-  type ImageRecord,
-  type InUseImage,
-  type Repository,
-} from '../../../src/lib/domain/types.js';
+import type { Digest, ImageRecord, InUseImage } from '../../../src/lib/domain/types.js';
 import { planRepository, type PlanInput } from '../../../src/lib/plan/planner.js';
 import { protectionTagFor } from '../../../src/lib/plan/protection.js';
 import type { RepositoryPlan } from '../../../src/lib/plan/types.js';
@@ -17,20 +9,13 @@ import { serializePolicy } from '../../../src/lib/policy/canonical.js';
 import { parsePolicyText } from '../../../src/lib/policy/parse.js';
 import { simulatePolicy } from '../../../src/lib/policy/simulate.js';
 import type { Decision, Rule } from '../../../src/lib/policy/types.js';
-import { digestOf, imageFactory, ruleFactory } from '../../helpers/factories.js';
+import { digestOf, imageFactory, repositoryFactory, ruleFactory } from '../../helpers/factories.js';
 
 const NOW = new Date('2024-06-15T12:00:00Z');
 const DAY_MS = 86_400_000;
 const daysAgo = (days: number): Date => new Date(NOW.getTime() - days * DAY_MS);
 
-const REPOSITORY: Repository = {
-  name: toRepositoryName('team/api'),
-  arn: 'arn:aws:ecr:eu-west-1:123456789012:repository/team/api',
-  registryId: toAccountId('123456789012'),
-  region: toRegion('eu-west-1'),
-  uri: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/api',
-  tagMutability: 'MUTABLE',
-};
+const REPOSITORY = repositoryFactory();
 
 /** Seed-like config: prod keeps 30, dev 5, untagged 7 days, catch-all 90 days, release after 14 days. */
 const configWith = (overrides: Record<string, unknown> = {}): KeeperConfig =>

@@ -1,25 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig, type KeeperConfig } from '../../../src/lib/config.js';
 import {
   isProtectionTag,
   parseProtectionTag,
   protectionPrefix,
   protectionTagFor,
 } from '../../../src/lib/plan/protection.js';
-import { digestOf } from '../../helpers/factories.js';
+import { configFactory, digestOf } from '../../helpers/factories.js';
 
 const OCI_TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 
-const configWith = (overrides: Record<string, unknown> = {}): KeeperConfig =>
-  parseConfig({
-    regions: ['eu-west-1'],
-    environments: [
-      { name: 'prod', tagPrefix: 'prod-', keepNewest: 30 },
-      { name: 'dev', tagPrefix: 'dev-', expireAfterDays: 14 },
-    ],
-    environmentResolution: { default: 'prod' },
-    ...overrides,
-  });
+const configWith = configFactory;
 
 describe('Function: protectionTagFor', () => {
   it('glues the environment prefix, the infix and the 64 hex characters of the digest', () => {

@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig, type KeeperConfig } from '../../../src/lib/config.js';
 import { KEEPER_DESCRIPTION_PREFIX, PROTECTION_RULE_DAYS, buildTargetPolicy } from '../../../src/lib/plan/target-policy.js';
 import { policiesEquivalent, serializePolicy } from '../../../src/lib/policy/canonical.js';
 import { parsePolicyText } from '../../../src/lib/policy/parse.js';
 import type { LifecyclePolicy, Rule } from '../../../src/lib/policy/types.js';
-import { ruleFactory } from '../../helpers/factories.js';
+import { configFactory, ruleFactory } from '../../helpers/factories.js';
 
-const configWith = (overrides: Record<string, unknown> = {}): KeeperConfig =>
-  parseConfig({
-    regions: ['eu-west-1'],
-    environments: [
-      { name: 'prod', tagPrefix: 'prod-', keepNewest: 30 },
-      { name: 'dev', tagPrefix: 'dev-', expireAfterDays: 14 },
-    ],
-    environmentResolution: { default: 'prod' },
-    ...overrides,
-  });
+const configWith = configFactory;
 
 const descriptions = (policy: LifecyclePolicy): (string | undefined)[] =>
   [...policy.rules].sort((a, b) => a.rulePriority - b.rulePriority).map((r) => r.description);

@@ -8,6 +8,7 @@ import {
   parsePolicyText,
   validatePolicy,
 } from '../../../src/lib/policy/parse.js';
+import { thrownBy } from '../../helpers/factories.js';
 
 type Json = Record<string, unknown>;
 
@@ -761,15 +762,6 @@ describe('Function: parsePolicyText', () => {
     expect(result).toEqual({ ok: false, issues: [{ path: ROOT_PATH, message: expect.stringContaining('JSON object') }] });
   });
 });
-
-const thrownBy = (act: () => unknown): unknown => {
-  try {
-    act();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-};
 
 describe('Function: parsePolicyOrThrow', () => {
   it('returns the policy for valid text', () => {
