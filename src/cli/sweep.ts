@@ -2,12 +2,11 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { runAudit } from '../lib/audit.js';
 import { renderAuditTable } from './audit-table.js';
-import { loadSettings } from '../lib/config.js';
+import { loadSettings, type KeeperConfig } from '../lib/config.js';
 import { isRegion, isRepositoryName, type Region, type RepositoryName } from '../lib/domain/types.js';
 import type { Log } from '../lib/observability.js';
 import { summarizeSweep } from '../lib/report.js';
-import { createSweepDeps } from '../lib/runtime.js';
-import { runSweep, type SweepReport } from '../lib/sweep.js';
+import { runSweep, type SweepDeps, type SweepReport } from '../lib/sweep.js';
 import type { CliIo } from './main.js';
 import { renderSweepTable } from './sweep-table.js';
 
@@ -48,6 +47,13 @@ const replacer = (_key: string, value: unknown): unknown => (value instanceof Er
 const settingsFor = (io: CliIo, opts: ScopeOptions) =>
   loadSettings({ ...io.env, ...(opts.config === undefined ? {} : { KEEPER_CONFIG_FILE: opts.config, KEEPER_CONFIG: undefined }) });
 
+/**
+ * The AWS clients and adapters, loaded only when a command needs AWS: the SDK and Powertools
+ * take most of the CLI's start-up, and `simulate` / `validate` need neither.
+ */
+const sweepDeps = async (config: KeeperConfig, verbose: boolean): Promise<SweepDeps> =>
+  (await import('../lib/runtime.js')).createSweepDeps(config, cliLog(verbose));
+
 /** Registers `sweep` and `audit` on the program. */
 export const registerSweepCommands = (program: Command, io: CliIo, defaultOutput: 'json' | 'table'): void => {
   addScopeOptions(
@@ -57,7 +63,7 @@ export const registerSweepCommands = (program: Command, io: CliIo, defaultOutput
       .option('--apply', 'write tags and policies (default: dry run, no write call)'),
   ).action(async (opts: ScopeOptions & { apply?: boolean }) => {
     const settings = settingsFor(io, opts);
-    const deps = createSweepDeps(settings.config, cliLog(opts.verbose === true));
+    const deps = await sweepDeps(settings.config, opts.verbose === true);
     const report = await runSweep(deps, { mode: opts.apply === true ? 'apply' : 'dry-run', regions: opts.region ?? settings.regions, repositories: opts.repository });
     io.write((opts.output ?? defaultOutput) === 'json' ? JSON.stringify(summarizeSweep(report), null, 2) : renderSweepTable(report));
     io.setExitCode(exitCodeOf(report));
@@ -66,7 +72,7 @@ export const registerSweepCommands = (program: Command, io: CliIo, defaultOutput
   addScopeOptions(program.command('audit').description('Read-only report: drift, what would expire and why, bytes, dollars, findings, risks')).action(
     async (opts: ScopeOptions) => {
       const settings = settingsFor(io, opts);
-      const deps = createSweepDeps(settings.config, cliLog(opts.verbose === true));
+      const deps = await sweepDeps(settings.config, opts.verbose === true);
       const audit = await runAudit(deps, { regions: opts.region ?? settings.regions, repositories: opts.repository });
       io.write((opts.output ?? defaultOutput) === 'json' ? JSON.stringify(audit, null, 2) : renderAuditTable(audit));
       io.setExitCode(audit.failures.length > 0 ? 1 : 0);
