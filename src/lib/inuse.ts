@@ -5,7 +5,7 @@
  * resolving tag-only references through ECR. Every "keep" downstream cites these `uses`.
  */
 import { AwsCallError } from './errors.js';
-import type { Cluster, ContainerImage, EcrPort, EcsPort, Service, Tags } from './aws/ports.js';
+import type { Cluster, ContainerImage, DeploymentRevisions, EcrPort, EcsPort, Service, ServiceRevision, Tags } from './aws/ports.js';
 import type { KeeperConfig } from './config.js';
 import { parseImageReference, type EcrImageReference, type ImageReference } from './domain/image-ref.js';
 import type { AccountId, Digest, InUseImage, Region, RepositoryName, UseSource } from './domain/types.js';
@@ -58,9 +58,6 @@ export interface InUseResult {
   readonly complete: boolean;
 }
 
-// DescribeServiceRevisions takes at most 20 ARNs per call (ECS API reference).
-const REVISIONS_PER_CALL = 20;
-
 const SERVICE_GROUP = 'service:';
 
 /** The key of a repository in `inUseByRepository`: `${registryId}/${region}/${repository}`. */
@@ -80,12 +77,6 @@ export const inUseByRepository = (images: readonly InUseImage[]): Map<string, In
     else byRepository.set(key, [image]);
   }
   return byRepository;
-};
-
-const chunk = <T>(items: readonly T[], size: number): T[][] => {
-  const chunks: T[][] = [];
-  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
-  return chunks;
 };
 
 /**
@@ -142,34 +133,49 @@ export const collectReferences = async (
       failures.push({ scope: `${clusterScope}:tasks`, error });
     }
 
+    // A service scaled to zero or rolling back pulls the digests pinned in its revisions
+    // (software version consistency), so revisions count even with no task running.
+    // One lookup and one describe per cluster: ECS throttles these calls per account, not per service.
+    const serviceArns = services.map((service) => service.arn);
+    let deployed: DeploymentRevisions = { byService: new Map(), failures: new Map() };
+    if (services.length > 0) {
+      try {
+        deployed = await ecs.deploymentRevisionArns(cluster.arn, serviceArns);
+      } catch (error) {
+        deployed = { byService: new Map(), failures: new Map(serviceArns.map((arn) => [arn, error])) };
+      }
+    }
+    const arnsOf = (service: Service): string[] => [...new Set([...service.currentRevisionArns, ...(deployed.byService.get(service.arn) ?? [])])];
+    const wanted = [...new Set(services.flatMap(arnsOf))];
+    const revisions = new Map<string, ServiceRevision>();
+    let describeFailure: { readonly error: unknown } | undefined;
+    if (wanted.length > 0) {
+      try {
+        for (const revision of await ecs.describeServiceRevisions(wanted)) revisions.set(revision.arn, revision);
+      } catch (error) {
+        describeFailure = { error };
+      }
+    }
+
     for (const service of services) {
       const scope = `${clusterScope}:service/${service.name}`;
-      const current = new Set(service.currentRevisionArns);
-      const arns = new Set(current);
-      // A service scaled to zero or rolling back pulls the digests pinned in its revisions
-      // (software version consistency), so revisions count even with no task running.
-      try {
-        for (const arn of await ecs.deploymentRevisionArns(cluster.arn, service.arn)) arns.add(arn);
-      } catch (error) {
-        failures.push({ scope: `${scope}:deployments`, error });
+      if (deployed.failures.has(service.arn)) failures.push({ scope: `${scope}:deployments`, error: deployed.failures.get(service.arn) });
+      const arns = arnsOf(service);
+      if (arns.length === 0) continue;
+      if (describeFailure !== undefined) {
+        failures.push({ scope: `${scope}:revisions`, error: describeFailure.error });
+        continue;
       }
-      const found = new Set<string>();
-      for (const batch of chunk([...arns], REVISIONS_PER_CALL)) {
-        try {
-          for (const revision of await ecs.describeServiceRevisions(batch)) {
-            found.add(revision.arn);
-            const kind = current.has(revision.arn) ? 'service-revision' : 'deployment-revision';
-            for (const container of revision.containerImages)
-              add(kind, revision.arn, container, { serviceName: service.name, serviceTags: service.tags });
-          }
-        } catch (error) {
-          failures.push({ scope: `${scope}:revisions`, error });
-          for (const arn of batch) found.add(arn);
-        }
+      const current = new Set(service.currentRevisionArns);
+      for (const arn of arns) {
+        const revision = revisions.get(arn);
+        if (revision === undefined) continue;
+        const kind = current.has(arn) ? 'service-revision' : 'deployment-revision';
+        for (const container of revision.containerImages) add(kind, arn, container, { serviceName: service.name, serviceTags: service.tags });
       }
       // DescribeServiceRevisions reports unknown ARNs in failures[] rather than throwing: a revision
       // we were told about but could not read may pin a digest we would then fail to protect.
-      const missing = [...arns].filter((arn) => !found.has(arn));
+      const missing = arns.filter((arn) => !revisions.has(arn));
       if (missing.length > 0)
         failures.push({ scope: `${scope}:revisions`, error: new Error(`service revision(s) not returned by DescribeServiceRevisions: ${missing.join(', ')}`) });
     }

@@ -273,11 +273,13 @@ describe('Function: createEcsAdapter (deployments and revisions against the emul
     const [service] = await collect(ecsPort.listServices(clusterArn));
 
     // Act
-    const rollbackArns = await ecsPort.deploymentRevisionArns(clusterArn, service?.arn ?? '');
+    const deployed = await ecsPort.deploymentRevisionArns(clusterArn, [service?.arn ?? '']);
+    const rollbackArns = deployed.byService.get(service?.arn ?? '') ?? [];
     const revisions = await ecsPort.describeServiceRevisions([...(service?.currentRevisionArns ?? []), ...rollbackArns]);
 
     // Assess
     expect(service?.currentRevisionArns).toEqual([second]);
+    expect(deployed.failures.size).toBe(0);
     expect(rollbackArns).toEqual([first]);
     expect(revisions.map((r) => [r.arn, r.containerImages[0]?.imageDigest])).toEqual([
       [second, newDigest],
@@ -295,7 +297,7 @@ describe('Function: createEcsAdapter (deployments and revisions against the emul
     const unknown = first.replace(/\d{19}$/, '1000000000000000000');
 
     // Act
-    const arns = await ecsPort.deploymentRevisionArns(clusterArn, service?.arn ?? '');
+    const arns = (await ecsPort.deploymentRevisionArns(clusterArn, [service?.arn ?? ''])).byService.get(service?.arn ?? '') ?? [];
     const revisions = await ecsPort.describeServiceRevisions([unknown, ...arns]);
 
     // Assess

@@ -148,7 +148,8 @@ describe('Class: FakeEcs', () => {
     const clusters = await collect(ecs.listClusters());
     const tasks = await collect(ecs.listTasks(clusterArn));
     const [service] = await collect(ecs.listServices(clusterArn));
-    const deployment = await ecs.deploymentRevisionArns(clusterArn, ecs.serviceArn('main', 'api'));
+    const deployed = await ecs.deploymentRevisionArns(clusterArn, [ecs.serviceArn('main', 'api')]);
+    const deployment = deployed.byService.get(ecs.serviceArn('main', 'api')) ?? [];
     const revisions = await ecs.describeServiceRevisions([...(service?.currentRevisionArns ?? []), ...deployment, 'unknown']);
 
     // Assess
@@ -157,15 +158,19 @@ describe('Class: FakeEcs', () => {
     expect(revisions.map((r) => r.containerImages[0]?.image)).toEqual(['nginx:1', 'nginx:0']);
   });
 
-  it('refuses more than 20 revision ARNs in one call', async () => {
+  it('fails only the service that a deployment fault names', async () => {
     // Prepare
-    const ecs = new FakeEcs();
+    const ecs = new FakeEcs().withService('main', 'api', { deploymentRevisions: [['nginx:0']] }).withService('main', 'web', { deploymentRevisions: [['nginx:1']] });
+    const [api, web] = [ecs.serviceArn('main', 'api'), ecs.serviceArn('main', 'web')];
+    ecs.failOn = (method, args) => (method === 'deploymentRevisionArns' && args[1] === web ? awsError('ThrottlingException', 'ecs:ListServiceDeployments') : undefined);
 
     // Act
-    const describe21 = ecs.describeServiceRevisions(Array.from({ length: 21 }, (_, i) => `arn:${i}`));
+    const deployed = await ecs.deploymentRevisionArns(ecs.clusterArn('main'), [api, web]);
 
     // Assess
-    await expect(describe21).rejects.toMatchObject({ awsCode: 'InvalidParameterException' });
+    expect(deployed.byService.get(api)).toHaveLength(1);
+    expect(deployed.byService.has(web)).toBe(false);
+    expect(deployed.failures.get(web)).toMatchObject({ awsCode: 'ThrottlingException' });
   });
 });
 

@@ -25,6 +25,7 @@ import {
 import type {
   Cluster,
   ContainerImage,
+  DeploymentRevisions,
   EcrPort,
   EcsPort,
   ImageFindings,
@@ -538,16 +539,25 @@ export class FakeEcs extends Recorder<EcsMethod> implements EcsPort {
     for (const service of [...this.byArn(clusterArn).services]) yield service;
   }
 
-  async deploymentRevisionArns(clusterArn: string, serviceArn: string): Promise<readonly string[]> {
-    this.enter('deploymentRevisionArns', [clusterArn, serviceArn]);
+  /** Recorded once per service (as the adapter lists per service); a `failOn` fault fails that service only. */
+  async deploymentRevisionArns(clusterArn: string, serviceArns: readonly string[]): Promise<DeploymentRevisions> {
     this.byArn(clusterArn);
-    return [...(this.deployments.get(serviceArn) ?? [])];
+    const byService = new Map<string, readonly string[]>();
+    const failures = new Map<string, unknown>();
+    for (const serviceArn of serviceArns) {
+      try {
+        this.enter('deploymentRevisionArns', [clusterArn, serviceArn]);
+        byService.set(serviceArn, [...(this.deployments.get(serviceArn) ?? [])]);
+      } catch (error) {
+        failures.set(serviceArn, error);
+      }
+    }
+    return { byService, failures };
   }
 
-  /** At most 20 ARNs per call (`InvalidParameterException` beyond); unknown ARNs are skipped, as the port says. */
+  /** Any number of ARNs (the adapter batches); unknown ARNs are skipped, as the port says. */
   async describeServiceRevisions(arns: readonly string[]): Promise<readonly ServiceRevision[]> {
     this.enter('describeServiceRevisions', [[...arns]]);
-    if (arns.length > 20) throw awsError('InvalidParameterException', 'ecs:DescribeServiceRevisions');
     return arns.flatMap((arn) => {
       const revision = this.revisions.get(arn);
       return revision ? [revision] : [];

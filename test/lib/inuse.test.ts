@@ -163,18 +163,27 @@ describe('Function: collectReferences', () => {
     expect(String(collected.failures[0]?.error)).toContain('service-revision/main/api/404');
   });
 
-  it('describes at most 20 revisions per call', async () => {
-    // Prepare
-    const revisions = Array.from({ length: 45 }, (_, i) => [{ image: `${HOST}/api:${i}`, imageDigest: digestOf(`r${i}`) }]);
-    const ecs = new FakeEcs().withService('main', 'api', { deploymentRevisions: revisions });
+  it('describes the revisions of all services of a cluster in one call and credits each to its service', async () => {
+    // Prepare: 45 deployment revisions spread over three services, plus their current revisions
+    const ecs = new FakeEcs();
+    for (const name of ['api', 'web', 'worker'])
+      ecs.withService('main', name, {
+        currentRevisions: [[{ image: `${HOST}/${name}:live`, imageDigest: digestOf(`${name}-live`) }]],
+        deploymentRevisions: Array.from({ length: 15 }, (_, i) => [{ image: `${HOST}/${name}:${i}`, imageDigest: digestOf(`${name}-${i}`) }]),
+      });
 
     // Act
     const collected = await collectReferences(ecs, config);
 
     // Assess
     expect(collected.complete).toBe(true);
-    expect(collected.references).toHaveLength(45);
-    expect(ecs.callsOf('describeServiceRevisions').map((c) => (c.args[0] as string[]).length)).toEqual([20, 20, 5]);
+    expect(ecs.callsOf('describeServiceRevisions').map((c) => (c.args[0] as string[]).length)).toEqual([48]);
+    expect(collected.references).toHaveLength(48);
+    for (const name of ['api', 'web', 'worker']) {
+      const ofService = collected.references.filter((r) => r.source.service === name);
+      expect(ofService.map((r) => r.source.kind)).toEqual(['service-revision', ...Array<string>(15).fill('deployment-revision')]);
+      expect(ofService.every((r) => r.source.image.startsWith(`${HOST}/${name}:`))).toBe(true);
+    }
   });
 
   it('records a failure to list clusters at region scope', async () => {

@@ -15,12 +15,13 @@ import {
   type ContainerImage as SdkContainerImage,
   type ECSClient,
   type ServiceDeployment,
+  type ServiceDeploymentBrief,
   type ServiceDeploymentStatus,
   type Tag,
 } from '@aws-sdk/client-ecs';
 import { isDigest, type Region } from '../domain/types.js';
 import { callAws, chunksOf, pagesOf, type AdapterOptions } from './actions.js';
-import type { ContainerImage, EcsPort, ServiceRevision, Tags } from './ports.js';
+import type { ContainerImage, DeploymentRevisions, EcsPort, ServiceRevision, Tags } from './ports.js';
 
 /** `DescribeClusters` and `DescribeTasks` accept ≤100 ARNs, `DescribeServices` ≤10. */
 const MAX_DESCRIBE_CLUSTERS = 100;
@@ -62,28 +63,56 @@ const containerImageOf = (container: { name?: string | undefined; containerName?
   imageDigest: container.imageDigest !== undefined && isDigest(container.imageDigest) ? container.imageDigest : undefined,
 });
 
-const newestFirst = (a: ServiceDeployment, b: ServiceDeployment): number =>
+const newestFirst = (a: { createdAt?: Date | undefined }, b: { createdAt?: Date | undefined }): number =>
   (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0);
+
+const isCompleted = (d: { status?: ServiceDeploymentStatus | undefined }): boolean => d.status !== undefined && COMPLETED.has(d.status);
+
+/**
+ * The listed deployments worth describing: those that may pin both sides, the newest completed one,
+ * and any whose status or time the list left out (undecidable without a describe). Months of
+ * finished rollouts are skipped, so a service usually costs no more than one described deployment.
+ */
+const worthDescribing = (briefs: readonly ServiceDeploymentBrief[]): ServiceDeploymentBrief[] => {
+  const newestCompleted = briefs.filter((b) => isCompleted(b) && b.createdAt !== undefined).sort(newestFirst)[0];
+  return briefs.filter(
+    (b) => b === newestCompleted || b.status === undefined || !COMPLETED.has(b.status) || b.createdAt === undefined,
+  );
+};
+
+/** Revision ARNs a service's (described) deployments may still pull; see `EcsPort.deploymentRevisionArns`. */
+const revisionsPinnedBy = (deployments: readonly ServiceDeployment[]): string[] => {
+  const revisions = new Set<string>();
+  const addSources = (deployment: ServiceDeployment): void => {
+    for (const source of deployment.sourceServiceRevisions ?? []) if (source.arn !== undefined) revisions.add(source.arn);
+  };
+  for (const deployment of deployments) {
+    if (deployment.status === undefined || !BOTH_SIDES.has(deployment.status)) continue;
+    addSources(deployment);
+    if (deployment.targetServiceRevision?.arn !== undefined) revisions.add(deployment.targetServiceRevision.arn);
+  }
+  const lastCompleted = deployments.filter(isCompleted).sort(newestFirst)[0];
+  if (lastCompleted !== undefined) addSources(lastCompleted);
+  return [...revisions];
+};
 
 /** Builds the ECS port of one region over `client`; every method throws `AwsCallError` naming its IAM action. */
 export const createEcsAdapter = (client: ECSClient, region: Region, options: AdapterOptions = {}): EcsPort => {
   const send = options.signal === undefined ? {} : { abortSignal: options.signal };
 
-  const listDeploymentArns = async (cluster: string, service: string): Promise<string[]> => {
+  const listDeployments = async (cluster: string, service: string): Promise<ServiceDeploymentBrief[]> => {
     // The SDK has no paginator for ListServiceDeployments; ECS keeps 90 days of deployment history.
-    const arns: string[] = [];
+    const briefs: ServiceDeploymentBrief[] = [];
     let nextToken: string | undefined;
     do {
       const token = nextToken;
       const page = await callAws('ecs:ListServiceDeployments', undefined, () =>
         client.send(new ListServiceDeploymentsCommand({ cluster, service, maxResults: MAX_LIST_PAGE, nextToken: token }), send),
       );
-      for (const deployment of page.serviceDeployments ?? []) {
-        if (deployment.serviceDeploymentArn !== undefined) arns.push(deployment.serviceDeploymentArn);
-      }
+      briefs.push(...(page.serviceDeployments ?? []));
       nextToken = page.nextToken;
     } while (nextToken !== undefined);
-    return arns;
+    return briefs;
   };
 
   return {
@@ -152,29 +181,39 @@ export const createEcsAdapter = (client: ECSClient, region: Region, options: Ada
       }
     },
 
-    async deploymentRevisionArns(clusterArn, serviceArn) {
-      const deploymentArns = await listDeploymentArns(clusterArn, serviceArn);
-      const deployments: ServiceDeployment[] = [];
-      for (const chunk of chunksOf(deploymentArns, MAX_DESCRIBE_DEPLOYMENTS)) {
-        const output = await callAws('ecs:DescribeServiceDeployments', undefined, () =>
-          client.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: chunk }), send),
-        );
-        deployments.push(...(output.serviceDeployments ?? []));
+    async deploymentRevisionArns(clusterArn, serviceArns): Promise<DeploymentRevisions> {
+      const failures = new Map<string, unknown>();
+      // Deployment ARN → the service it was listed for (the one whose revisions it pins).
+      const serviceOf = new Map<string, string>();
+      for (const serviceArn of serviceArns) {
+        try {
+          for (const brief of worthDescribing(await listDeployments(clusterArn, serviceArn)))
+            if (brief.serviceDeploymentArn !== undefined) serviceOf.set(brief.serviceDeploymentArn, serviceArn);
+        } catch (error) {
+          failures.set(serviceArn, error);
+        }
       }
-      const revisions = new Set<string>();
-      const addSources = (deployment: ServiceDeployment): void => {
-        for (const source of deployment.sourceServiceRevisions ?? []) if (source.arn !== undefined) revisions.add(source.arn);
-      };
-      for (const deployment of deployments) {
-        if (deployment.status === undefined || !BOTH_SIDES.has(deployment.status)) continue;
-        addSources(deployment);
-        if (deployment.targetServiceRevision?.arn !== undefined) revisions.add(deployment.targetServiceRevision.arn);
+      // Described 20 at a time across services: one call covers many services' deployments.
+      const deployments = new Map<string, ServiceDeployment[]>(serviceArns.map((arn) => [arn, []]));
+      for (const chunk of chunksOf([...serviceOf.keys()], MAX_DESCRIBE_DEPLOYMENTS)) {
+        try {
+          const output = await callAws('ecs:DescribeServiceDeployments', undefined, () =>
+            client.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: chunk }), send),
+          );
+          for (const deployment of output.serviceDeployments ?? []) {
+            const serviceArn = serviceOf.get(deployment.serviceDeploymentArn ?? '');
+            if (serviceArn !== undefined) deployments.get(serviceArn)?.push(deployment);
+          }
+        } catch (error) {
+          for (const arn of chunk) {
+            const serviceArn = serviceOf.get(arn);
+            if (serviceArn !== undefined) failures.set(serviceArn, error);
+          }
+        }
       }
-      const lastCompleted = deployments
-        .filter((d) => d.status !== undefined && COMPLETED.has(d.status))
-        .sort(newestFirst)[0];
-      if (lastCompleted !== undefined) addSources(lastCompleted);
-      return [...revisions];
+      const byService = new Map<string, readonly string[]>();
+      for (const [serviceArn, described] of deployments) if (!failures.has(serviceArn)) byService.set(serviceArn, revisionsPinnedBy(described));
+      return { byService, failures };
     },
 
     async describeServiceRevisions(arns) {

@@ -102,6 +102,13 @@ export interface ServiceRevision {
   readonly containerImages: readonly ContainerImage[];
 }
 
+/** What `EcsPort.deploymentRevisionArns` found, by service ARN. */
+export interface DeploymentRevisions {
+  readonly byService: ReadonlyMap<string, readonly string[]>;
+  /** Services whose deployments could not be read: the revisions they pin are unknown. */
+  readonly failures: ReadonlyMap<string, unknown>;
+}
+
 export interface EcsPort {
   readonly region: Region;
   listClusters(): AsyncIterable<Cluster>;
@@ -110,11 +117,12 @@ export interface EcsPort {
   /** Every service of a cluster, described (≤10 per DescribeServices), with tags. */
   listServices(clusterArn: string): AsyncIterable<Service>;
   /**
-   * Source and target revision ARNs of the service's deployments that are in flight,
-   * or that rolled back / were stopped recently (rollback targets).
+   * For each service of one cluster, the revision ARNs its deployments may still pull: source and
+   * target of deployments in flight or left mixed, and the source of the newest completed one
+   * (where a rollback returns). One call per cluster, so describes are shared across services.
    */
-  deploymentRevisionArns(clusterArn: string, serviceArn: string): Promise<readonly string[]>;
-  /** Describes revisions (≤20 per call); unknown ARNs are skipped. */
+  deploymentRevisionArns(clusterArn: string, serviceArns: readonly string[]): Promise<DeploymentRevisions>;
+  /** Describes any number of revisions (the adapter batches them); unknown ARNs are skipped. */
   describeServiceRevisions(arns: readonly string[]): Promise<readonly ServiceRevision[]>;
 }
 

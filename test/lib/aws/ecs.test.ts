@@ -212,6 +212,13 @@ describe('Function: deploymentRevisionArns', () => {
     targetServiceRevision: { arn: revisionArn(target) },
   });
 
+  /** The revisions the adapter finds for `serviceArn` alone. */
+  const revisionsOfApi = async (): Promise<readonly string[] | undefined> => {
+    const deployed = await adapter().deploymentRevisionArns(clusterArn, [serviceArn]);
+    expect(deployed.failures.size).toBe(0);
+    return deployed.byService.get(serviceArn);
+  };
+
   const arrange = (deployments: ServiceDeployment[]): void => {
     ecsMock.on(ListServiceDeploymentsCommand).resolves({
       serviceDeployments: deployments.map((d) => ({ serviceDeploymentArn: d.serviceDeploymentArn, status: d.status })),
@@ -230,7 +237,7 @@ describe('Function: deploymentRevisionArns', () => {
     ]);
 
     // Act
-    const arns = await adapter().deploymentRevisionArns(clusterArn, serviceArn);
+    const arns = await revisionsOfApi();
 
     // Assess
     expect(new Set(arns)).toEqual(new Set(['r1', 'r2', 'r3', 'r4', 'r5', 'r6'].map(revisionArn)));
@@ -245,7 +252,7 @@ describe('Function: deploymentRevisionArns', () => {
     ]);
 
     // Act
-    const arns = await adapter().deploymentRevisionArns(clusterArn, serviceArn);
+    const arns = await revisionsOfApi();
 
     // Assess
     expect(arns).toEqual([revisionArn('r1')]);
@@ -263,7 +270,7 @@ describe('Function: deploymentRevisionArns', () => {
     }));
 
     // Act
-    const arns = await adapter().deploymentRevisionArns(clusterArn, serviceArn);
+    const arns = await revisionsOfApi();
 
     // Assess
     expect(arns).toHaveLength(90);
@@ -277,11 +284,73 @@ describe('Function: deploymentRevisionArns', () => {
     ecsMock.on(ListServiceDeploymentsCommand).rejects(awsError('UnknownOperationException'));
 
     // Act
-    const result = adapter().deploymentRevisionArns(clusterArn, serviceArn);
+    const result = await adapter().deploymentRevisionArns(clusterArn, [serviceArn]);
 
     // Assess
-    await expect(result).rejects.toThrow(AwsCallError);
-    await expect(result).rejects.toMatchObject({ action: 'ecs:ListServiceDeployments', awsCode: 'UnknownOperationException' });
+    expect(result.failures.get(serviceArn)).toBeInstanceOf(AwsCallError);
+    expect(result.failures.get(serviceArn)).toMatchObject({ action: 'ecs:ListServiceDeployments', awsCode: 'UnknownOperationException' });
+    expect(result.byService.has(serviceArn)).toBe(false);
+  });
+
+  it('describes only deployments in flight and the newest completed one, not months of finished rollouts', async () => {
+    // Prepare: 30 SUCCESSFUL deployments, the newest one's source is the rollback target
+    const history = Array.from({ length: 30 }, (_, i) =>
+      deployment(`d${i}`, 'SUCCESSFUL', new Date(Date.UTC(2025, 0, 1 + i)).toISOString(), [`r${i}`], `r${i + 1}`),
+    );
+    ecsMock.on(ListServiceDeploymentsCommand).resolves({
+      serviceDeployments: history.map((d) => ({ serviceDeploymentArn: d.serviceDeploymentArn, status: d.status, createdAt: d.createdAt })),
+    });
+    ecsMock.on(DescribeServiceDeploymentsCommand).callsFake((input: { serviceDeploymentArns?: string[] }) => ({
+      serviceDeployments: history.filter((d) => input.serviceDeploymentArns?.includes(d.serviceDeploymentArn ?? '')),
+    }));
+
+    // Act
+    const arns = await revisionsOfApi();
+
+    // Assess
+    expect(arns).toEqual([revisionArn('r29')]);
+    expect(ecsMock).toHaveReceivedCommandTimes(DescribeServiceDeploymentsCommand, 1);
+    expect(ecsMock).toReceiveCommandWith(DescribeServiceDeploymentsCommand, { serviceDeploymentArns: [deploymentArn('d29')] });
+  });
+
+  it('describes the deployments of many services 20 at a time and gives each service its own revisions', async () => {
+    // Prepare: 30 services, each with one deployment in progress from s<i> to t<i>
+    const services = Array.from({ length: 30 }, (_, i) => serviceArnOf(i));
+    const byService = new Map(services.map((arn, i) => [arn, { ...deployment(`svc-${i}`, 'IN_PROGRESS', '2025-01-01T00:00:00Z', [`s${i}`], `t${i}`), serviceArn: arn }]));
+    ecsMock.on(ListServiceDeploymentsCommand).callsFake((input: { service?: string }) => {
+      const d = byService.get(input.service ?? '');
+      return { serviceDeployments: d ? [{ serviceDeploymentArn: d.serviceDeploymentArn, status: d.status, createdAt: d.createdAt }] : [] };
+    });
+    ecsMock.on(DescribeServiceDeploymentsCommand).callsFake((input: { serviceDeploymentArns?: string[] }) => ({
+      serviceDeployments: [...byService.values()].filter((d) => input.serviceDeploymentArns?.includes(d.serviceDeploymentArn ?? '')),
+    }));
+
+    // Act
+    const result = await adapter().deploymentRevisionArns(clusterArn, services);
+
+    // Assess
+    const sizes = ecsMock.commandCalls(DescribeServiceDeploymentsCommand).map((c) => c.args[0].input.serviceDeploymentArns?.length);
+    expect(sizes).toEqual([20, 10]);
+    expect(ecsMock).toHaveReceivedCommandTimes(ListServiceDeploymentsCommand, 30);
+    expect(new Set(result.byService.get(serviceArnOf(7)))).toEqual(new Set([revisionArn('s7'), revisionArn('t7')]));
+    expect(result.failures.size).toBe(0);
+  });
+
+  it('fails only the service whose deployments cannot be listed', async () => {
+    // Prepare
+    const [healthy, broken] = [serviceArnOf(1), serviceArnOf(2)];
+    const d = { ...deployment('ok', 'IN_PROGRESS', '2025-01-01T00:00:00Z', ['s'], 't'), serviceArn: healthy };
+    ecsMock.on(ListServiceDeploymentsCommand, { service: healthy }).resolves({ serviceDeployments: [{ serviceDeploymentArn: d.serviceDeploymentArn, status: d.status }] });
+    ecsMock.on(ListServiceDeploymentsCommand, { service: broken }).rejects(awsError('AccessDeniedException'));
+    ecsMock.on(DescribeServiceDeploymentsCommand).resolves({ serviceDeployments: [d] });
+
+    // Act
+    const result = await adapter().deploymentRevisionArns(clusterArn, [healthy, broken]);
+
+    // Assess
+    expect(new Set(result.byService.get(healthy))).toEqual(new Set([revisionArn('s'), revisionArn('t')]));
+    expect(result.byService.has(broken)).toBe(false);
+    expect(result.failures.get(broken)).toMatchObject({ action: 'ecs:ListServiceDeployments', awsCode: 'AccessDeniedException' });
   });
 });
 
