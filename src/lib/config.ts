@@ -43,6 +43,11 @@ const NamePatternSchema = z.strictObject({
 export const KeeperConfigSchema = z
   .strictObject({
     regions: z.array(region).min(1),
+    /**
+     * Regions where consumers may run but no repository is swept. In-use discovery always covers
+     * `regions` plus these, whatever subset a sweep plans or writes: a task can pull from any region.
+     */
+    consumerRegions: z.array(region).default([]),
     environments: z.array(EnvironmentSchema).min(1).max(20),
     environmentResolution: z
       .strictObject({
@@ -63,6 +68,38 @@ export const KeeperConfigSchema = z
         tagInfix: z.string().regex(/^[A-Za-z0-9._-]{1,20}$/).default('keep-'),
         /** Days an image must be out of use (and unpulled) before its protection tag is released. */
         releaseAfterDays: days.default(14),
+        /**
+         * Infix of the home tag every protected image also carries (`prod-` + `kept-` + 64 hex). It is a
+         * tag the baseline governs, so removing the protection tag can never remove an image's last tag.
+         */
+        homeInfix: z.string().regex(/^[A-Za-z0-9._-]{1,20}$/).default('kept-'),
+      })
+      .prefault({})
+      .refine((p) => !p.homeInfix.startsWith(p.tagInfix) && !p.tagInfix.startsWith(p.homeInfix), {
+        message: 'tagInfix and homeInfix must differ and neither may start with the other',
+        path: ['homeInfix'],
+      }),
+    /**
+     * In-use sources beyond running ECS tasks and services (always read). Each one that is on and
+     * cannot be read makes the in-use set incomplete: nothing is released and no policy written.
+     */
+    inUse: z
+      .strictObject({
+        /** ECS tasks started by EventBridge rules and EventBridge Scheduler schedules. */
+        scheduledTasks: z.boolean().default(true),
+        /** Lambda functions packaged as images: `$LATEST` and every version an alias points to. */
+        lambda: z.boolean().default(true),
+        /** AWS Batch: the newest ACTIVE revision of every job definition. */
+        batch: z.boolean().default(true),
+        /** The newest N ACTIVE revisions of every ECS task definition family (run-task on demand); 0 is off. */
+        taskDefinitionRevisions: z.number().int().min(0).max(100).default(1),
+        /** Amazon Inspector coverage (`lastInUseAt`, ECS and EKS): images in use within N days; 0 is off. */
+        inspectorInUseDays: z.number().int().min(0).max(36_500).default(14),
+        /**
+         * Pull guard for consumers no source covers: an image pulled within N days (ECR's
+         * `lastRecordedPullTime`, refreshed about daily) counts as in use; 0 is off.
+         */
+        recentPullDays: z.number().int().min(0).max(36_500).default(30),
       })
       .prefault({}),
     exclusions: z

@@ -124,6 +124,22 @@ export interface EcsPort {
   deploymentRevisionArns(clusterArn: string, serviceArns: readonly string[]): Promise<DeploymentRevisions>;
   /** Describes any number of revisions (the adapter batches them); unknown ARNs are skipped. */
   describeServiceRevisions(arns: readonly string[]): Promise<readonly ServiceRevision[]>;
+  /**
+   * The container images of each task definition (ARN with revision, or `family` / `family:rev`;
+   * a bare family means its latest ACTIVE revision), keyed by the ARN or name asked for.
+   * One DescribeTaskDefinition per distinct definition (the API takes one); a definition that does
+   * not exist is absent from the map, any other failure throws.
+   */
+  describeTaskDefinitions(arnsOrFamilies: readonly string[]): Promise<ReadonlyMap<string, TaskDefinitionImages>>;
+}
+
+/** The container images one ECS task definition names. */
+export interface TaskDefinitionImages {
+  readonly arn: string;
+  readonly family: string;
+  readonly revision: number;
+  readonly tags: Tags;
+  readonly containerImages: readonly ContainerImage[];
 }
 
 /** Inspector findings that leave with an image. */

@@ -115,9 +115,25 @@ export interface Repository {
 
 /** Why an image counts as in use: one workload reference, kept so every "keep" has a reason. */
 export interface UseSource {
-  readonly kind: 'task' | 'service-revision' | 'deployment-revision';
+  /**
+   * Which in-use source saw it (one module each under `src/lib/sources/`; the planner adds
+   * `recent-pull` and `referrer` from the repository listing itself).
+   */
+  readonly kind:
+    | 'task'
+    | 'service-revision'
+    | 'deployment-revision'
+    | 'task-definition'
+    | 'scheduled-rule'
+    | 'schedule'
+    | 'lambda'
+    | 'batch'
+    | 'inspector'
+    | 'recent-pull'
+    | 'referrer';
   readonly region: Region;
-  readonly cluster: string;
+  /** The ECS cluster, for ECS workloads. */
+  readonly cluster?: string | undefined;
   readonly service?: string | undefined;
   /** Task ARN or service revision ARN. */
   readonly arn: string;
