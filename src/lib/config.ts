@@ -162,8 +162,14 @@ const EnvSchema = z.object({
   KEEPER_CONFIG: z.string().min(1).optional(),
   /** Comma-separated regions; overrides `regions` of the file. */
   KEEPER_REGIONS: z.string().optional(),
-  /** Dry run unless exactly `false`: a deployment must opt in to writing. */
-  KEEPER_DRY_RUN: z.enum(['true', 'false']).default('true'),
+  /** `true` or `false` in any case, surrounding whitespace ignored; unset is `true`: a deployment must opt in to writing. */
+  KEEPER_DRY_RUN: z
+    .string()
+    .refine((value) => /^\s*(?:true|false)\s*$/i.test(value), {
+      error: (issue) => `must be "true" or "false" (any case; unset means "true"), got ${JSON.stringify(issue.input)}`,
+    })
+    .transform((value) => value.trim().toLowerCase())
+    .default('true'),
 });
 const KNOWN_ENV_KEYS = new Set(Object.keys(EnvSchema.shape));
 

@@ -101,9 +101,31 @@ describe('Function: loadSettings', () => {
     expect(settings.regions).toEqual(['us-east-1']);
   });
 
-  it('writes only when KEEPER_DRY_RUN is exactly false', () => {
-    expect(loadSettings({ KEEPER_DRY_RUN: 'false' }).dryRun).toBe(false);
-    expect(() => loadSettings({ KEEPER_DRY_RUN: 'no' })).toThrow(/KEEPER_DRY_RUN/);
+  it.each([
+    ['false', false],
+    ['False', false],
+    ['FALSE', false],
+    [' false\n', false],
+    ['true', true],
+    ['True', true],
+    [' TRUE ', true],
+  ])('reads KEEPER_DRY_RUN=%j case-insensitively, ignoring surrounding whitespace', (value, dryRun) => {
+    expect(loadSettings({ KEEPER_DRY_RUN: value }).dryRun).toBe(dryRun);
+  });
+
+  it.each(['no', '0', 'off', '', 'falsey', 'f'])('rejects KEEPER_DRY_RUN=%j, naming the variable and the accepted values', (value) => {
+    // Act
+    let error: unknown;
+    try {
+      loadSettings({ KEEPER_DRY_RUN: value });
+    } catch (caught) {
+      error = caught;
+    }
+
+    // Assess
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error).toMatchObject({ field: 'KEEPER_DRY_RUN' });
+    expect((error as ConfigError).message).toMatch(/KEEPER_DRY_RUN: .*"true".*"false"/);
   });
 
   it('rejects an unknown KEEPER_ key, naming it', () => {
