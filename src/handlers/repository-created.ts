@@ -2,8 +2,9 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { Context } from 'aws-lambda';
 import { loadSettings } from '../lib/config.js';
-import { classifyRepositoryCreatedEvent } from '../lib/events.js';
+import { accountOfFunctionArn, classifyRepositoryCreatedEvent } from '../lib/events.js';
 import { addCountMetrics, logger, metrics } from '../lib/observability.js';
 import { sweepCounts, summarizeSweep } from '../lib/report.js';
 import { createSweepDeps, once } from '../lib/runtime.js';
@@ -15,8 +16,14 @@ const deps = once(() => createSweepDeps(settings().config, logger));
 export const handler = middy()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
-  .handler(async (event: unknown) => {
-    const created = classifyRepositoryCreatedEvent(event);
+  .handler(async (event: unknown, context: Context) => {
+    // Only our own account's repositories are ours to change; the function ARN says which that is.
+    const ownAccount = accountOfFunctionArn(context.invokedFunctionArn);
+    if (ownAccount === undefined)
+      logger.warn('own account unknown (no function ARN in the Lambda context): the event account is not checked', {
+        invokedFunctionArn: context.invokedFunctionArn,
+      });
+    const created = classifyRepositoryCreatedEvent(event, { ownAccount });
     if (created.kind === 'invalid') {
       logger.error('malformed CreateRepository event, nothing done', { reason: created.reason, field: created.error.field });
       // A metric, so an alarm can catch a rule that delivers events of a shape we do not expect.

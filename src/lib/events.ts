@@ -45,15 +45,19 @@ export const parseSweepEvent = (event: unknown): Scope => {
 /** The audit takes `{regions?, repositories?}`; an empty object audits everything. */
 export const parseAuditEvent = (event: unknown): Scope => parseWith(ScopeSchema, event ?? {}, 'audit event') as Scope;
 
+const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit account id');
+
 const CreateRepositoryEventSchema = z.looseObject({
   'detail-type': z.literal('AWS API Call via CloudTrail'),
   source: z.literal('aws.ecr'),
-  account: z.string().regex(/^\d{12}$/, 'must be a 12-digit account id'),
+  account: accountId,
   region,
   detail: z.looseObject({
     eventSource: z.literal('ecr.amazonaws.com'),
     eventName: z.string(),
     awsRegion: region,
+    /** The account whose API was called; CloudTrail sets it, EventBridge copies it to `account`. */
+    recipientAccountId: accountId.optional(),
     errorCode: z.string().optional(),
     errorMessage: z.string().optional(),
     requestParameters: z.looseObject({ repositoryName: z.string() }).nullable().optional(),
@@ -66,14 +70,30 @@ export type RepositoryCreated =
   /** Not a CreateRepository event we understand; `error` names the field. Retrying cannot help. */
   | { readonly kind: 'invalid'; readonly reason: string; readonly error: InputError };
 
+export interface RepositoryCreatedOptions {
+  /**
+   * The account the function runs in (see `accountOfFunctionArn`). An event from any other account
+   * is ignored: its repository is not ours to change. `undefined` accepts every account.
+   */
+  readonly ownAccount?: string | undefined;
+}
+
 /**
- * CloudTrail `CreateRepository` via EventBridge. Failed calls (with `errorCode`) and other
- * event names are ignored with a reason; a malformed event comes back as `invalid` rather than
- * thrown, because Lambda would retry an async invocation that can never succeed.
+ * The account id in a Lambda function ARN (`arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`,
+ * the context's `invokedFunctionArn`); `undefined` when there is none or it is not such an ARN.
  */
-export const classifyRepositoryCreatedEvent = (event: unknown): RepositoryCreated => {
+export const accountOfFunctionArn = (arn: string | undefined): string | undefined =>
+  /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:(\d{12}):function:[^:]+(?::[^:]+)?$/.exec(arn ?? '')?.[1];
+
+/**
+ * CloudTrail `CreateRepository` via EventBridge. Events from another account than `ownAccount`,
+ * failed calls (with `errorCode`) and other event names are ignored with a reason; a malformed
+ * event comes back as `invalid` rather than thrown, because Lambda would retry an async invocation
+ * that can never succeed.
+ */
+export const classifyRepositoryCreatedEvent = (event: unknown, options: RepositoryCreatedOptions = {}): RepositoryCreated => {
   try {
-    return parseRepositoryCreatedEvent(event);
+    return parseRepositoryCreatedEvent(event, options);
   } catch (error) {
     if (error instanceof InputError) return { kind: 'invalid', reason: error.message, error };
     throw error;
@@ -81,8 +101,17 @@ export const classifyRepositoryCreatedEvent = (event: unknown): RepositoryCreate
 };
 
 /** Strict form of `classifyRepositoryCreatedEvent`: a malformed event throws `InputError`. */
-export const parseRepositoryCreatedEvent = (event: unknown): RepositoryCreated => {
+export const parseRepositoryCreatedEvent = (event: unknown, options: RepositoryCreatedOptions = {}): RepositoryCreated => {
   const e = parseWith(CreateRepositoryEventSchema, event, 'CreateRepository event');
+  // Checked first: another account's event is not ours to judge, even if we would find it malformed.
+  const { ownAccount } = options;
+  const accounts: readonly [string, string | undefined][] = [
+    ['account', e.account],
+    ['detail.recipientAccountId', e.detail.recipientAccountId],
+  ];
+  const stranger = accounts.find(([, account]) => ownAccount !== undefined && account !== undefined && account !== ownAccount);
+  if (stranger !== undefined)
+    return { kind: 'ignore', reason: `event from another account (${stranger[0]} ${stranger[1] ?? ''}, this function runs in ${ownAccount ?? ''}): not ours to change` };
   if (e.detail.eventName !== 'CreateRepository') return { kind: 'ignore', reason: `detail.eventName is ${e.detail.eventName}, not CreateRepository` };
   if (e.detail.errorCode !== undefined) return { kind: 'ignore', reason: `the call failed (detail.errorCode ${e.detail.errorCode}): no repository was created` };
   const name = e.detail.requestParameters?.repositoryName;
@@ -90,5 +119,5 @@ export const parseRepositoryCreatedEvent = (event: unknown): RepositoryCreated =
     throw new InputError(`CreateRepository event: detail.requestParameters.repositoryName: must be an ECR repository name, got ${JSON.stringify(name ?? null)}`, {
       field: 'detail.requestParameters.repositoryName',
     });
-  return { kind: 'apply', region: e.detail.awsRegion as Region, account: e.account, repository: name };
+  return { kind: 'apply', region: e.detail.awsRegion as Region, account: e.detail.recipientAccountId ?? e.account, repository: name };
 };

@@ -49,10 +49,37 @@ interface Summary {
 }
 
 /** A fresh module graph, so the handler reads the stubbed environment on its first invocation. */
-const loadHandler = async () => {
+const loadHandler = async (context: Context = lambdaContext()) => {
   vi.resetModules();
   const { handler } = await import('../../src/handlers/repository-created.js');
-  return (event: unknown): Promise<unknown> => handler(event, lambdaContext());
+  return (event: unknown): Promise<unknown> => handler(event, context);
+};
+
+/** Captures the JSON lines the handler prints (Powertools logs on stdout and stderr, EMF metrics on stdout) while `run` runs. */
+const capturingOutput = async (run: () => Promise<unknown>): Promise<Record<string, unknown>[]> => {
+  const written: string[] = [];
+  const capture = (chunk: string | Uint8Array): boolean => {
+    written.push(String(chunk));
+    return true;
+  };
+  const spies = [vi.spyOn(process.stdout, 'write').mockImplementation(capture), vi.spyOn(process.stderr, 'write').mockImplementation(capture)];
+  try {
+    await run();
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+  }
+  return written
+    .flatMap((chunk) => chunk.split('\n'))
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+};
+
+/** The sample event as another account's CloudTrail would deliver it (e.g. forwarded to this bus). */
+const fromAnotherAccount = (): Event => {
+  const event = loadEvent('create-repository.cloudtrail.json');
+  event['account'] = '210987654321';
+  event.detail['recipientAccountId'] = '210987654321';
+  return event;
 };
 
 const sdkRepository = (name: string) => ({
@@ -199,6 +226,35 @@ describe('Function: handler (repository-created)', () => {
     const values = emf.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(values).toEqual([expect.objectContaining({ EventsRejected: 1 }), expect.objectContaining({ EventsIgnored: 1 })]);
     expect(callCount()).toBe(0);
+  });
+
+  it('ignores a CreateRepository event from another account without any AWS call, and counts it in EventsIgnored', async () => {
+    // Prepare
+    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
+    const invoke = await loadHandler();
+    let result: unknown;
+
+    // Act
+    const printed = await capturingOutput(async () => (result = await invoke(fromAnotherAccount())));
+
+    // Assess
+    expect(result).toEqual({ status: 'ignored', reason: expect.stringMatching(/210987654321.*123456789012/) });
+    expect(printed.filter((line) => '_aws' in line)).toEqual([expect.objectContaining({ EventsIgnored: 1 })]);
+    expect(callCount()).toBe(0);
+  });
+
+  it('accepts events from any account when its own account is unknown (no function ARN), and logs that it cannot check', async () => {
+    // Prepare: `serverless invoke local` and other harnesses may give no usable invokedFunctionArn
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'INFO');
+    const invoke = await loadHandler({ ...lambdaContext(), invokedFunctionArn: '' });
+    let result: unknown;
+
+    // Act
+    const printed = await capturingOutput(async () => (result = await invoke(fromAnotherAccount())));
+
+    // Assess
+    expect(result).toMatchObject({ mode: 'apply', totals: { policiesWritten: 1 } });
+    expect(printed).toContainEqual(expect.objectContaining({ level: 'WARN', message: expect.stringMatching(/own account unknown/) }));
   });
 
   it('fails on a misspelt KEEPER_ setting before any AWS call', async () => {

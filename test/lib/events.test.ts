@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { InputError } from '../../src/lib/errors.js';
-import { classifyRepositoryCreatedEvent, parseAuditEvent, parseRepositoryCreatedEvent, parseSweepEvent } from '../../src/lib/events.js';
+import { accountOfFunctionArn, classifyRepositoryCreatedEvent, parseAuditEvent, parseRepositoryCreatedEvent, parseSweepEvent } from '../../src/lib/events.js';
 
 const sample = (name: string): Record<string, unknown> => JSON.parse(readFileSync(`events/${name}`, 'utf8')) as Record<string, unknown>;
 const detailOf = (e: Record<string, unknown>): Record<string, unknown> => e.detail as Record<string, unknown>;
@@ -55,6 +55,81 @@ describe('Function: parseRepositoryCreatedEvent', () => {
   it('rejects something that is not an event at all', () => {
     expect(classifyRepositoryCreatedEvent('hello').kind).toBe('invalid');
     expect(classifyRepositoryCreatedEvent(null).kind).toBe('invalid');
+  });
+
+  it('applies an event from its own account', () => {
+    // Act
+    const created = parseRepositoryCreatedEvent(sample('create-repository.cloudtrail.json'), { ownAccount: '123456789012' });
+
+    // Assess
+    expect(created).toMatchObject({ kind: 'apply', account: '123456789012', repository: 'shop/payments' });
+  });
+
+  it.each<[string, (e: Record<string, unknown>) => void, string]>([
+    ['account and detail.recipientAccountId', (e) => ((e.account = '210987654321'), (detailOf(e).recipientAccountId = '210987654321')), 'account'],
+    ['only detail.recipientAccountId', (e) => (detailOf(e).recipientAccountId = '210987654321'), 'detail.recipientAccountId'],
+    ['only account', (e) => (e.account = '210987654321'), 'account'],
+  ])('ignores an event from another account (%s), naming both accounts', (_case, edit, field) => {
+    // Prepare
+    const event = sample('create-repository.cloudtrail.json');
+    edit(event);
+
+    // Act
+    const created = classifyRepositoryCreatedEvent(event, { ownAccount: '123456789012' });
+
+    // Assess
+    expect(created.kind).toBe('ignore');
+    const reason = created.kind === 'ignore' ? created.reason : '';
+    expect(reason).toContain(`${field} 210987654321`);
+    expect(reason).toContain('123456789012');
+  });
+
+  it('ignores an event from another account even when its repository name is not one ECR accepts', () => {
+    // Prepare: not ours to judge
+    const event = sample('create-repository.cloudtrail.json');
+    event.account = '210987654321';
+    detailOf(event).recipientAccountId = '210987654321';
+    detailOf(event).requestParameters = { repositoryName: 'Bad Name' };
+
+    // Act & Assess
+    expect(classifyRepositoryCreatedEvent(event, { ownAccount: '123456789012' }).kind).toBe('ignore');
+  });
+
+  it('accepts any account when its own account is unknown', () => {
+    // Prepare
+    const event = sample('create-repository.cloudtrail.json');
+    event.account = '210987654321';
+    detailOf(event).recipientAccountId = '210987654321';
+
+    // Act
+    const created = parseRepositoryCreatedEvent(event, { ownAccount: undefined });
+
+    // Assess
+    expect(created).toMatchObject({ kind: 'apply', account: '210987654321' });
+  });
+
+  it('rejects a malformed detail.recipientAccountId, naming the field', () => {
+    // Prepare
+    const event = sample('create-repository.cloudtrail.json');
+    detailOf(event).recipientAccountId = 'someone';
+
+    // Act & Assess
+    expect(() => parseRepositoryCreatedEvent(event)).toThrow(/detail\.recipientAccountId/);
+  });
+});
+
+describe('Function: accountOfFunctionArn', () => {
+  it.each<[string, string | undefined, string | undefined]>([
+    ['a function ARN', 'arn:aws:lambda:us-east-1:123456789012:function:ecr-keeper-repository-created', '123456789012'],
+    ['an alias-qualified ARN', 'arn:aws:lambda:eu-west-1:123456789012:function:ecr-keeper:live', '123456789012'],
+    ['a GovCloud ARN', 'arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:ecr-keeper', '123456789012'],
+    ['a China ARN', 'arn:aws-cn:lambda:cn-north-1:123456789012:function:ecr-keeper', '123456789012'],
+    ['no ARN', undefined, undefined],
+    ['an empty ARN', '', undefined],
+    ['a placeholder account', 'arn:aws:lambda:us-east-1:local:function:ecr-keeper', undefined],
+    ['another service', 'arn:aws:ecr:us-east-1:123456789012:repository/shop', undefined],
+  ])('reads %s', (_case, arn, account) => {
+    expect(accountOfFunctionArn(arn)).toBe(account);
   });
 });
 
