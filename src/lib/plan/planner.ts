@@ -13,8 +13,9 @@ import { parsePolicyText } from '../policy/parse.js';
 import { simulatePolicy } from '../policy/simulate.js';
 import type { LifecyclePolicy, SimulationResult } from '../policy/types.js';
 import { gate, inUseAtRisk, type AtRiskImage, type GateResult } from './gate.js';
-import { findEnvironment, parseProtectionTag, protectionTagFor } from './protection.js';
-import { buildTargetPolicy } from './target-policy.js';
+import { orderSteps, type PolicyInForce } from './apply-order.js';
+import { findEnvironment, homeTagFor, ownProtectionOf, protectionTagFor } from './protection.js';
+import { buildGuardPolicy, buildTargetPolicy, KEEPER_DESCRIPTION_PREFIX } from './target-policy.js';
 import type {
   AffectedImage,
   PlanGate,
@@ -140,18 +141,89 @@ export const projectImages = (
 
 const NO_GATE: PlanGate = { checked: false, safe: false, atRisk: [] };
 
+const sourceOf = (repository: Repository, digest: Digest, kind: 'recent-pull' | 'referrer', environment: string, arn: string): UseSource => ({
+  kind,
+  region: repository.region,
+  arn,
+  image: `${repository.uri}@${digest}`,
+  environment,
+});
+
 /**
- * Plans one repository. Order of the safety checks:
+ * The in-use set of one repository, widened by what its own listing shows:
+ * - the pull guard: an image pulled within `inUse.recentPullDays` counts as in use, for consumers
+ *   no source covers (ECR refreshes `lastRecordedPullTime` about once a day);
+ * - referrers (signatures, SBOMs: `subjectDigest`) of an in-use image are in use with it: an
+ *   untagged referrer would otherwise expire under the untagged rule while its subject runs.
+ * Archived images cannot be pulled, so the pull guard skips them.
+ */
+export const widenInUse = (
+  config: KeeperConfig,
+  repository: Repository,
+  images: readonly ImageRecord[],
+  inUse: readonly InUseImage[],
+  now: Date,
+): InUseImage[] => {
+  const out = [...inUse];
+  const envOf = new Map<Digest, string>();
+  for (const entry of inUse) if (!envOf.has(entry.digest)) envOf.set(entry.digest, entry.environment);
+  const base = { registryId: repository.registryId, region: repository.region, repository: repository.name };
+  const windowDays = config.inUse.recentPullDays;
+  if (windowDays > 0) {
+    for (const image of images) {
+      if (envOf.has(image.digest) || image.storageClass === 'archive' || image.lastPulledAt === undefined) continue;
+      if (now.getTime() - image.lastPulledAt.getTime() > windowDays * DAY_MS) continue;
+      const own = image.tags.map((t) => ownProtectionOf(config, t, image.digest)).find((e) => e !== undefined);
+      const environment = own ?? config.environmentResolution.default;
+      envOf.set(image.digest, environment);
+      const days = Math.floor((now.getTime() - image.lastPulledAt.getTime()) / DAY_MS);
+      out.push({ ...base, digest: image.digest, environment, uses: [sourceOf(repository, image.digest, 'recent-pull', environment, `pulled ${days} day(s) ago`)] });
+    }
+  }
+  // ECR deletes a referrer with its subject, so an in-use referrer needs its subject kept too.
+  // Referrers of referrers (a signature of an SBOM) follow: repeat until nothing changes.
+  const present = new Set(images.map((i) => i.digest));
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const image of images) {
+      const subject = image.subjectDigest;
+      if (subject === undefined || !present.has(subject)) continue;
+      const fromSubject = envOf.get(subject);
+      const fromReferrer = envOf.get(image.digest);
+      if (fromSubject !== undefined && fromReferrer === undefined) {
+        envOf.set(image.digest, fromSubject);
+        out.push({ ...base, digest: image.digest, environment: fromSubject, uses: [sourceOf(repository, image.digest, 'referrer', fromSubject, `referrer of ${subject}`)] });
+        changed = true;
+      } else if (fromReferrer !== undefined && fromSubject === undefined) {
+        envOf.set(subject, fromReferrer);
+        out.push({ ...base, digest: subject, environment: fromReferrer, uses: [sourceOf(repository, subject, 'referrer', fromReferrer, `subject of ${image.digest}`)] });
+        changed = true;
+      }
+    }
+  }
+  return out;
+};
+
+const countBySource = (inUse: readonly InUseImage[]): Record<string, number> => {
+  const counts: Record<string, number> = {};
+  for (const entry of inUse) for (const kind of new Set(entry.uses.map((u) => u.kind))) counts[kind] = (counts[kind] ?? 0) + 1;
+  return counts;
+};
+
+/**
+ * Plans one repository:
  * 1. excluded repositories get nothing computed;
  * 2. a current policy we cannot read blocks merge mode (we cannot keep rules we cannot read);
- * 3. every in-use image present gets its environment's protection tag (archived ones cannot be
- *    tagged: ECR refuses to serve their manifest);
- * 4. protection tags of images out of use past the grace period are released, unless that would
- *    remove the image's last tag (which deletes it) or the in-use set is incomplete;
- * 5. the gate simulates the target policy on the images with those tag changes applied.
- * A blocked plan writes no policy and releases nothing; it keeps its protection tags only when they
- * endanger no in-use image under the policy that stays in force (a tag can move an image into a
- * rule of the current policy that has no protection rule).
+ * 3. the in-use set is widened by the pull guard and referrers (`widenInUse`);
+ * 4. every in-use image present gets its environment's protection tag and home tag (archived ones
+ *    cannot be tagged: ECR refuses to serve their manifest);
+ * 5. protection tags of images out of use past the grace period are released (only when the in-use
+ *    set is complete, and only tags that name the image's own digest), after the home tag is there;
+ * 6. the gate simulates the target policy on the images with every tag change applied, and in merge
+ *    mode checks that no image the current policy keeps through the repository's own rules expires;
+ * 7. `orderSteps` orders the writes so that every prefix is safe under the policy in force then.
+ * A blocked plan writes no target policy and releases nothing; it may still add protection where
+ * every step of that is proven safe.
  */
 export const planRepository = (input: PlanInput): RepositoryPlan => {
   const { repository, config, now } = input;
@@ -163,24 +235,29 @@ export const planRepository = (input: PlanInput): RepositoryPlan => {
       repository,
       status: 'excluded',
       reasons: [excluded],
+      steps: [],
       tagsToAdd: [],
       tagsToRelease: [],
       protectionKept: [],
-      policy: { change: 'none', currentText: input.currentPolicy?.text, keptOwnRules: [], droppedOwnRules: [] },
+      newlyExpiring: [],
+      inUseBySource: {},
+      policy: { change: 'none', currentText: input.currentPolicy?.text, keptOwnRules: [], droppedOwnRules: [], overriddenBaseline: [] },
       gate: NO_GATE,
       notFound: [],
     };
   }
 
-  const inUse = input.inUse.filter(
+  const ownInUse = input.inUse.filter(
     (u) => u.repository === repository.name && u.registryId === repository.registryId && u.region === repository.region,
   );
-  if (inUse.length < input.inUse.length)
-    reasons.push(`ignored ${input.inUse.length - inUse.length} in-use entr${input.inUse.length - inUse.length === 1 ? 'y' : 'ies'} of other repositories`);
+  if (ownInUse.length < input.inUse.length)
+    reasons.push(`ignored ${input.inUse.length - ownInUse.length} in-use entr${input.inUse.length - ownInUse.length === 1 ? 'y' : 'ies'} of other repositories`);
   const images = input.images;
   const present = new Map(images.map((image) => [image.digest, image]));
-  const notFound = [...new Set(inUse.map((u) => u.digest))].filter((d) => !present.has(d));
+  const notFound = [...new Set(ownInUse.map((u) => u.digest))].filter((d) => !present.has(d));
   if (notFound.length > 0) reasons.push(`${notFound.length} in-use digest(s) not found in the repository: ${notFound.map(shortDigest).join(', ')}`);
+  const inUse = widenInUse(config, repository, images, ownInUse, now);
+  const inUseBySource = countBySource(inUse);
 
   const currentText = input.currentPolicy?.text;
   let current: LifecyclePolicy | undefined;
@@ -195,26 +272,30 @@ export const planRepository = (input: PlanInput): RepositoryPlan => {
       repository,
       status: 'blocked',
       reasons: [...reasons, `current policy could not be read: ${unreadable}`],
+      steps: [],
       tagsToAdd: [],
       tagsToRelease: [],
       protectionKept: [],
-      policy: { change: 'none', currentText, keptOwnRules: [], droppedOwnRules: [] },
+      newlyExpiring: [],
+      inUseBySource,
+      policy: { change: 'none', currentText, keptOwnRules: [], droppedOwnRules: [], overriddenBaseline: [] },
       gate: NO_GATE,
       notFound,
     };
   }
   if (unreadable !== undefined) reasons.push(`current policy could not be read (${unreadable}); it is replaced (existingPolicy is "replace")`);
 
-  const tagsToAdd = planProtection(config, inUse, present, reasons);
+  const protectionAdds = planProtection(config, inUse, present, reasons);
   const inUseDigests = new Set(inUse.map((u) => u.digest));
-  const { tagsToRelease, protectionKept } = input.inUseComplete
-    ? planReleases(config, images, inUseDigests, now)
-    : { tagsToRelease: [], protectionKept: [] };
+  const released = input.inUseComplete ? planReleases(config, images, inUseDigests, now) : { homeTags: [], tagsToRelease: [], protectionKept: [] };
+  const tagsToAdd = [...protectionAdds, ...released.homeTags];
+  const { tagsToRelease, protectionKept } = released;
 
   const target = buildTargetPolicy(config, current);
   const projected = projectImages(images, tagsToAdd, tagsToRelease);
   const gateResult: GateResult | undefined = target.issues.length === 0 ? gate(target.policy, projected, inUse, now) : undefined;
-  const currentSummary = current === undefined ? undefined : summarize(current, simulatePolicy(current, images, now), inUse);
+  const currentSimulation = current === undefined ? undefined : simulatePolicy(current, images, now);
+  const currentSummary = current === undefined || currentSimulation === undefined ? undefined : summarize(current, currentSimulation, inUse);
   const targetSummary = gateResult === undefined ? undefined : summarize(target.policy, gateResult.simulation, inUse);
   const planGate: PlanGate =
     gateResult === undefined ? NO_GATE : { checked: true, safe: gateResult.safe, atRisk: gateResult.safe ? [] : gateResult.atRisk };
@@ -233,72 +314,99 @@ export const planRepository = (input: PlanInput): RepositoryPlan => {
     blockers.push(
       `the target policy would lose ${gateResult.atRisk.length} in-use image(s): ${gateResult.atRisk.map(describeAtRisk).join('; ')}`,
     );
+  if (config.existingPolicy === 'merge' && current !== undefined && currentSimulation !== undefined && gateResult !== undefined) {
+    const lost = keptByOwnRulesButExpiring(current, currentSimulation, gateResult.simulation);
+    if (lost.length > 0)
+      blockers.push(`merge would expire ${lost.length} image(s) the repository's own rules keep: ${lost.map(shortDigest).join(', ')}`);
+  }
   if (!input.inUseComplete)
-    blockers.push('in-use set incomplete: some workloads could not be read, so no image can be proven unused (no policy written, no tag released)');
+    blockers.push('in-use set incomplete: some consumers could not be read, so no image can be proven unused (no policy written, no tag released)');
+
+  const newlyExpiring =
+    gateResult === undefined || targetSummary === undefined
+      ? []
+      : targetSummary.affected.filter((a) => currentSimulation === undefined || currentSimulation.byDigest.get(a.digest)?.decision.kind === 'keep');
 
   const basePolicy = {
     targetText: target.text,
     currentText,
     keptOwnRules: target.keptOwnRules,
     droppedOwnRules: target.droppedOwnRules,
+    overriddenBaseline: target.overriddenBaseline,
   };
+  for (const o of target.overriddenBaseline) reasons.push(`baseline rule "${o.description}" left out: ${o.reason}`);
 
-  if (blockers.length === 0) {
-    const writes = tagsToAdd.length + tagsToRelease.length + (change === 'none' ? 0 : 1);
-    return {
-      repository,
-      status: writes > 0 ? 'apply' : 'unchanged',
-      reasons,
-      tagsToAdd,
-      tagsToRelease,
-      protectionKept,
-      policy: { change, ...(change === 'none' ? {} : { text: target.text }), ...basePolicy },
-      gate: planGate,
-      current: currentSummary,
-      target: targetSummary,
-      notFound,
-    };
+  const inForce: PolicyInForce = currentText === undefined ? { kind: 'none' } : current === undefined ? { kind: 'unreadable' } : { kind: 'policy', policy: current };
+  const guard = current === undefined ? undefined : buildGuardPolicy(config, current);
+  const blocked = blockers.length > 0;
+  const willWrite = !blocked && change !== 'none' && target.text !== undefined;
+  const ordered = orderSteps({
+    images,
+    inForce,
+    adds: tagsToAdd.map((t) => ({ digest: t.digest, tag: t.tag, role: t.role })),
+    removes: blocked ? [] : tagsToRelease.map((t) => ({ digest: t.digest, tag: t.tag })),
+    target: willWrite && target.text !== undefined ? { policy: target.policy, text: target.text } : undefined,
+    guard: input.inUseComplete ? guard : undefined,
+    inUse: inUseDigests,
+    complete: input.inUseComplete,
+    now,
+  });
+  if (!ordered.complete) {
+    const landed = ordered.steps.length;
+    blockers.push(
+      `no order of writes keeps every image safe at every step (${ordered.reason ?? 'unsafe'}); ${landed === 0 ? 'nothing is written' : `only the first ${landed} proven-safe write(s) are made`}`,
+    );
   }
 
-  // Blocked: the current policy stays in force. Protection tags help under a policy of ours, but under a
-  // foreign policy a new tag can move an image into a tagged count rule and push another one out of its
-  // newest N, so keep them only when they add no in-use image at risk under the current policy.
-  const keepTags = tagsToAdd.length > 0 && tagsSafeUnder(currentText, current, images, tagsToAdd, inUse, now);
-  if (tagsToAdd.length > 0 && !keepTags)
-    reasons.push('protection tags not added: under the current policy they would put another in-use image at risk');
-  return {
+  const common = {
     repository,
-    status: 'blocked',
-    reasons: [...reasons, ...blockers],
-    tagsToAdd: keepTags ? tagsToAdd : [],
-    tagsToRelease: [],
+    steps: ordered.steps,
     protectionKept,
-    policy: { change: 'none', ...basePolicy },
+    newlyExpiring,
+    inUseBySource,
     gate: planGate,
     current: currentSummary,
     target: targetSummary,
     notFound,
   };
+  if (blockers.length === 0) {
+    return {
+      ...common,
+      status: ordered.steps.length > 0 ? 'apply' : 'unchanged',
+      reasons,
+      tagsToAdd,
+      tagsToRelease,
+      policy: { change, ...(change === 'none' ? {} : { text: target.text }), ...basePolicy },
+    };
+  }
+  const landedTags = new Set(ordered.steps.filter((s) => s.kind === 'add-tag').map((s) => `${s.digest} ${s.tag}`));
+  const keptAdds = tagsToAdd.filter((t) => landedTags.has(`${t.digest} ${t.tag}`));
+  if (keptAdds.length < tagsToAdd.length)
+    reasons.push(`${tagsToAdd.length - keptAdds.length} protection tag(s) not added: under the policy in force they could put an image at risk`);
+  const targetWritten = ordered.steps.some((s) => s.kind === 'put-policy' && s.role === 'target');
+  return {
+    ...common,
+    status: 'blocked',
+    reasons: [...reasons, ...blockers],
+    tagsToAdd: keptAdds,
+    tagsToRelease: tagsToRelease.filter((t) => ordered.steps.some((s) => s.kind === 'remove-tag' && s.digest === t.digest && s.tag === t.tag)),
+    policy: { change: targetWritten ? change : 'none', ...(targetWritten ? { text: target.text } : {}), ...basePolicy },
+  };
 };
 
-/** True when adding `tagsToAdd` under the policy that stays in force puts no new in-use digest at risk. */
-const tagsSafeUnder = (
-  currentText: string | undefined,
-  current: LifecyclePolicy | undefined,
-  images: readonly ImageRecord[],
-  tagsToAdd: readonly TagToAdd[],
-  inUse: readonly InUseImage[],
-  now: Date,
-): boolean => {
-  if (currentText === undefined) return true;
-  // A policy we cannot read cannot be simulated: adding tags under it is a guess.
-  if (current === undefined) return false;
-  const before = new Set(inUseAtRisk(current, simulatePolicy(current, images, now), inUse).map((r) => r.digest));
-  const after = inUseAtRisk(current, simulatePolicy(current, projectImages(images, tagsToAdd, []), now), inUse);
-  return after.every((r) => before.has(r.digest));
+/** Digests the current policy keeps because one of the repository's own rules selected them, and the target marks. */
+const keptByOwnRulesButExpiring = (current: LifecyclePolicy, before: SimulationResult, after: SimulationResult): Digest[] => {
+  const own = new Set(current.rules.filter((r) => r.description?.startsWith(KEEPER_DESCRIPTION_PREFIX) !== true).map((r) => r.rulePriority));
+  const lost: Digest[] = [];
+  for (const { image, decision } of before.verdicts) {
+    if (decision.kind !== 'keep' || decision.rulePriority === undefined || !own.has(decision.rulePriority)) continue;
+    const later = after.byDigest.get(image.digest);
+    if (later !== undefined && later.decision.kind !== 'keep') lost.push(image.digest);
+  }
+  return lost;
 };
 
-/** One protection tag per in-use digest and environment, for present images that lack it. */
+/** The protection tag and home tag of every in-use image present, for environments it lacks them in. */
 const planProtection = (
   config: KeeperConfig,
   inUse: readonly InUseImage[],
@@ -338,54 +446,67 @@ const planProtection = (
   const additions: TagToAdd[] = [];
   for (const { digest, env, uses } of wanted.values()) {
     const image = present.get(digest);
-    const tag = protectionTagFor(config, env, digest);
-    if (image === undefined || image.tags.includes(tag)) continue;
-    const holder = holders.get(tag);
-    // Only by hand can another image hold this digest's protection tag; PutImage moves it (mutable
-    // repository) and the gate simulates the listing after the move.
-    if (holder !== undefined && holder !== digest)
-      reasons.push(`protection tag ${tag} is held by ${shortDigest(holder)}; adding it to ${shortDigest(digest)} moves it`);
-    additions.push({ digest, tag, environment: env.name, uses });
+    if (image === undefined) continue;
+    const protection = protectionTagFor(config, env, digest);
+    const home = homeTagFor(config, env, digest);
+    for (const [tag, role] of [[protection, 'protection'], [home, 'home']] as const) {
+      if (image.tags.includes(tag)) continue;
+      const holder = holders.get(tag);
+      // Only by hand can another image hold this digest's tag; PutImage moves it (mutable repository)
+      // and the order check simulates the listing after the move.
+      if (holder !== undefined && holder !== digest)
+        reasons.push(`tag ${tag} is held by ${shortDigest(holder)}; adding it to ${shortDigest(digest)} moves it`);
+      additions.push({ digest, tag, role, environment: env.name, uses });
+    }
   }
   return additions;
 };
 
-/** Protection tags of images out of use past `releaseAfterDays`; never an image's last tag. */
+/**
+ * Protection tags of images out of use past `releaseAfterDays`, each with the home tag that must be
+ * in place first. Only tags naming the image's own digest are ours to release.
+ */
 const planReleases = (
   config: KeeperConfig,
   images: readonly ImageRecord[],
   inUseDigests: ReadonlySet<Digest>,
   now: Date,
-): { tagsToRelease: TagToRelease[]; protectionKept: ProtectionKept[] } => {
+): { homeTags: TagToAdd[]; tagsToRelease: TagToRelease[]; protectionKept: ProtectionKept[] } => {
+  const homeTags: TagToAdd[] = [];
   const tagsToRelease: TagToRelease[] = [];
   const protectionKept: ProtectionKept[] = [];
   const graceDays = config.protection.releaseAfterDays;
   for (const image of images) {
     const protections = image.tags.flatMap((tag) => {
-      const info = parseProtectionTag(config, tag);
-      return info === undefined ? [] : [{ tag, environment: info.environment }];
+      const environment = ownProtectionOf(config, tag, image.digest);
+      return environment === undefined ? [] : [{ tag, environment }];
     });
     if (protections.length === 0 || inUseDigests.has(image.digest)) continue;
     const lastUseMs = lastUseOf(image).getTime();
     const idleDays = Math.floor((now.getTime() - lastUseMs) / DAY_MS);
-    if (now.getTime() - lastUseMs <= graceDays * DAY_MS) continue;
-    // BatchDeleteImage on an image's last tag deletes the image itself.
-    if (protections.length === image.tags.length) {
+    if (now.getTime() - lastUseMs <= graceDays * DAY_MS) {
       for (const { tag } of protections)
-        protectionKept.push({
-          digest: image.digest,
-          tag,
-          reason: `kept protected: protection tag is its only tag (out of use for ${idleDays} days; removing it would delete the image)`,
-        });
+        protectionKept.push({ digest: image.digest, tag, reason: `out of use, but last pulled, pushed or restored ${idleDays} day(s) ago (release after ${graceDays})` });
       continue;
     }
-    for (const { tag, environment } of protections)
+    if (image.storageClass === 'archive') {
+      for (const { tag } of protections)
+        protectionKept.push({ digest: image.digest, tag, reason: 'archived: its home tag cannot be added until it is restored' });
+      continue;
+    }
+    for (const { tag, environment } of protections) {
+      const env = findEnvironment(config, environment);
+      if (env === undefined) continue;
+      const home = homeTagFor(config, env, image.digest);
+      if (!image.tags.includes(home) && !homeTags.some((h) => h.digest === image.digest && h.tag === home))
+        homeTags.push({ digest: image.digest, tag: home, role: 'home', environment, uses: [] });
       tagsToRelease.push({
         digest: image.digest,
         tag,
         environment,
         reason: `not in use; last pulled, pushed or restored ${idleDays} days ago, more than ${graceDays}`,
       });
+    }
   }
-  return { tagsToRelease, protectionKept };
+  return { homeTags, tagsToRelease, protectionKept };
 };

@@ -41,6 +41,23 @@ export const protectionTagFor = (config: KeeperConfig, environment: EnvironmentC
 };
 
 /**
+ * The home tag of `digest` in `environment`: `${tagPrefix}${homeInfix}${64 hex}`, e.g. `prod-kept-3f1a…`.
+ * Every protected image carries one next to its protection tag. It is governed by the baseline (the
+ * environment's retention rule selects its prefix) and is never removed, so removing a protection
+ * tag can never remove an image's last tag, which would delete the image, even if CI moved the
+ * image's other tags after the sweep listed them. A released image goes back under the baseline.
+ */
+export const homeTagFor = (config: KeeperConfig, environment: EnvironmentConfig, digest: Digest): string => {
+  const tag = `${environment.tagPrefix}${config.protection.homeInfix}${digestHex(digest)}`;
+  if (!OCI_TAG.test(tag)) throw new TypeError(`home tag ${JSON.stringify(tag)} breaks the OCI tag grammar`);
+  return tag;
+};
+
+/** True when `tag` is the home tag of `digest` in any configured environment. */
+export const isHomeTagOf = (config: KeeperConfig, tag: string, digest: Digest): boolean =>
+  config.environments.some((env) => tag === `${env.tagPrefix}${config.protection.homeInfix}${digestHex(digest)}`);
+
+/**
  * Reads a protection tag of one of the configured environments, or `undefined` for any other tag
  * (including tags of environments no longer configured: they are left alone, never released).
  */
@@ -55,5 +72,12 @@ export const parseProtectionTag = (config: KeeperConfig, tag: string): Protectio
   return undefined;
 };
 
-/** True when `tag` is a protection tag of a configured environment. */
-export const isProtectionTag = (config: KeeperConfig, tag: string): boolean => parseProtectionTag(config, tag) !== undefined;
+/**
+ * The environment of `tag` when it is ecr-keeper's protection tag *of this digest*. A tag such as
+ * `prod-keep-<hex of another digest>` on this image was put there by someone else: it is not ours
+ * and is never released.
+ */
+export const ownProtectionOf = (config: KeeperConfig, tag: string, digest: Digest): string | undefined => {
+  const info = parseProtectionTag(config, tag);
+  return info !== undefined && info.digestHex === digestHex(digest) ? info.environment : undefined;
+};

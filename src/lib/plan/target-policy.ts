@@ -27,11 +27,19 @@ export interface DroppedRule {
   readonly reason: string;
 }
 
+/** A baseline rule left out because the repository's own rule takes its place (merge mode). */
+export interface OverriddenRule {
+  readonly description: string;
+  readonly reason: string;
+}
+
 /** The target policy and how it was merged; `text` is set only when `issues` is empty. */
 export interface TargetPolicy {
   readonly policy: LifecyclePolicy;
   readonly keptOwnRules: readonly Rule[];
+  /** Own rules left out (ecr-keeper's own earlier rules are regenerated and not listed). */
   readonly droppedOwnRules: readonly DroppedRule[];
+  readonly overriddenBaseline: readonly OverriddenRule[];
   /** Problems that forbid writing the policy (too many rules, grammar); the caller must block. */
   readonly issues: readonly PolicyIssue[];
   /** The exact text to write (`serializePolicy`), when the policy is valid. */
@@ -105,70 +113,110 @@ const catchAllRule = (days: number): Draft => ({
   action: { type: 'expire' },
 });
 
-/** Why an own rule cannot stay next to the baseline, or `undefined` when it can. */
-const clashReason = (rule: Rule, config: KeeperConfig, baselineLists: ReadonlyMap<string, string>): string | undefined => {
-  if (rule.description?.startsWith(KEEPER_DESCRIPTION_PREFIX) === true)
-    return 'written by ecr-keeper: regenerated from the config';
-  const storageClass = classOf(rule.selection);
-  if (rule.selection.tagStatus === 'any' && storageClass === 'standard' && config.catchAll !== null)
-    return `a tagStatus any rule must have the highest priority; the configured catch-all (${config.catchAll.expireAfterDays} days) takes its place`;
-  if (rule.selection.tagStatus === 'untagged' && storageClass === 'standard')
-    return 'ECR allows one untagged rule per storage class; the configured untagged rule takes its place';
+/** Why an own rule cannot stay in the target policy, or `undefined` when it can. */
+const clashReason = (rule: Rule, protectionLists: ReadonlyMap<string, string>): string | undefined => {
   const key = listKey(rule.selection);
-  const clash = key === undefined ? undefined : baselineLists.get(key);
-  if (clash !== undefined) return `same tag list as "${clash}" in the same storage class (ECR requires distinct lists)`;
+  const clash = key === undefined ? undefined : protectionLists.get(key);
+  if (clash !== undefined) return `same tag list as "${clash}" (ecr-keeper's protection tags; ECR requires distinct lists)`;
   return undefined;
 };
+
+const isKeeperRule = (rule: Rule): boolean => rule.description?.startsWith(KEEPER_DESCRIPTION_PREFIX) === true;
 
 /**
  * Builds the target policy from the config and the repository's current policy (if any).
  * Priorities are 1, 2, 3… in this order: protection (per environment; archive-class protection too
- * when a kept rule acts on archived images), environment retention, untagged, the repository's own
- * non-clashing rules in their priority order (merge mode), own `any` rules, the catch-all.
+ * when a kept rule acts on archived images), then in merge mode the repository's own rules in their
+ * priority order, then the environment retention, the untagged rule and the catch-all.
+ *
+ * Why own rules come before the baseline (merge mode): an image an own rule selects is then judged
+ * by the own rules exactly as before (protection above them only shields protected images), so a
+ * team's "keep release-* forever" still keeps; the baseline acts only on images no own rule selects.
+ * Where an own rule takes the baseline's place (its tag list, the one untagged rule, the one `any`
+ * rule), the baseline rule is left out and reported in `overriddenBaseline`.
  * Never throws: a policy that cannot be written (over 50 rules, grammar) is reported in `issues`.
  */
 export const buildTargetPolicy = (config: KeeperConfig, current: LifecyclePolicy | undefined): TargetPolicy => {
   const protection = config.environments.map((env) => protectionRule(config, env, 'standard'));
   const archiveProtection = config.environments.map((env) => protectionRule(config, env, 'archive'));
-  const retention = config.environments.map(retentionRule);
-  const untagged = untaggedRule(config);
 
-  const baselineLists = new Map<string, string>();
-  for (const draft of [...protection, ...archiveProtection, ...retention]) {
+  const protectionLists = new Map<string, string>();
+  for (const draft of [...protection, ...archiveProtection]) {
     const key = listKey(draft.selection);
-    if (key !== undefined) baselineLists.set(key, draft.description ?? '');
+    if (key !== undefined) protectionLists.set(key, draft.description ?? '');
   }
 
-  const ownRules = [...(current?.rules ?? [])].sort((a, b) => a.rulePriority - b.rulePriority);
+  const ownRules = [...(current?.rules ?? [])].sort((a, b) => a.rulePriority - b.rulePriority).filter((rule) => !isKeeperRule(rule));
   const kept: Rule[] = [];
   const dropped: DroppedRule[] = [];
   for (const rule of ownRules) {
-    const reason =
-      config.existingPolicy === 'replace'
-        ? rule.description?.startsWith(KEEPER_DESCRIPTION_PREFIX) === true
-          ? 'written by ecr-keeper: regenerated from the config'
-          : 'replaced: existingPolicy is "replace"'
-        : clashReason(rule, config, baselineLists);
+    const reason = config.existingPolicy === 'replace' ? 'replaced: existingPolicy is "replace"' : clashReason(rule, protectionLists);
     if (reason === undefined) kept.push(rule);
     else dropped.push({ rule, reason });
   }
 
+  const ownLists = new Set(kept.map((r) => listKey(r.selection)).filter((k): k is string => k !== undefined));
+  const ownUntagged = kept.some((r) => r.selection.tagStatus === 'untagged' && classOf(r.selection) === 'standard');
+  const ownAny = kept.some((r) => r.selection.tagStatus === 'any');
+  const overridden: OverriddenRule[] = [];
+  const retention = config.environments.map(retentionRule).filter((draft) => {
+    const key = listKey(draft.selection);
+    if (key === undefined || !ownLists.has(key)) return true;
+    overridden.push({ description: draft.description ?? '', reason: 'the repository has its own rule with the same tag list (merge keeps it)' });
+    return false;
+  });
+  const untagged = ownUntagged ? [] : [untaggedRule(config)];
+  if (ownUntagged) overridden.push({ description: untaggedRule(config).description ?? '', reason: 'the repository has its own untagged rule (merge keeps it; ECR allows one)' });
+  const catchAll = config.catchAll === null || ownAny ? [] : [catchAllRule(config.catchAll.expireAfterDays)];
+  if (ownAny && config.catchAll !== null)
+    overridden.push({ description: catchAllRule(config.catchAll.expireAfterDays).description ?? '', reason: 'the repository has its own tagStatus any rule (merge keeps it; ECR allows one, last)' });
+
   // Archived images are only ever selected by archive rules, so the standard protection rule cannot
   // shield them; an archive twin does, and is only needed when some kept rule acts on archived images.
   const needsArchiveProtection = kept.some((rule) => classOf(rule.selection) === 'archive');
-  // A tagStatus any rule must carry the highest priority of its storage class (ECR grammar).
+  // A tagStatus any rule must carry the highest priority of the policy (ECR grammar).
   const ownOrdered = [...kept.filter((r) => r.selection.tagStatus !== 'any'), ...kept.filter((r) => r.selection.tagStatus === 'any')];
+  const ownDrafts = ownOrdered.map(({ rulePriority: _priority, ...rest }) => rest);
   const drafts: Draft[] = [
     ...protection,
     ...(needsArchiveProtection ? archiveProtection : []),
+    ...ownDrafts.filter((d) => d.selection.tagStatus !== 'any'),
     ...retention,
-    untagged,
-    ...ownOrdered.map(({ rulePriority: _priority, ...rest }) => rest),
-    ...(config.catchAll === null ? [] : [catchAllRule(config.catchAll.expireAfterDays)]),
+    ...untagged,
+    ...ownDrafts.filter((d) => d.selection.tagStatus === 'any'),
+    ...catchAll,
   ];
   const policy: LifecyclePolicy = { rules: drafts.map((draft, i) => ({ rulePriority: i + 1, ...draft })) };
+  return finish(policy, kept, dropped, overridden, ownOrdered.length);
+};
 
-  const ownCount = ownOrdered.length;
+/**
+ * The policy in force with ecr-keeper's protection rules put first (priorities renumbered, order
+ * kept). A rule that selects nothing yet and never marks can only take images out of lower rules'
+ * reach, so under this guard adding protection tags cannot move an in-use image into a count rule
+ * that would then expire it. `undefined` when the current policy already starts with them or the
+ * guard cannot be written (50 rules, a clashing list).
+ */
+export const buildGuardPolicy = (config: KeeperConfig, current: LifecyclePolicy): { policy: LifecyclePolicy; text: string } | undefined => {
+  const protection = config.environments.map((env) => protectionRule(config, env, 'standard'));
+  const needsArchive = current.rules.some((r) => classOf(r.selection) === 'archive');
+  const drafts: Draft[] = [
+    ...protection,
+    ...(needsArchive ? config.environments.map((env) => protectionRule(config, env, 'archive')) : []),
+    ...[...current.rules].sort((a, b) => a.rulePriority - b.rulePriority).map(({ rulePriority: _p, ...rest }) => rest),
+  ];
+  const policy: LifecyclePolicy = { rules: drafts.map((draft, i) => ({ rulePriority: i + 1, ...draft })) };
+  if (policy.rules.length > MAX_RULES) return undefined;
+  try {
+    return { policy, text: serializePolicy(policy) };
+  } catch (error) {
+    if (error instanceof PolicyValidationError) return undefined;
+    throw error;
+  }
+};
+
+const finish = (policy: LifecyclePolicy, kept: Rule[], dropped: DroppedRule[], overridden: OverriddenRule[], ownCount: number): TargetPolicy => {
+  const base = { policy, keptOwnRules: kept, droppedOwnRules: dropped, overriddenBaseline: overridden };
   if (policy.rules.length > MAX_RULES) {
     const issues: PolicyIssue[] = [
       {
@@ -176,13 +224,12 @@ export const buildTargetPolicy = (config: KeeperConfig, current: LifecyclePolicy
         message: `the target policy would have ${policy.rules.length} rules (${policy.rules.length - ownCount} from the config, ${ownCount} kept from the repository); ECR allows at most ${MAX_RULES}`,
       },
     ];
-    return { policy, keptOwnRules: kept, droppedOwnRules: dropped, issues, text: undefined };
+    return { ...base, issues, text: undefined };
   }
   try {
-    return { policy, keptOwnRules: kept, droppedOwnRules: dropped, issues: [], text: serializePolicy(policy) };
+    return { ...base, issues: [], text: serializePolicy(policy) };
   } catch (error) {
-    if (error instanceof PolicyValidationError)
-      return { policy, keptOwnRules: kept, droppedOwnRules: dropped, issues: [...error.issues], text: undefined };
+    if (error instanceof PolicyValidationError) return { ...base, issues: [...error.issues], text: undefined };
     throw error;
   }
 };

@@ -6,10 +6,12 @@
 import type { Digest, Repository, UseSource } from '../domain/types.js';
 import type { Rule } from '../policy/types.js';
 import type { AtRiskImage } from './gate.js';
-import type { DroppedRule } from './target-policy.js';
+import type { ApplyStep } from './apply-order.js';
+import type { DroppedRule, OverriddenRule } from './target-policy.js';
 
 export type { AtRiskImage } from './gate.js';
-export type { DroppedRule } from './target-policy.js';
+export type { ApplyStep } from './apply-order.js';
+export type { DroppedRule, OverriddenRule } from './target-policy.js';
 
 /**
  * `apply`: something to write; `unchanged`: nothing to write; `blocked`: the policy (and releases)
@@ -18,10 +20,11 @@ export type { DroppedRule } from './target-policy.js';
  */
 export type PlanStatus = 'apply' | 'unchanged' | 'blocked' | 'excluded';
 
-/** A protection tag to add to an in-use image. */
+/** A protection tag (or the home tag that goes with it) to add to an image. */
 export interface TagToAdd {
   readonly digest: Digest;
   readonly tag: string;
+  readonly role: 'protection' | 'home';
   readonly environment: string;
   readonly uses: readonly UseSource[];
 }
@@ -52,6 +55,8 @@ export interface PolicyPlan {
   readonly currentText?: string | undefined;
   readonly keptOwnRules: readonly Rule[];
   readonly droppedOwnRules: readonly DroppedRule[];
+  /** Baseline rules left out because the repository's own rule takes their place (merge mode). */
+  readonly overriddenBaseline: readonly OverriddenRule[];
 }
 
 /** Result of the safety gate on the target policy and the projected images. */
@@ -104,6 +109,11 @@ export interface RepositoryPlan {
   readonly repository: Repository;
   readonly status: PlanStatus;
   readonly reasons: readonly string[];
+  /**
+   * The writes in the order the sweep makes them, proven safe after every step (`orderSteps`).
+   * Releases (`remove-tag`) come last; the sweep runs them only after re-checking use.
+   */
+  readonly steps: readonly ApplyStep[];
   readonly tagsToAdd: readonly TagToAdd[];
   readonly tagsToRelease: readonly TagToRelease[];
   readonly protectionKept: readonly ProtectionKept[];
@@ -115,4 +125,8 @@ export interface RepositoryPlan {
   readonly target?: SimulationSummary | undefined;
   /** In-use digests of this repository that its listing does not hold. */
   readonly notFound: readonly Digest[];
+  /** Images the policy change would newly expire or archive (kept by the current policy, or no policy yet). */
+  readonly newlyExpiring: readonly AffectedImage[];
+  /** In-use images of this repository by the source that saw them (an image may count under several). */
+  readonly inUseBySource: Readonly<Record<string, number>>;
 }

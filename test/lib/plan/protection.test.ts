@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  isProtectionTag,
+
   parseProtectionTag,
   protectionPrefix,
   protectionTagFor,
@@ -75,7 +75,7 @@ describe('Function: parseProtectionTag', () => {
 
     // Assess
     expect(info).toEqual({ environment, digestHex: digest.slice('sha256:'.length) });
-    expect(isProtectionTag(config, tag)).toBe(true);
+    expect(parseProtectionTag(config, tag)).toBeDefined();
   });
 
   it.each([
@@ -95,7 +95,7 @@ describe('Function: parseProtectionTag', () => {
 
     // Assess
     expect(info).toBeUndefined();
-    expect(isProtectionTag(config, tag)).toBe(false);
+    expect(parseProtectionTag(config, tag)).toBeUndefined();
   });
 
   it('follows a custom infix', () => {

@@ -1,0 +1,167 @@
+/**
+ * The order of a plan's writes, proven safe at every step. A write can fail or the Lambda can time
+ * out between any two calls, so every prefix of the sequence is a state the account may stay in
+ * until the next sweep, under whatever policy is in force at that moment. Each candidate order is
+ * replayed write by write through the simulator; one is accepted only if, after every step:
+ * - no image is deleted (a tag removal never takes an image's last tag);
+ * - no image newly becomes expiring or archiving unless it is proven unused (in-use set complete
+ *   and the digest not in it): what cannot be seen cannot be called unused;
+ * - no in-use image is at risk that was not already at risk before the first write;
+ * - once a policy has been written, no in-use image is at risk at all (the gate's promise).
+ * Pure: no AWS SDK import.
+ */
+import type { Digest, ImageRecord } from '../domain/types.js';
+import { effectivePushTime, simulatePolicy } from '../policy/simulate.js';
+import type { LifecyclePolicy } from '../policy/types.js';
+
+/** One write call of an apply, in order. */
+export type ApplyStep =
+  | { readonly kind: 'add-tag'; readonly digest: Digest; readonly tag: string; readonly role: 'protection' | 'home' }
+  | { readonly kind: 'put-policy'; readonly role: 'guard' | 'target'; readonly text: string }
+  | { readonly kind: 'remove-tag'; readonly digest: Digest; readonly tag: string };
+
+/** A policy to write, parsed (for the simulator) and serialised (for ECR). */
+export interface PolicyToWrite {
+  readonly policy: LifecyclePolicy;
+  readonly text: string;
+}
+
+/** The policy in force: none (nothing expires), a readable one, or one we cannot read (cannot be simulated). */
+export type PolicyInForce = { readonly kind: 'none' } | { readonly kind: 'policy'; readonly policy: LifecyclePolicy } | { readonly kind: 'unreadable' };
+
+export interface OrderInput {
+  readonly images: readonly ImageRecord[];
+  readonly inForce: PolicyInForce;
+  /** Tags to add; each image's protection tag is put before its home tag. */
+  readonly adds: readonly { readonly digest: Digest; readonly tag: string; readonly role: 'protection' | 'home' }[];
+  readonly removes: readonly { readonly digest: Digest; readonly tag: string }[];
+  /** The policy to end with; absent when no policy is to be written. */
+  readonly target?: PolicyToWrite | undefined;
+  /** The policy in force with protection rules put first: written before tags when that is what makes them safe. */
+  readonly guard?: PolicyToWrite | undefined;
+  readonly inUse: ReadonlySet<Digest>;
+  /** False when some consumer could not be read: then no image may newly expire and no policy be written. */
+  readonly complete: boolean;
+  readonly now: Date;
+}
+
+export interface OrderResult {
+  /** The steps to run: the whole plan when `complete`, else its longest proven-safe prefix. */
+  readonly steps: readonly ApplyStep[];
+  readonly complete: boolean;
+  /** Why the full plan could not be ordered safely (set when `complete` is false). */
+  readonly reason?: string | undefined;
+  /** Simulations run to prove the order (for the benchmark). */
+  readonly simulations: number;
+}
+
+interface State {
+  readonly inForce: PolicyInForce;
+  readonly images: readonly ImageRecord[];
+  readonly policyWritten: boolean;
+}
+
+const shortDigest = (digest: Digest): string => digest.slice(0, 19);
+
+const describeStep = (step: ApplyStep): string =>
+  step.kind === 'put-policy' ? `writing the ${step.role} policy` : `${step.kind === 'add-tag' ? 'adding' : 'removing'} tag ${step.tag} (${shortDigest(step.digest)})`;
+
+/** The listing after one tag step; a tag names one image, so an added tag leaves every other image. */
+const applyTagStep = (images: readonly ImageRecord[], step: Extract<ApplyStep, { kind: 'add-tag' | 'remove-tag' }>): ImageRecord[] | string => {
+  if (step.kind === 'remove-tag') {
+    const image = images.find((i) => i.digest === step.digest);
+    if (image === undefined || !image.tags.includes(step.tag)) return images as ImageRecord[];
+    // BatchDeleteImage on an image's last tag deletes the image: never a state we may create.
+    if (image.tags.length === 1) return `removing ${step.tag} would delete ${shortDigest(step.digest)} (its last tag)`;
+    return images.map((i) => (i === image ? { ...i, tags: i.tags.filter((t) => t !== step.tag) } : i));
+  }
+  return images.map((i) => {
+    if (i.digest === step.digest) return i.tags.includes(step.tag) ? i : { ...i, tags: [...i.tags, step.tag] };
+    return i.tags.includes(step.tag) ? { ...i, tags: i.tags.filter((t) => t !== step.tag) } : i;
+  });
+};
+
+/** Digests the policy in force would expire or archive; `undefined` when it cannot be simulated. */
+const markedBy = (state: State, now: Date, count: { n: number }): Set<Digest> | undefined => {
+  if (state.inForce.kind === 'none') return new Set();
+  if (state.inForce.kind === 'unreadable') return undefined;
+  count.n += 1;
+  const simulation = simulatePolicy(state.inForce.policy, state.images, now);
+  const marked = new Set<Digest>();
+  for (const { image, decision } of simulation.verdicts) if (decision.kind !== 'keep') marked.add(image.digest);
+  return marked;
+};
+
+/** Replays `steps` from the input's state; returns how many steps are proven safe, and why the next one is not. */
+const replay = (input: OrderInput, steps: readonly ApplyStep[], count: { n: number }): { safe: number; reason?: string } => {
+  let state: State = { inForce: input.inForce, images: input.images, policyWritten: false };
+  let marked = markedBy(state, input.now, count);
+  const atRiskBefore = new Set([...(marked ?? [])].filter((d) => input.inUse.has(d)));
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i] as ApplyStep;
+    let next: State;
+    if (step.kind === 'put-policy') {
+      if (!input.complete) return { safe: i, reason: `${describeStep(step)}: the in-use set is incomplete` };
+      const policy = step.role === 'guard' ? input.guard?.policy : input.target?.policy;
+      if (policy === undefined) return { safe: i, reason: `${describeStep(step)}: no such policy` };
+      next = { inForce: { kind: 'policy', policy }, images: state.images, policyWritten: true };
+    } else {
+      if (state.inForce.kind === 'unreadable') return { safe: i, reason: `${describeStep(step)}: the policy in force cannot be read, so no tag change can be proven safe under it` };
+      const images = applyTagStep(state.images, step);
+      if (typeof images === 'string') return { safe: i, reason: images };
+      next = { ...state, images };
+    }
+    const nextMarked = markedBy(next, input.now, count) ?? new Set<Digest>();
+    for (const digest of nextMarked) {
+      const inUse = input.inUse.has(digest);
+      if (inUse && (next.policyWritten || !atRiskBefore.has(digest)))
+        return { safe: i, reason: `${describeStep(step)} would put in-use ${shortDigest(digest)} at risk` };
+      if (!inUse && !input.complete && marked !== undefined && !marked.has(digest))
+        return { safe: i, reason: `${describeStep(step)} would newly expire ${shortDigest(digest)}, which cannot be proven unused (in-use set incomplete)` };
+    }
+    state = next;
+    marked = nextMarked;
+  }
+  return { safe: steps.length };
+};
+
+/** Adds oldest first: a tag that moves an image into a count rule only pushes out images older than it, whose protection is then already in place. */
+const orderAdds = (input: OrderInput): ApplyStep[] => {
+  const pushed = new Map(input.images.map((i) => [i.digest, effectivePushTime(i).getTime()]));
+  const roleRank = (role: 'protection' | 'home'): number => (role === 'protection' ? 0 : 1);
+  return [...input.adds]
+    .sort(
+      (a, b) =>
+        (pushed.get(a.digest) ?? 0) - (pushed.get(b.digest) ?? 0) ||
+        (a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0) ||
+        roleRank(a.role) - roleRank(b.role) ||
+        (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0),
+    )
+    .map((a) => ({ kind: 'add-tag', digest: a.digest, tag: a.tag, role: a.role }));
+};
+
+/**
+ * Chooses the first candidate order whose every prefix is safe: tags then policy (one policy write),
+ * guard policy then tags then policy (when tags would disturb a policy that lacks protection rules),
+ * or policy then tags. Releases always come last. When none is safe in full, returns the longest
+ * proven-safe prefix of the candidates, so protection that is safe still lands.
+ */
+export const orderSteps = (input: OrderInput): OrderResult => {
+  const adds = orderAdds(input);
+  const removes: ApplyStep[] = input.removes.map((r) => ({ kind: 'remove-tag', digest: r.digest, tag: r.tag }));
+  const target: ApplyStep[] = input.target === undefined ? [] : [{ kind: 'put-policy', role: 'target', text: input.target.text }];
+  const guard: ApplyStep[] = input.guard === undefined ? [] : [{ kind: 'put-policy', role: 'guard', text: input.guard.text }];
+  const candidates: ApplyStep[][] = [[...adds, ...target, ...removes]];
+  if (guard.length > 0 && adds.length > 0) candidates.push([...guard, ...adds, ...target, ...removes]);
+  if (target.length > 0 && adds.length > 0) candidates.push([...target, ...adds, ...removes]);
+
+  const count = { n: 0 };
+  let best: { steps: ApplyStep[]; reason: string } | undefined;
+  for (const candidate of candidates) {
+    const { safe, reason } = replay(input, candidate, count);
+    if (safe === candidate.length) return { steps: candidate, complete: true, simulations: count.n };
+    // A partial prefix that ends on the guard alone protects nothing by itself; prefer tags landed.
+    if (best === undefined || safe > best.steps.length) best = { steps: candidate.slice(0, safe), reason: reason ?? 'unsafe' };
+  }
+  return { steps: best?.steps ?? [], complete: false, reason: best?.reason, simulations: count.n };
+};
