@@ -4,15 +4,16 @@
  * A failure in one repository or region is recorded in the report and the sweep goes on.
  */
 import pLimit from 'p-limit';
-import type { AccountId, InUseImage, Region, Repository, RepositoryName } from './domain/types.js';
+import type { AccountId, Digest, ImageRecord, InUseImage, Region, Repository, RepositoryName } from './domain/types.js';
 import { AwsCallError, KeeperError } from './errors.js';
 import type { KeeperConfig } from './config.js';
 import type { Log } from './observability.js';
-import type { EcrPort, RegionAdapters } from './aws/ports.js';
+import type { EcrPort, Manifest, RegionAdapters, StoredPolicy } from './aws/ports.js';
 import { readOnlyEcr } from './aws/read-only.js';
-import { collectReferences, inUseByRepository, repositoryKey, resolveInUse, type WorkloadReference } from './inuse.js';
+import { inUseByRepository, repositoryKey, resolveInUse, type WorkloadReference } from './inuse.js';
 import { planRepository } from './plan/planner.js';
-import type { RepositoryPlan } from './plan/types.js';
+import type { ApplyStep, RepositoryPlan } from './plan/types.js';
+import { collectInUse } from './sources/index.js';
 
 export type SweepMode = 'apply' | 'dry-run';
 
@@ -48,6 +49,8 @@ export interface Applied {
   readonly tagsAdded: number;
   readonly tagsAlreadyPresent: number;
   readonly tagsReleased: number;
+  /** The policy in force with protection rules put first, written before tags when that made them safe. */
+  readonly guardWritten: boolean;
   readonly policyWritten: boolean;
 }
 
@@ -67,11 +70,16 @@ export interface SweepReport {
   readonly mode: SweepMode;
   readonly startedAt: string;
   readonly finishedAt: string;
-  readonly regions: readonly { readonly region: Region; readonly repositories: number; readonly ok: boolean }[];
+  /** Every region read for consumers; `planned` when its repositories were in the sweep's scope. */
+  readonly regions: readonly { readonly region: Region; readonly planned: boolean; readonly repositories: number; readonly ok: boolean }[];
   readonly inUse: {
     readonly images: readonly InUseImage[];
-    /** False when any ECS or ECR lookup failed: policies are then not written and nothing is released. */
+    /** False when any consumer or lookup failed: policies are then not written and nothing is released. */
     readonly complete: boolean;
+    /** True when only repositories without images were in scope, so no consumer needed reading. */
+    readonly discoverySkipped: boolean;
+    /** The fresh in-use read made just before releases (absent when nothing was to be released). */
+    readonly releaseRecheck?: { readonly complete: boolean; readonly images: number } | undefined;
     readonly foreign: readonly { readonly image: string; readonly why: string }[];
     readonly unresolved: readonly { readonly image: string; readonly why: string }[];
   };
@@ -93,7 +101,7 @@ export interface SweepTotals {
   readonly failed: number;
 }
 
-const NOTHING_APPLIED: Applied = Object.freeze({ tagsAdded: 0, tagsAlreadyPresent: 0, tagsReleased: 0, policyWritten: false });
+const NOTHING_APPLIED: Applied = Object.freeze({ tagsAdded: 0, tagsAlreadyPresent: 0, tagsReleased: 0, guardWritten: false, policyWritten: false });
 
 /** Turns any thrown value into a report line; keeps the IAM action and AWS error code when known. */
 export const toFailure = (scope: string, stage: Failure['stage'], error: unknown): Failure => ({
@@ -113,79 +121,168 @@ const collect = async <T>(items: AsyncIterable<T>): Promise<T[]> => {
   return out;
 };
 
-interface RegionScan {
-  readonly region: Region;
-  readonly adapters: RegionAdapters;
-  readonly repositories: readonly Repository[];
-  readonly references: readonly WorkloadReference[];
-  readonly ok: boolean;
+
+interface Discovery {
+  readonly images: readonly InUseImage[];
+  readonly complete: boolean;
+  readonly foreign: SweepReport['inUse']['foreign'];
+  readonly unresolved: SweepReport['inUse']['unresolved'];
+  readonly failures: readonly Failure[];
+  readonly regionsOk: ReadonlyMap<Region, boolean>;
 }
 
 /**
- * Runs one sweep. In `dry-run` the ECR port is wrapped read-only, so a write attempt throws
+ * Regions whose consumers are read: every configured region, the extra consumer regions and the
+ * scope, whatever subset of them the sweep plans or writes. A workload in one region may pull from
+ * another region's registry, so a narrowed sweep must still see every consumer.
+ */
+export const discoveryRegions = (config: KeeperConfig, scope: readonly Region[]): Region[] =>
+  [...new Set<Region>([...(config.regions as Region[]), ...(config.consumerRegions as Region[]), ...scope])];
+
+/** Reads every in-use source in every discovery region and resolves references to digests. */
+const discover = async (deps: SweepDeps, adapters: ReadonlyMap<Region, RegionAdapters>, ownRegistryIds: ReadonlySet<AccountId>): Promise<Discovery> => {
+  const { config, log } = deps;
+  const failures: Failure[] = [];
+  const regionsOk = new Map<Region, boolean>();
+  const references: WorkloadReference[] = [];
+  for (const [region, regionAdapters] of adapters) {
+    const collected = await collectInUse({ region, adapters: regionAdapters, config, now: deps.now() });
+    for (const f of collected.failures) if (!failures.some((x) => x.scope === f.scope)) failures.push(toFailure(f.scope, 'in-use', f.error));
+    regionsOk.set(region, collected.complete);
+    references.push(...collected.references);
+  }
+  const resolved = await resolveInUse(references, (region) => adapters.get(region)?.ecr, ownRegistryIds, config);
+  for (const f of resolved.failures) failures.push(toFailure(f.scope, 'in-use', f.error));
+  const complete = [...regionsOk.values()].every(Boolean) && failures.length === 0;
+  if (!complete) log.warn('in-use set incomplete: no policy is written and no protection released in this sweep', { failures: failures.length });
+  return {
+    images: resolved.images,
+    complete,
+    foreign: resolved.foreign.map((f) => ({ image: f.reference.source.image, why: f.why })),
+    unresolved: resolved.unresolved.map((u) => ({ image: u.reference.source.image, why: u.why })),
+    failures,
+    regionsOk,
+  };
+};
+
+/** What was read of one repository before planning. */
+interface RepositoryState {
+  readonly repositoryTags: Readonly<Record<string, string>>;
+  readonly images: readonly ImageRecord[];
+  readonly currentPolicy: StoredPolicy | undefined;
+}
+
+const readRepository = async (ecr: EcrPort, repository: Repository): Promise<RepositoryState> => {
+  const [repositoryTags, images, currentPolicy] = await Promise.all([
+    ecr.repositoryTags(repository.arn),
+    collect(ecr.listImages(repository.name)),
+    ecr.getLifecyclePolicy(repository.name),
+  ]);
+  return { repositoryTags, images, currentPolicy };
+};
+
+/**
+ * Runs one sweep. In `dry-run` every ECR port is wrapped read-only, so a write attempt throws
  * instead of reaching AWS; the plan is still computed and returned in full.
+ * `input.regions` and `input.repositories` narrow what is planned and written, never what is read
+ * to find the in-use set.
  */
 export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<SweepReport> => {
   const startedAt = deps.now();
   const failures: Failure[] = [];
   const { config, log } = deps;
+  const scope = new Set(input.regions);
 
-  // 1. Inventory and workloads, per region. Workloads are read in every region before any plan,
-  //    because a task in one region may run an image from another region's registry.
-  const scans: RegionScan[] = [];
-  for (const region of input.regions) {
+  const adapters = new Map<Region, RegionAdapters>();
+  for (const region of discoveryRegions(config, input.regions)) {
     const raw = deps.adaptersFor(region);
-    const adapters: RegionAdapters = input.mode === 'dry-run' ? { ...raw, ecr: readOnlyEcr(raw.ecr) } : raw;
-    let ok = true;
-    let repositories: Repository[] = [];
-    try {
-      repositories = input.repositories
-        ? (await Promise.all(input.repositories.map((name) => adapters.ecr.describeRepository(name)))).filter((r): r is Repository => r !== undefined)
-        : await collect(adapters.ecr.listRepositories());
-    } catch (error) {
-      ok = false;
-      failures.push(toFailure(region, 'inventory', error));
-      log.error('repository listing failed', { region, error });
-    }
-    const collected = await collectReferences(adapters.ecs, config).catch((error: unknown) => {
-      failures.push(toFailure(`ecs:${region}`, 'in-use', error));
-      return { references: [] as WorkloadReference[], failures: [{ scope: `ecs:${region}`, error }], complete: false };
-    });
-    for (const f of collected.failures) if (!failures.some((x) => x.scope === f.scope)) failures.push(toFailure(f.scope, 'in-use', f.error));
-    if (!collected.complete) ok = false;
-    scans.push({ region, adapters, repositories, references: collected.references, ok });
+    // Outside the scope nothing is written, whatever the mode.
+    adapters.set(region, input.mode === 'dry-run' || !scope.has(region) ? { ...raw, ecr: readOnlyEcr(raw.ecr) } : raw);
   }
 
-  // 2. Resolve references to digests, in the registry and region each names.
-  const byRegion = new Map(scans.map((s) => [s.region, s.adapters.ecr] as const));
-  const ownRegistryIds = new Set<AccountId>(scans.flatMap((s) => s.repositories.map((r) => r.registryId)));
-  const resolved = await resolveInUse(
-    scans.flatMap((s) => s.references),
-    (region) => byRegion.get(region),
-    ownRegistryIds,
-    config,
-  );
-  for (const f of resolved.failures) failures.push(toFailure(f.scope, 'in-use', f.error));
-  const inUseComplete = scans.every((s) => s.ok) && resolved.failures.length === 0 && failures.every((f) => f.stage !== 'in-use');
-  if (!inUseComplete) log.warn('in-use set incomplete: no policy is written and no protection released in this sweep');
-  const inUseByRepo = inUseByRepository(resolved.images);
+  // 1. Inventory of the regions in scope.
+  const inventories: { region: Region; repositories: Repository[]; ok: boolean }[] = [];
+  for (const region of input.regions) {
+    const ecr = (adapters.get(region) as RegionAdapters).ecr;
+    try {
+      const repositories = input.repositories
+        ? (await Promise.all(input.repositories.map((name) => ecr.describeRepository(name)))).filter((r): r is Repository => r !== undefined)
+        : await collect(ecr.listRepositories());
+      inventories.push({ region, repositories, ok: true });
+    } catch (error) {
+      failures.push(toFailure(region, 'inventory', error));
+      log.error('repository listing failed', { region, error });
+      inventories.push({ region, repositories: [], ok: false });
+    }
+  }
+  const targets = inventories.flatMap((inv) => inv.repositories);
+  const ownRegistryIds = new Set<AccountId>(targets.map((r) => r.registryId));
 
-  // 3. Plan and apply, repository by repository, a bounded number at a time.
+  // A narrowed sweep of repositories that hold no image yet (CreateRepository) has nothing to
+  // protect or release, so it needs no consumer scan; any image present means a full scan.
+  const preread = new Map<Repository, RepositoryState>();
+  let skipDiscovery = false;
+  if (input.repositories !== undefined && targets.length > 0) {
+    const states = await Promise.all(
+      targets.map(async (repository) => {
+        try {
+          const state = await readRepository((adapters.get(repository.region) as RegionAdapters).ecr, repository);
+          preread.set(repository, state);
+          return state.images.length;
+        } catch {
+          return 1; // read again (and reported) per repository below
+        }
+      }),
+    );
+    skipDiscovery = states.every((n) => n === 0);
+  }
+
+  // 2. The in-use set, from every consumer region.
+  const discovery: Discovery = skipDiscovery
+    ? { images: [], complete: true, foreign: [], unresolved: [], failures: [], regionsOk: new Map() }
+    : await discover(deps, adapters, ownRegistryIds);
+  failures.push(...discovery.failures);
+  const inUseByRepo = inUseByRepository(discovery.images);
+  const inUseOf = (repository: Repository): InUseImage[] => inUseByRepo.get(repositoryKey(repository.registryId, repository.region, repository.name)) ?? [];
+
+  // 3. Plan and apply, repository by repository, a bounded number at a time. Releases wait.
   const limit = pLimit(config.concurrency.repositories);
-  const outcomes = await Promise.all(
-    scans.flatMap((scan) =>
-      scan.repositories.map((repository) =>
-        limit(() =>
-          sweepRepository(deps, input.mode, scan.adapters.ecr, repository, inUseByRepo.get(repositoryKey(repository.registryId, repository.region, repository.name)) ?? [], inUseComplete),
-        ),
+  let outcomes = await Promise.all(
+    targets.map((repository) =>
+      limit(() =>
+        sweepRepository(deps, input.mode, (adapters.get(repository.region) as RegionAdapters).ecr, repository, inUseOf(repository), discovery.complete, preread.get(repository), 'hold-releases'),
       ),
     ),
   );
+
+  // 4. Releases, after a fresh look at every consumer: a rollback or deploy that started after the
+  //    first read must not lose its image. Each repository with a release is read and planned anew
+  //    with the fresh in-use set, and that plan (new protection first, then releases) is applied.
+  const releasing = outcomes.filter((o) => (o.pendingReleases ?? 0) > 0);
+  let recheck: Discovery | undefined;
+  if (input.mode === 'apply' && releasing.length > 0 && discovery.complete) {
+    recheck = await discover(deps, adapters, ownRegistryIds);
+    for (const f of recheck.failures) failures.push({ ...f, message: `re-check before release: ${f.message}` });
+    const fresh = inUseByRepository(recheck.images);
+    const again = await Promise.all(
+      releasing.map((first) =>
+        limit(async () => {
+          const repository = first.plan?.repository;
+          if (repository === undefined) return first;
+          const inUse = [...inUseOf(repository), ...(fresh.get(repositoryKey(repository.registryId, repository.region, repository.name)) ?? [])];
+          const second = await sweepRepository(deps, input.mode, (adapters.get(repository.region) as RegionAdapters).ecr, repository, inUse, recheck?.complete === true, undefined, 'release');
+          return mergeOutcomes(first, second);
+        }),
+      ),
+    );
+    const byKey = new Map(again.map((o) => [`${o.region}/${o.repository}`, o]));
+    outcomes = outcomes.map((o) => byKey.get(`${o.region}/${o.repository}`) ?? o);
+  }
   for (const o of outcomes) if (o.failure) failures.push(o.failure);
 
   const totals: SweepTotals = {
     repositories: outcomes.length,
-    inUseImages: resolved.images.length,
+    inUseImages: discovery.images.length,
     tagsAdded: sum(outcomes, (o) => o.applied.tagsAdded),
     tagsReleased: sum(outcomes, (o) => o.applied.tagsReleased),
     policiesWritten: outcomes.filter((o) => o.applied.policyWritten).length,
@@ -199,14 +296,24 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
     mode: input.mode,
     startedAt: startedAt.toISOString(),
     finishedAt: deps.now().toISOString(),
-    regions: scans.map((s) => ({ region: s.region, repositories: s.repositories.length, ok: s.ok })),
+    regions: [...adapters.keys()].map((region) => {
+      const inventory = inventories.find((i) => i.region === region);
+      return {
+        region,
+        planned: inventory !== undefined,
+        repositories: inventory?.repositories.length ?? 0,
+        ok: (inventory?.ok ?? true) && (skipDiscovery || discovery.regionsOk.get(region) === true),
+      };
+    }),
     inUse: {
-      images: resolved.images,
-      complete: inUseComplete,
-      foreign: resolved.foreign.map((f) => ({ image: f.reference.source.image, why: f.why })),
-      unresolved: resolved.unresolved.map((u) => ({ image: u.reference.source.image, why: u.why })),
+      images: discovery.images,
+      complete: discovery.complete,
+      discoverySkipped: skipDiscovery,
+      releaseRecheck: recheck === undefined ? undefined : { complete: recheck.complete, images: recheck.images.length },
+      foreign: discovery.foreign,
+      unresolved: discovery.unresolved,
     },
-    repositories: outcomes,
+    repositories: outcomes.map(({ pendingReleases: _pending, ...o }) => o),
     failures,
     totals,
   };
@@ -214,7 +321,26 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
 
 const sum = <T>(items: readonly T[], f: (item: T) => number): number => items.reduce((acc, item) => acc + f(item), 0);
 
-/** Inventory, plan and (in apply mode) apply one repository; never throws. */
+/** The first pass's outcome combined with the release pass's: writes add up, the later plan is reported. */
+const mergeOutcomes = (first: InternalOutcome, second: InternalOutcome): InternalOutcome => ({
+  ...second,
+  applied: {
+    tagsAdded: first.applied.tagsAdded + second.applied.tagsAdded,
+    tagsAlreadyPresent: first.applied.tagsAlreadyPresent + second.applied.tagsAlreadyPresent,
+    tagsReleased: first.applied.tagsReleased + second.applied.tagsReleased,
+    guardWritten: first.applied.guardWritten || second.applied.guardWritten,
+    policyWritten: first.applied.policyWritten || second.applied.policyWritten,
+  },
+  status: second.status === 'unchanged' && first.status === 'applied' ? 'applied' : second.status,
+  pendingReleases: 0,
+});
+
+type InternalOutcome = RepositoryOutcome & { readonly pendingReleases?: number };
+
+/**
+ * Reads, plans and (in apply mode) applies one repository; never throws. With `hold-releases` the
+ * plan's releases are not run but counted in `pendingReleases`, for the re-checked release pass.
+ */
 const sweepRepository = async (
   deps: SweepDeps,
   mode: SweepMode,
@@ -222,17 +348,15 @@ const sweepRepository = async (
   repository: Repository,
   inUse: readonly InUseImage[],
   inUseComplete: boolean,
-): Promise<RepositoryOutcome> => {
+  preread: RepositoryState | undefined,
+  pass: 'hold-releases' | 'release',
+): Promise<InternalOutcome> => {
   const scope = `${repository.region}/${repository.name}`;
   const base = { region: repository.region, repository: repository.name };
   let plan: RepositoryPlan;
   try {
-    const [repositoryTags, images, currentPolicy] = await Promise.all([
-      ecr.repositoryTags(repository.arn),
-      collect(ecr.listImages(repository.name)),
-      ecr.getLifecyclePolicy(repository.name),
-    ]);
-    plan = planRepository({ repository, repositoryTags, images, currentPolicy, inUse, inUseComplete, config: deps.config, now: deps.now() });
+    const state = preread ?? (await readRepository(ecr, repository));
+    plan = planRepository({ repository, ...state, inUse, inUseComplete, config: deps.config, now: deps.now() });
   } catch (error) {
     if (isNotFound(error)) return { ...base, status: 'skipped', reasons: ['repository was deleted during the sweep'], applied: NOTHING_APPLIED };
     const failure = toFailure(scope, 'inventory', error);
@@ -240,55 +364,62 @@ const sweepRepository = async (
     return { ...base, status: 'failed', reasons: [failure.message], applied: NOTHING_APPLIED, failure };
   }
 
-  const pending = plan.tagsToAdd.length + plan.tagsToRelease.length + (plan.policy.change === 'none' ? 0 : 1);
   if (plan.status === 'excluded') return { ...base, status: 'excluded', reasons: plan.reasons, plan, applied: NOTHING_APPLIED };
-  if (mode === 'dry-run' || pending === 0) {
-    const status: RepositoryStatus = plan.status === 'blocked' ? 'blocked' : pending === 0 ? 'unchanged' : 'planned';
-    return { ...base, status, reasons: plan.reasons, plan, applied: NOTHING_APPLIED };
+  const steps = pass === 'hold-releases' ? plan.steps.filter((s) => s.kind !== 'remove-tag') : plan.steps;
+  const pendingReleases = plan.steps.length - steps.length;
+  if (mode === 'dry-run' || steps.length === 0) {
+    const status: RepositoryStatus = plan.status === 'blocked' ? 'blocked' : plan.steps.length === 0 ? 'unchanged' : mode === 'dry-run' ? 'planned' : 'unchanged';
+    return { ...base, status, reasons: plan.reasons, plan, applied: NOTHING_APPLIED, pendingReleases: mode === 'apply' ? pendingReleases : 0 };
   }
 
+  const applied = { ...NOTHING_APPLIED };
   try {
-    const applied = await applyPlan(deps, ecr, repository, plan);
+    await applySteps(deps, ecr, repository, steps, applied);
     deps.log.info('repository applied', { repository: scope, ...applied });
-    return { ...base, status: plan.status === 'blocked' ? 'blocked' : 'applied', reasons: plan.reasons, plan, applied };
+    return { ...base, status: plan.status === 'blocked' ? 'blocked' : 'applied', reasons: plan.reasons, plan, applied, pendingReleases };
   } catch (error) {
-    if (isNotFound(error)) return { ...base, status: 'skipped', reasons: ['repository was deleted during the sweep'], plan, applied: NOTHING_APPLIED };
+    // What landed before the failure is reported: those writes are in the account now.
+    if (isNotFound(error)) return { ...base, status: 'skipped', reasons: ['repository was deleted during the sweep'], plan, applied };
     const failure = toFailure(scope, 'apply', error);
-    deps.log.error('apply failed', { repository: scope, error });
-    return { ...base, status: 'failed', reasons: [...plan.reasons, failure.message], plan, applied: NOTHING_APPLIED, failure };
+    deps.log.error('apply failed', { repository: scope, error, ...applied });
+    return { ...base, status: 'failed', reasons: [...plan.reasons, failure.message], plan, applied, failure };
   }
 };
 
 /**
- * Applies one plan. Order matters for safety: protection tags first, then releases, and the
- * policy last and only if every protection tag is in place — the gate approved the policy
- * for the images *with* those tags, so a missing tag voids that approval.
+ * Runs the plan's steps in the order `orderSteps` proved safe after each one; stops at the first
+ * failure (every prefix is safe, so stopping anywhere leaves a safe state). One manifest read per
+ * image serves both of its tags. `applied` is updated as writes land, so a failure still reports them.
  */
-const applyPlan = async (deps: SweepDeps, ecr: EcrPort, repository: Repository, plan: RepositoryPlan): Promise<Applied> => {
-  let tagsAdded = 0;
-  let tagsAlreadyPresent = 0;
-  for (const add of plan.tagsToAdd) {
-    const manifest = await ecr.getManifest(repository.name, add.digest);
-    if (manifest === undefined) throw new AwsCallError(`image ${add.digest} vanished before it could be tagged ${add.tag}`, { action: 'ecr:BatchGetImage', repository: repository.name, awsCode: 'ImageNotFoundException' });
-    await deps.throttlePutImage?.(repository.region);
-    const outcome = await ecr.putImageTag(repository.name, manifest, add.tag);
-    if (outcome === 'added') tagsAdded += 1;
-    else tagsAlreadyPresent += 1;
-  }
-  let tagsReleased = 0;
-  for (const release of plan.tagsToRelease) {
-    try {
-      await ecr.removeImageTag(repository.name, release.tag);
-    } catch (error) {
-      // Already gone (a retried invocation, or someone removed it): the release is done.
-      if (!(error instanceof AwsCallError && error.awsCode === 'ImageNotFound')) throw error;
+const applySteps = async (deps: SweepDeps, ecr: EcrPort, repository: Repository, steps: readonly ApplyStep[], applied: Mutable<Applied>): Promise<void> => {
+  const manifests = new Map<Digest, Manifest>();
+  for (const step of steps) {
+    if (step.kind === 'add-tag') {
+      let manifest = manifests.get(step.digest);
+      if (manifest === undefined) {
+        manifest = await ecr.getManifest(repository.name, step.digest);
+        if (manifest === undefined)
+          throw new AwsCallError(`image ${step.digest} vanished before it could be tagged ${step.tag}`, { action: 'ecr:BatchGetImage', repository: repository.name, awsCode: 'ImageNotFoundException' });
+        manifests.set(step.digest, manifest);
+      }
+      await deps.throttlePutImage?.(repository.region);
+      const outcome = await ecr.putImageTag(repository.name, manifest, step.tag);
+      if (outcome === 'added') applied.tagsAdded += 1;
+      else applied.tagsAlreadyPresent += 1;
+    } else if (step.kind === 'remove-tag') {
+      try {
+        await ecr.removeImageTag(repository.name, step.tag);
+      } catch (error) {
+        // Already gone (a retried invocation, or someone removed it): the release is done.
+        if (!(error instanceof AwsCallError && error.awsCode === 'ImageNotFound')) throw error;
+      }
+      applied.tagsReleased += 1;
+    } else {
+      await ecr.putLifecyclePolicy(repository.name, step.text);
+      if (step.role === 'guard') applied.guardWritten = true;
+      else applied.policyWritten = true;
     }
-    tagsReleased += 1;
   }
-  let policyWritten = false;
-  if (plan.status !== 'blocked' && plan.policy.change !== 'none' && plan.policy.text !== undefined) {
-    await ecr.putLifecyclePolicy(repository.name, plan.policy.text);
-    policyWritten = true;
-  }
-  return { tagsAdded, tagsAlreadyPresent, tagsReleased, policyWritten };
 };
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
