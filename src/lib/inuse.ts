@@ -7,7 +7,7 @@
 import { AwsCallError } from './errors.js';
 import type { Cluster, ContainerImage, DeploymentRevisions, EcrPort, EcsPort, Service, ServiceRevision, Tags } from './aws/ports.js';
 import type { KeeperConfig } from './config.js';
-import { parseImageReference, type EcrImageReference, type ImageReference } from './domain/image-ref.js';
+import { parseImageReference, partitionOf, type EcrImageReference, type ImageReference } from './domain/image-ref.js';
 import type { AccountId, Digest, InUseImage, Region, RepositoryName, UseSource } from './domain/types.js';
 import { pickEnvironment, resolveEnvironment } from './environment.js';
 
@@ -196,11 +196,18 @@ const useKey = (use: UseSource): string => `${use.kind}\u0000${use.arn}\u0000${u
 const isRepositoryNotFound = (error: unknown): boolean =>
   error instanceof AwsCallError && error.awsCode === 'RepositoryNotFoundException';
 
+/** `; ECS reported digest …`, so a reported reference never loses the digest a workload pulled. */
+const reportedDigest = (reference: WorkloadReference): string =>
+  reference.imageDigest === undefined ? '' : `; ECS reported digest ${reference.imageDigest}`;
+
 /**
  * Places every reference in the in-use set. The digest used is, in order: the container's
  * `imageDigest` (what was actually pulled, so it wins over the tag), the `@sha256:` digest the
  * image string names, else the tag resolved through `ecrFor(region).resolveTags` with one call per
- * repository. Another account's registry goes to `foreign`, other registries to `nonEcr`.
+ * repository. Another account's registry, or a registry in another partition than the workload's
+ * region (the sweep's partition), goes to `foreign`; other registries to `nonEcr`. A host shaped
+ * like ECR that fits no partition is `foreign` when another account's, else `unresolved` and a
+ * failure: it may be one of ours, so nothing can be proven unused.
  * `ownRegistryIds` are the registries `ecrFor` reaches (normally the sweep's one account).
  */
 export const resolveInUse = async (
@@ -226,8 +233,27 @@ export const resolveInUse = async (
       nonEcr.push(reference);
       continue;
     }
+    if (parsed.kind === 'ecr-unplaced') {
+      const why = `ECR host "${parsed.host}" cannot be placed: ${parsed.reason}${reportedDigest(reference)}`;
+      if (!ownRegistryIds.has(parsed.registryId)) {
+        foreign.push({ reference, why });
+        continue;
+      }
+      unresolved.push({ reference, why });
+      failures.push({ scope: `ecr:${parsed.host}/${parsed.repository}`, error: new Error(`${reference.source.image}: ${why}; it names this sweep's account, so its image may be one this sweep must keep`) });
+      continue;
+    }
+    // Accounts, credentials and registries never cross partitions: the sweep reaches only the workload's.
+    const sweepPartition = partitionOf(reference.source.region);
+    if (parsed.partition !== sweepPartition) {
+      foreign.push({
+        reference,
+        why: `registry ${parsed.registryId} is in partition ${parsed.partition} (${parsed.region}), not partition ${sweepPartition} of this sweep (workload in ${reference.source.region})${reportedDigest(reference)}`,
+      });
+      continue;
+    }
     if (!ownRegistryIds.has(parsed.registryId)) {
-      foreign.push({ reference, why: `registry ${parsed.registryId} is not one of this sweep's accounts (${[...ownRegistryIds].join(', ')})` });
+      foreign.push({ reference, why: `registry ${parsed.registryId} is not one of this sweep's accounts (${[...ownRegistryIds].join(', ')})${reportedDigest(reference)}` });
       continue;
     }
     const where = { registryId: parsed.registryId, region: parsed.region, repository: parsed.repository, source: reference.source };

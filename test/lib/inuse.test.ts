@@ -361,6 +361,70 @@ describe('Function: resolveInUse', () => {
     expect(result.images).toEqual([expect.objectContaining({ region: 'eu-west-1', digest: digestOf('eu') })]);
     expect(result.unresolved).toEqual([expect.objectContaining({ why: expect.stringContaining('eu-west-1 is not swept') })]);
   });
+
+  it('protects the digest ECS pulled from its own registry in an ISO partition', async () => {
+    // Prepare: a sweep of us-iso-east-1 (C2S), whose registry domain is c2s.ic.gov
+    const isoRegion = toRegion('us-iso-east-1');
+    const pulled = digestOf('iso');
+    const image = `${ACCOUNT}.dkr.ecr.us-iso-east-1.c2s.ic.gov/web:1`;
+
+    // Act
+    const result = await resolveInUse([ref(image, { region: isoRegion, imageDigest: pulled })], () => undefined, OWN, config);
+
+    // Assess
+    expect(result.images).toEqual([expect.objectContaining({ registryId: ACCOUNT, region: isoRegion, repository: 'web', digest: pulled })]);
+    expect(result.nonEcr).toEqual([]);
+  });
+
+  it.each([
+    ['China', `${ACCOUNT}.dkr.ecr.cn-north-1.amazonaws.com.cn/web:1`, 'aws-cn'],
+    ['GovCloud', `${OTHER_ACCOUNT}.dkr.ecr.us-gov-west-1.amazonaws.com/web:1`, 'aws-us-gov'],
+    ['ISO-B', `${ACCOUNT}.dkr.ecr.us-isob-east-1.sc2s.sgov.gov/web:1`, 'aws-iso-b'],
+  ])('reports a registry in %s, seen from a commercial-region workload, as foreign, naming both partitions and the digest ECS reported', async (_name, image, partition) => {
+    // Prepare
+    const pulled = digestOf(`cross-${partition}`);
+    const ecr = new FakeEcr();
+
+    // Act
+    const result = await resolveInUse([ref(image, { imageDigest: pulled })], ecrOf(ecr), OWN, config);
+
+    // Assess
+    expect(result.images).toEqual([]);
+    expect(result.nonEcr).toEqual([]);
+    expect(result.foreign).toEqual([{ reference: expect.objectContaining({ imageDigest: pulled }), why: expect.stringContaining(`partition ${partition}`) }]);
+    expect(result.foreign[0]?.why).toContain('partition aws ');
+    expect(result.foreign[0]?.why).toContain(pulled);
+    expect(ecr.calls).toEqual([]);
+  });
+
+  it('reports an ECR host of its own account that it cannot place as unresolved, with the digest ECS reported, and the in-use set as incomplete', async () => {
+    // Prepare: shaped like our registry, but in a domain no partition uses: it may be ours, so nothing can be proven unused
+    const pulled = digestOf('unplaced');
+    const image = `${ACCOUNT}.dkr.ecr.us-east-1.example.gov/web:1`;
+
+    // Act
+    const result = await resolveInUse([ref(image, { imageDigest: pulled })], ecrOf(new FakeEcr()), OWN, config);
+
+    // Assess
+    expect(result.nonEcr).toEqual([]);
+    expect(result.unresolved).toEqual([{ reference: expect.objectContaining({ imageDigest: pulled }), why: expect.stringMatching(/example\.gov/) }]);
+    expect(result.unresolved[0]?.why).toContain(pulled);
+    expect(result.complete).toBe(false);
+    expect(result.failures).toEqual([expect.objectContaining({ scope: expect.stringContaining(`${ACCOUNT}.dkr.ecr.us-east-1.example.gov`) })]);
+  });
+
+  it("reports another account's ECR host that it cannot place as foreign, with the reason", async () => {
+    // Prepare: a China region under the commercial domain
+    const image = `${OTHER_ACCOUNT}.dkr.ecr.cn-north-1.amazonaws.com/base@${digestOf('base')}`;
+
+    // Act
+    const result = await resolveInUse([ref(image)], ecrOf(new FakeEcr()), OWN, config);
+
+    // Assess
+    expect(result.nonEcr).toEqual([]);
+    expect(result.foreign).toEqual([expect.objectContaining({ why: expect.stringMatching(/cannot be placed.*amazonaws\.com\.cn/) })]);
+    expect(result.complete).toBe(true);
+  });
 });
 
 describe('Function: inUseByRepository', () => {

@@ -6,18 +6,40 @@
  */
 import { isDigest, isRegion, isRepositoryName, type AccountId, type Digest, type Region, type RepositoryName } from './types.js';
 
-/** An image in a private ECR registry (`ACCOUNT.dkr.ecr.REGION.amazonaws.com/repo`). */
+/** An AWS partition: accounts, credentials and registries of one never reach another's. */
+export type Partition = 'aws' | 'aws-cn' | 'aws-us-gov' | 'aws-iso' | 'aws-iso-b' | 'aws-iso-e' | 'aws-iso-f' | 'aws-eusc';
+
+/** An image in a private ECR registry (`ACCOUNT.dkr.ecr.REGION.amazonaws.com/repo`, or its partition's domain). */
 export interface EcrImageReference {
   readonly kind: 'ecr';
   /** The registry host as written, lower-cased (standard, FIPS, China or dual-stack endpoint). */
   readonly host: string;
   readonly registryId: AccountId;
   readonly region: Region;
+  /** The partition of `region`, whose registry domain the host uses. */
+  readonly partition: Partition;
   readonly repository: RepositoryName;
   /** `latest` when the reference names neither a tag nor a digest (what `docker pull` would fetch). */
   readonly tag?: string | undefined;
   /** When set, it is what a pull fetches: the tag, if also present, is ignored by the registry. */
   readonly digest?: Digest | undefined;
+}
+
+/**
+ * A host shaped like a private ECR registry (`ACCOUNT.dkr.ecr….` or `ACCOUNT.dkr-ecr….`) that cannot be
+ * placed in a region of a known partition: a region under another partition's domain, or a domain no
+ * partition uses. It is not "another registry": it may be ECR, so callers report it with `reason`.
+ */
+export interface UnplacedEcrImageReference {
+  readonly kind: 'ecr-unplaced';
+  /** The host as written, lower-cased. */
+  readonly host: string;
+  readonly registryId: AccountId;
+  readonly repository: RepositoryName;
+  readonly tag?: string | undefined;
+  readonly digest?: Digest | undefined;
+  /** Why the host cannot be placed, e.g. which domain the region's partition uses instead. */
+  readonly reason: string;
 }
 
 /** An image in any other registry: Docker Hub, ghcr.io, ECR Public, a local registry. */
@@ -39,7 +61,7 @@ export interface InvalidImageReference {
 }
 
 /** What `parseImageReference` makes of an image string. */
-export type ImageReference = EcrImageReference | OtherImageReference | InvalidImageReference;
+export type ImageReference = EcrImageReference | UnplacedEcrImageReference | OtherImageReference | InvalidImageReference;
 
 const DEFAULT_TAG = 'latest';
 const DOCKER_HUB = 'docker.io';
@@ -52,9 +74,38 @@ const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[A-Fa-f0-9]{32,}$/;
 const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
 // Private ECR registry hosts (ECR user guide, "Making requests to Amazon ECR registries"):
-// ACCOUNT.dkr.ecr.REGION.amazonaws.com, .amazonaws.com.cn in China, dkr.ecr-fips for FIPS,
-// and the dual-stack ACCOUNT.dkr-ecr[-fips].REGION.on.aws. Port 443 is the same endpoint.
-const ECR_HOST = /^(\d{12})\.(?:dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?|dkr-ecr(?:-fips)?\.([a-z0-9-]+)\.on\.aws)(?::443)?$/;
+// ACCOUNT.dkr.ecr[-fips].REGION.DOMAIN and the dual-stack ACCOUNT.dkr-ecr[-fips].REGION.DUAL_STACK_DOMAIN,
+// where the domains are those of the region's partition. Port 443 is the same endpoint.
+const ECR_HOST = /^(\d{12})\.(dkr\.ecr|dkr-ecr)(?:-fips)?\.([a-z0-9-]+)\.([a-z0-9.-]+)(?::443)?$/;
+
+/**
+ * Each partition's region prefix and registry domains: the standard domain is the partition's DNS
+ * suffix (the AWS SDK's partitions.json); the dual-stack ones are those the ECS agent recognises
+ * (amazon-ecs-agent, ecs-agent/utils/uri). First match wins: `aws` takes every region no other
+ * prefix claims.
+ */
+interface PartitionDomains {
+  readonly id: Partition;
+  readonly prefix: RegExp;
+  readonly domain: string;
+  readonly dualStackDomain: string;
+}
+const AWS: PartitionDomains = { id: 'aws', prefix: /^/, domain: 'amazonaws.com', dualStackDomain: 'on.aws' };
+const PARTITIONS: readonly PartitionDomains[] = [
+  { id: 'aws-us-gov', prefix: /^us-gov-/, domain: 'amazonaws.com', dualStackDomain: 'on.aws' },
+  { id: 'aws-iso', prefix: /^us-iso-/, domain: 'c2s.ic.gov', dualStackDomain: 'on.aws.ic.gov' },
+  { id: 'aws-iso-b', prefix: /^us-isob-/, domain: 'sc2s.sgov.gov', dualStackDomain: 'on.aws.scloud' },
+  { id: 'aws-iso-e', prefix: /^eu-isoe-/, domain: 'cloud.adc-e.uk', dualStackDomain: 'on.cloud-aws.adc-e.uk' },
+  { id: 'aws-iso-f', prefix: /^us-isof-/, domain: 'csp.hci.ic.gov', dualStackDomain: 'on.aws.hci.ic.gov' },
+  { id: 'aws-cn', prefix: /^cn-/, domain: 'amazonaws.com.cn', dualStackDomain: 'on.amazonwebservices.com.cn' },
+  { id: 'aws-eusc', prefix: /^eusc-/, domain: 'amazonaws.eu', dualStackDomain: 'amazonwebservices.eu' },
+  AWS,
+];
+const partitionEntry = (region: Region): PartitionDomains => PARTITIONS.find((p) => p.prefix.test(region)) ?? AWS;
+const KNOWN_DOMAINS: ReadonlySet<string> = new Set(PARTITIONS.flatMap((p) => [p.domain, p.dualStackDomain]));
+
+/** The partition a region belongs to (`us-gov-west-1` → `aws-us-gov`, `cn-north-1` → `aws-cn`, …). */
+export const partitionOf = (region: Region): Partition => partitionEntry(region).id;
 
 const invalid = (reason: string): InvalidImageReference => ({ kind: 'invalid', reason });
 
@@ -64,6 +115,8 @@ const looksLikeHost = (component: string): boolean =>
 
 /**
  * Parses an image string as ECS reports it. Never throws: garbage gives `{ kind: 'invalid', reason }`.
+ * A private ECR host is recognised in every partition (`ecr` with its region and partition); one shaped
+ * like ECR that fits no partition is `ecr-unplaced` with a reason.
  * A reference with neither tag nor digest gets tag `latest`; with both, the digest is what is pulled.
  * `public.ecr.aws` is ECR Public, a different service: it is `other`, not a private registry.
  */
@@ -106,23 +159,26 @@ export const parseImageReference = (image: string): ImageReference => {
 
   if (tag === undefined && digest === undefined) tag = DEFAULT_TAG;
 
-  const ecr = ECR_HOST.exec(host.toLowerCase());
+  const lowerHost = host.toLowerCase();
+  const ecr = ECR_HOST.exec(lowerHost);
   if (ecr) {
-    const [, account = '', standardRegion, dualStackRegion] = ecr;
-    const region = standardRegion ?? dualStackRegion ?? '';
-    if (!isRegion(region)) return invalid(`"${region}" in ECR host "${host}" is not an AWS region`);
+    const [, account = '', service = '', region = '', domain = ''] = ecr;
+    const dualStack = service === 'dkr-ecr';
+    if (!isRegion(region) && KNOWN_DOMAINS.has(domain)) return invalid(`"${region}" in ECR host "${host}" is not an AWS region`);
     if (!isRepositoryName(repository)) return invalid(`"${repository}" is not an ECR repository name`);
     // ECR stores sha256 digests only; another algorithm cannot name an ECR image.
     if (digest !== undefined && !isDigest(digest)) return invalid(`digest "${digest}" is not a lower-case sha256 digest`);
-    return {
-      kind: 'ecr',
-      host: host.toLowerCase(),
-      registryId: account as AccountId,
-      region,
-      repository,
-      tag,
-      digest,
-    };
+    const named = { host: lowerHost, registryId: account as AccountId, repository, tag, digest };
+    // Shaped like ECR but not placeable: reported with the reason, never taken for another registry.
+    const unplaced = (reason: string): UnplacedEcrImageReference => ({ kind: 'ecr-unplaced', ...named, reason });
+    if (!isRegion(region)) return unplaced(`"${region}" is not an AWS region and "${domain}" is no partition's registry domain`);
+    const partition = partitionEntry(region);
+    const expected = dualStack ? partition.dualStackDomain : partition.domain;
+    if (domain !== expected) {
+      const what = KNOWN_DOMAINS.has(domain) ? `another kind of endpoint's or another partition's domain` : `no partition's registry domain`;
+      return unplaced(`${region} is in partition ${partition.id}, whose ${dualStack ? 'dual-stack ' : ''}registries are under ${expected}; "${domain}" is ${what}`);
+    }
+    return { kind: 'ecr', ...named, region, partition: partition.id };
   }
 
   const registry = host === 'index.docker.io' ? DOCKER_HUB : host;
@@ -132,8 +188,8 @@ export const parseImageReference = (image: string): ImageReference => {
 };
 
 /** The canonical string of a parsed reference (`host/repo:tag@digest`), for reports and keys. */
-export const formatImageReference = (reference: EcrImageReference | OtherImageReference): string => {
-  const host = reference.kind === 'ecr' ? reference.host : reference.registry;
+export const formatImageReference = (reference: EcrImageReference | UnplacedEcrImageReference | OtherImageReference): string => {
+  const host = reference.kind === 'other' ? reference.registry : reference.host;
   const tag = reference.tag === undefined ? '' : `:${reference.tag}`;
   const digest = reference.digest === undefined ? '' : `@${reference.digest}`;
   return `${host}/${reference.repository}${tag}${digest}`;

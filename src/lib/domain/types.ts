@@ -18,7 +18,8 @@ export type AccountId = Brand<string, 'AccountId'>;
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 const REPOSITORY = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
-const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
+// Every partition's shape: `us-east-1`, `us-gov-west-1`, `cn-north-1`, `us-isob-east-1`, `eusc-de-east-1`.
+const REGION = /^(?:[a-z]{2}|eusc)(?:-[a-z]+)+-\d$/;
 const ACCOUNT = /^\d{12}$/;
 
 /** True when `value` is a sha256 digest in canonical form. */

@@ -13,12 +13,22 @@ const path = fc
   .filter((p) => p.length >= 2);
 const tag = fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,20}$/);
 const digest = fc.stringMatching(/^[0-9a-f]{64}$/).map((hex) => `sha256:${hex}`);
+// One region per partition with its standard and dual-stack registry domains.
+const partitionRegion = fc.constantFrom(
+  ['us-east-1', 'amazonaws.com', 'on.aws'],
+  ['eu-west-3', 'amazonaws.com', 'on.aws'],
+  ['us-gov-west-1', 'amazonaws.com', 'on.aws'],
+  ['cn-north-1', 'amazonaws.com.cn', 'on.amazonwebservices.com.cn'],
+  ['us-iso-east-1', 'c2s.ic.gov', 'on.aws.ic.gov'],
+  ['us-isob-east-1', 'sc2s.sgov.gov', 'on.aws.scloud'],
+  ['eu-isoe-west-1', 'cloud.adc-e.uk', 'on.cloud-aws.adc-e.uk'],
+  ['us-isof-south-1', 'csp.hci.ic.gov', 'on.aws.hci.ic.gov'],
+  ['eusc-de-east-1', 'amazonaws.eu', 'amazonwebservices.eu'],
+);
 const ecrHost = fc
-  .tuple(fc.stringMatching(/^\d{12}$/), fc.constantFrom('us-east-1', 'eu-west-3', 'cn-north-1', 'us-gov-west-1'), fc.constantFrom('std', 'fips', 'dual'))
-  .map(([account, region, kind]) =>
-    kind === 'dual'
-      ? `${account}.dkr-ecr.${region}.on.aws`
-      : `${account}.dkr.ecr${kind === 'fips' ? '-fips' : ''}.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`,
+  .tuple(fc.stringMatching(/^\d{12}$/), partitionRegion, fc.constantFrom('std', 'fips', 'dual'))
+  .map(([account, [region, domain, dualStackDomain], kind]) =>
+    kind === 'dual' ? `${account}.dkr-ecr.${region}.${dualStackDomain}` : `${account}.dkr.ecr${kind === 'fips' ? '-fips' : ''}.${region}.${domain}`,
   );
 const soup = fc.string({ unit: fc.constantFrom('a', '/', ':', '@', '.', '-', '_', '1', 'A', 's', 'h'), maxLength: 80 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatImageReference, parseImageReference } from '../../../src/lib/domain/image-ref.js';
+import { formatImageReference, parseImageReference, partitionOf } from '../../../src/lib/domain/image-ref.js';
+import { toRegion } from '../../../src/lib/domain/types.js';
 import { digestOf } from '../../helpers/factories.js';
 
 const D = digestOf('image-ref');
@@ -11,9 +12,20 @@ describe('Function: parseImageReference', () => {
     ['ECR by digest', `${HOST}/api@${D}`, { repository: 'api', tag: undefined, digest: D }],
     ['ECR by tag and digest', `${HOST}/api:v1@${D}`, { repository: 'api', tag: 'v1', digest: D }],
     ['ECR without tag or digest (defaults to latest)', `${HOST}/api`, { repository: 'api', tag: 'latest', digest: undefined }],
-    ['ECR in China', '123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/api:v2', { region: 'cn-north-1', repository: 'api', tag: 'v2' }],
-    ['ECR FIPS endpoint', '123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com/api:v3', { region: 'us-gov-west-1', tag: 'v3' }],
-    ['ECR dual-stack endpoint', '123456789012.dkr-ecr.eu-west-1.on.aws/api:v4', { region: 'eu-west-1', tag: 'v4' }],
+    ['ECR in China', '123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/api:v2', { region: 'cn-north-1', partition: 'aws-cn', repository: 'api', tag: 'v2' }],
+    ['ECR FIPS endpoint', '123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com/api:v3', { region: 'us-gov-west-1', partition: 'aws-us-gov', tag: 'v3' }],
+    ['ECR dual-stack endpoint', '123456789012.dkr-ecr.eu-west-1.on.aws/api:v4', { region: 'eu-west-1', partition: 'aws', tag: 'v4' }],
+    ['ECR commercial FIPS endpoint', '123456789012.dkr.ecr-fips.us-east-1.amazonaws.com/api:v5', { region: 'us-east-1', partition: 'aws', tag: 'v5' }],
+    ['ECR in GovCloud', '123456789012.dkr.ecr.us-gov-east-1.amazonaws.com/api@' + D, { region: 'us-gov-east-1', partition: 'aws-us-gov', digest: D }],
+    ['ECR dual-stack in China', '123456789012.dkr-ecr.cn-northwest-1.on.amazonwebservices.com.cn/api:v6', { region: 'cn-northwest-1', partition: 'aws-cn', tag: 'v6' }],
+    ['ECR in ISO (C2S)', '123456789012.dkr.ecr.us-iso-east-1.c2s.ic.gov/team/api:v7', { registryId: '123456789012', region: 'us-iso-east-1', partition: 'aws-iso', repository: 'team/api', tag: 'v7' }],
+    ['ECR in ISO-B (SC2S)', `123456789012.dkr.ecr.us-isob-east-1.sc2s.sgov.gov/api@${D}`, { region: 'us-isob-east-1', partition: 'aws-iso-b', repository: 'api', digest: D }],
+    ['ECR in ISO-E', '123456789012.dkr.ecr.eu-isoe-west-1.cloud.adc-e.uk/api:v8', { region: 'eu-isoe-west-1', partition: 'aws-iso-e', tag: 'v8' }],
+    ['ECR in ISO-F', '123456789012.dkr.ecr.us-isof-south-1.csp.hci.ic.gov/api:v9', { region: 'us-isof-south-1', partition: 'aws-iso-f', tag: 'v9' }],
+    ['ECR dual-stack in ISO', '123456789012.dkr-ecr.us-iso-west-1.on.aws.ic.gov/api:v11', { region: 'us-iso-west-1', partition: 'aws-iso', tag: 'v11' }],
+    ['ECR dual-stack in ISO-B', '123456789012.dkr-ecr.us-isob-east-1.on.aws.scloud/api:v12', { region: 'us-isob-east-1', partition: 'aws-iso-b', tag: 'v12' }],
+    ['ECR dual-stack FIPS in GovCloud', '123456789012.dkr-ecr-fips.us-gov-west-1.on.aws/api:v13', { region: 'us-gov-west-1', partition: 'aws-us-gov', tag: 'v13' }],
+    ['ECR in the European Sovereign Cloud', '123456789012.dkr.ecr.eusc-de-east-1.amazonaws.eu/api:v10', { region: 'eusc-de-east-1', partition: 'aws-eusc', tag: 'v10' }],
     ['ECR of another account', '210987654321.dkr.ecr.eu-central-1.amazonaws.com/shared/base:1', { registryId: '210987654321', region: 'eu-central-1', repository: 'shared/base' }],
     ['ECR pull-through cache path', `${HOST}/docker-hub/library/nginx:1.25`, { repository: 'docker-hub/library/nginx', tag: '1.25' }],
     ['ECR with upper-case host', `${HOST.toUpperCase()}/api:v1`, { host: HOST, repository: 'api' }],
@@ -25,6 +37,22 @@ describe('Function: parseImageReference', () => {
     // Assess
     expect(parsed.kind).toBe('ecr');
     expect(parsed).toMatchObject(expected);
+  });
+
+  it.each([
+    ['a China region under the commercial domain', '123456789012.dkr.ecr.cn-north-1.amazonaws.com/api:v1', { repository: 'api', tag: 'v1' }, /cn-north-1.*aws-cn.*amazonaws\.com\.cn/],
+    ['a commercial region under the China domain', `123456789012.dkr.ecr.us-east-1.amazonaws.com.cn/api@${D}`, { repository: 'api', digest: D }, /us-east-1.*amazonaws\.com\b/],
+    ['an ISO region under the commercial domain', '123456789012.dkr.ecr.us-iso-east-1.amazonaws.com/api:v1', { repository: 'api' }, /us-iso-east-1.*aws-iso.*c2s\.ic\.gov/],
+    ['a registry domain no partition uses', `123456789012.dkr.ecr.us-east-1.example.gov/team/api@${D}`, { repository: 'team/api', digest: D }, /example\.gov/],
+    ['a dual-stack host under the standard domain', '123456789012.dkr-ecr.us-iso-east-1.c2s.ic.gov/api:v1', { repository: 'api' }, /aws-iso.*dual-stack.*on\.aws\.ic\.gov/],
+  ])('reports an ECR host it cannot place (%s) with a reason, keeping what it names', (_name, image, expected, reason) => {
+    // Act
+    const parsed = parseImageReference(image);
+
+    // Assess
+    expect(parsed.kind).toBe('ecr-unplaced');
+    expect(parsed).toMatchObject({ registryId: '123456789012', ...expected });
+    expect(parsed.kind === 'ecr-unplaced' && parsed.reason).toMatch(reason);
   });
 
   it.each([
@@ -71,8 +99,24 @@ describe('Function: parseImageReference', () => {
   });
 });
 
+describe('Function: partitionOf', () => {
+  it.each([
+    ['us-east-1', 'aws'],
+    ['ap-southeast-7', 'aws'],
+    ['us-gov-west-1', 'aws-us-gov'],
+    ['cn-north-1', 'aws-cn'],
+    ['us-iso-east-1', 'aws-iso'],
+    ['us-isob-east-1', 'aws-iso-b'],
+    ['eu-isoe-west-1', 'aws-iso-e'],
+    ['us-isof-south-1', 'aws-iso-f'],
+    ['eusc-de-east-1', 'aws-eusc'],
+  ])('places %s in %s', (region, partition) => {
+    expect(partitionOf(toRegion(region))).toBe(partition);
+  });
+});
+
 describe('Function: formatImageReference', () => {
-  it.each([`${HOST}/team/api:v1@${D}`, 'ghcr.io/org/app:1', `localhost:5000/x@${D}`])('formats %s back to the same string', (image) => {
+  it.each([`${HOST}/team/api:v1@${D}`, 'ghcr.io/org/app:1', `localhost:5000/x@${D}`, `123456789012.dkr.ecr.us-east-1.example.gov/api:v1@${D}`])('formats %s back to the same string', (image) => {
     // Prepare
     const parsed = parseImageReference(image);
     if (parsed.kind === 'invalid') throw new Error(parsed.reason);
