@@ -101,7 +101,8 @@ export const runAudit = async (
   deps: SweepDeps,
   input: { readonly regions: readonly Region[]; readonly repositories?: readonly RepositoryName[] | undefined },
 ): Promise<AuditReport> => {
-  const sweep = await runSweep(deps, { mode: 'dry-run', regions: input.regions, repositories: input.repositories });
+  // The audit's role has no BatchGetImage (a pull): index children stay unknown there.
+  const sweep = await runSweep({ ...deps, readIndexManifests: false }, { mode: 'dry-run', regions: input.regions, repositories: input.repositories });
   const failures: Failure[] = [...sweep.failures];
   const price = deps.config.storagePricePerGbMonth;
   const now = deps.now();

@@ -4,7 +4,7 @@
  * A failure in one repository or region is recorded in the report and the sweep goes on.
  */
 import pLimit from 'p-limit';
-import type { AccountId, Digest, ImageRecord, InUseImage, Region, Repository, RepositoryName } from './domain/types.js';
+import { isDigest, type AccountId, type Digest, type ImageRecord, type InUseImage, type Region, type Repository, type RepositoryName } from './domain/types.js';
 import { AwsCallError, KeeperError } from './errors.js';
 import type { KeeperConfig } from './config.js';
 import type { Log } from './observability.js';
@@ -25,6 +25,11 @@ export interface SweepDeps {
   readonly now: () => Date;
   /** Waits until another PutImage may be sent (ECR allows 10 a second per account and region). */
   readonly throttlePutImage?: (region: Region) => Promise<void>;
+  /**
+   * Reads the manifests of in-use image indexes to learn their children (ECR keeps a child while
+   * its index exists), in apply mode only. Off for the audit, whose role may not call BatchGetImage (a pull).
+   */
+  readonly readIndexManifests?: boolean;
 }
 
 export interface SweepInput {
@@ -355,7 +360,9 @@ const sweepRepository = async (
   const base = { region: repository.region, repository: repository.name };
   let plan: RepositoryPlan;
   try {
-    const state = preread ?? (await readRepository(ecr, repository));
+    const read = preread ?? (await readRepository(ecr, repository));
+    // A dry run reads no manifest: BatchGetImage counts as a pull, a side effect a dry run must not have.
+    const state = deps.readIndexManifests === false || mode === 'dry-run' ? read : { ...read, images: await withIndexChildren(ecr, repository, read.images, inUse) };
     plan = planRepository({ repository, ...state, inUse, inUseComplete, config: deps.config, now: deps.now() });
   } catch (error) {
     if (isNotFound(error)) return { ...base, status: 'skipped', reasons: ['repository was deleted during the sweep'], applied: NOTHING_APPLIED };
@@ -384,6 +391,41 @@ const sweepRepository = async (
     deps.log.error('apply failed', { repository: scope, error, ...applied });
     return { ...base, status: 'failed', reasons: [...plan.reasons, failure.message], plan, applied, failure };
   }
+};
+
+const INDEX_MEDIA_TYPES: ReadonlySet<string> = new Set([
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+]);
+
+/** The digests an index manifest lists (`manifests[].digest`); none for anything else or bad JSON. */
+export const childDigestsOf = (body: string): Digest[] => {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (typeof parsed !== 'object' || parsed === null || !('manifests' in parsed) || !Array.isArray(parsed.manifests)) return [];
+    return (parsed.manifests as unknown[]).flatMap((m) =>
+      typeof m === 'object' && m !== null && 'digest' in m && typeof m.digest === 'string' && isDigest(m.digest) ? [m.digest] : [],
+    );
+  } catch {
+    return [];
+  }
+};
+
+/**
+ * Fills `childDigests` of the in-use image indexes from their manifests, so the simulator keeps
+ * their children as ECR does and reports do not list them as expiring. Only in-use indexes are
+ * read: BatchGetImage counts as a pull, which for an image in use changes nothing that matters.
+ */
+const withIndexChildren = async (ecr: EcrPort, repository: Repository, images: readonly ImageRecord[], inUse: readonly InUseImage[]): Promise<readonly ImageRecord[]> => {
+  const used = new Set(inUse.map((u) => u.digest));
+  const indexes = images.filter((i) => used.has(i.digest) && i.childDigests === undefined && INDEX_MEDIA_TYPES.has(i.manifestMediaType ?? '') && i.storageClass === 'standard');
+  if (indexes.length === 0) return images;
+  const children = new Map<Digest, Digest[]>();
+  for (const index of indexes) {
+    const manifest = await ecr.getManifest(repository.name, index.digest);
+    if (manifest !== undefined) children.set(index.digest, childDigestsOf(manifest.body));
+  }
+  return images.map((i) => (children.has(i.digest) ? { ...i, childDigests: children.get(i.digest) } : i));
 };
 
 /**
