@@ -11,6 +11,7 @@
  * Pure: no AWS SDK import.
  */
 import type { Digest, ImageRecord } from '../domain/types.js';
+import { selectionMatches } from '../policy/match.js';
 import { effectivePushTime, simulatePolicy } from '../policy/simulate.js';
 import type { LifecyclePolicy } from '../policy/types.js';
 
@@ -92,6 +93,22 @@ const markedBy = (state: State, now: Date, count: { n: number }): Set<Digest> | 
   return marked;
 };
 
+/** Which rules of `policy` select `image`, as a key: the simulator reads an image's tags only through this. */
+const membership = (policy: LifecyclePolicy, image: ImageRecord): string => policy.rules.map((r) => (selectionMatches(r.selection, image) ? '1' : '0')).join('');
+
+/**
+ * True when a tag step leaves every image selected by exactly the same rules: the verdicts are then
+ * those of the state before, and the simulation can be skipped (exact, not a heuristic).
+ */
+const sameSelections = (policy: LifecyclePolicy, before: readonly ImageRecord[], after: readonly ImageRecord[]): boolean => {
+  for (let i = 0; i < before.length; i++) {
+    const was = before[i] as ImageRecord;
+    const now = after[i] as ImageRecord;
+    if (was !== now && membership(policy, was) !== membership(policy, now)) return false;
+  }
+  return true;
+};
+
 /** Replays `steps` from the input's state; returns how many steps are proven safe, and why the next one is not. */
 const replay = (input: OrderInput, steps: readonly ApplyStep[], count: { n: number }): { safe: number; reason?: string } => {
   let state: State = { inForce: input.inForce, images: input.images, policyWritten: false };
@@ -111,7 +128,9 @@ const replay = (input: OrderInput, steps: readonly ApplyStep[], count: { n: numb
       if (typeof images === 'string') return { safe: i, reason: images };
       next = { ...state, images };
     }
-    const nextMarked = markedBy(next, input.now, count) ?? new Set<Digest>();
+    const unchanged =
+      step.kind !== 'put-policy' && marked !== undefined && next.inForce.kind === 'policy' && next.images.length === state.images.length && sameSelections(next.inForce.policy, state.images, next.images);
+    const nextMarked = unchanged && marked !== undefined ? marked : (markedBy(next, input.now, count) ?? new Set<Digest>());
     for (const digest of nextMarked) {
       const inUse = input.inUse.has(digest);
       if (inUse && (next.policyWritten || !atRiskBefore.has(digest)))
