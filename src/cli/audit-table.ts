@@ -29,6 +29,7 @@ export const renderAuditTable = (audit: AuditReport): string => {
     `would expire ${t.expiringImages} images, ${formatBytes(t.expiringBytes)}, $${t.dollarsPerMonth.toFixed(2)}/month at $${audit.pricePerGbMonth}/GB-month; ` +
       `findings leaving with them: ${findingsCell(t.findingsLeaving)}`,
     `in use: ${audit.inUse.images} images${audit.inUse.complete ? '' : ' (INCOMPLETE: see failures)'}, ${audit.inUse.foreign} in other registries, ${audit.inUse.unresolved} unresolved`,
+    `kept by source: ${Object.entries(t.keptBySource).map(([kind, n]) => `${kind} ${n}`).join(', ') || 'none'}`,
   ];
   for (const r of audit.repositories) {
     for (const risk of r.atRiskUnderCurrentPolicy)

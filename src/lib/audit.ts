@@ -35,6 +35,10 @@ export interface AuditRepository {
   readonly reasons: readonly string[];
   readonly protection: { readonly toAdd: number; readonly toRelease: number };
   readonly droppedOwnRules: readonly DroppedRule[];
+  /** In-use images of the repository by the source (or guard) that keeps them; an image may count under several. */
+  readonly keptBySource: Readonly<Record<string, number>>;
+  /** Images the policy change would newly expire or archive (the current policy keeps them, or there is none). */
+  readonly newlyExpiring: number;
   /** Under the policy ecr-keeper would enforce. */
   readonly wouldExpire: {
     readonly images: number;
@@ -72,6 +76,8 @@ export interface AuditReport {
     readonly dollarsPerMonth: number;
     readonly findingsLeaving: FindingCounts;
     readonly inUseAtRiskUnderCurrentPolicy: number;
+    /** In-use images kept, by source: `task`, `service-revision`, …, `recent-pull` (the pull guard), `referrer`. */
+    readonly keptBySource: Readonly<Record<string, number>>;
   };
   readonly repositories: readonly AuditRepository[];
   readonly failures: readonly Failure[];
@@ -137,6 +143,8 @@ export const runAudit = async (
           reasons: o.reasons,
           protection: { toAdd: o.plan?.tagsToAdd.length ?? 0, toRelease: o.plan?.tagsToRelease.length ?? 0 },
           droppedOwnRules: o.plan?.policy.droppedOwnRules ?? [],
+          keptBySource: o.plan?.inUseBySource ?? {},
+          newlyExpiring: o.plan?.newlyExpiring.length ?? 0,
           wouldExpire: { images: target?.expiringImages ?? 0, bytes, dollarsPerMonth: dollarsPerMonth(bytes, price), byRule: target?.byRule ?? [], list },
           wouldArchive: { images: target?.transitioningImages ?? 0, bytes: target?.transitioningBytes ?? 0 },
           findingsLeaving: { ...leaving, possiblyUnscanned },
@@ -166,6 +174,10 @@ export const runAudit = async (
       dollarsPerMonth: dollarsPerMonth(expiringBytes, price),
       findingsLeaving: repositories.reduce((acc, r) => addCounts(acc, r.findingsLeaving), NO_FINDINGS),
       inUseAtRiskUnderCurrentPolicy: repositories.reduce((n, r) => n + r.atRiskUnderCurrentPolicy.length, 0),
+      keptBySource: repositories.reduce<Record<string, number>>((acc, r) => {
+        for (const [kind, n] of Object.entries(r.keptBySource)) acc[kind] = (acc[kind] ?? 0) + n;
+        return acc;
+      }, {}),
     },
     repositories,
     failures,
