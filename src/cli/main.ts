@@ -16,7 +16,28 @@ export interface CliIo {
   readonly isTty: boolean;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly setExitCode: (code: number) => void;
+  /** All of stdin, for `-` inputs; default: the process's file descriptor 0. */
+  readonly readStdin?: (() => string) | undefined;
 }
+
+/** The process as `main` uses it; tests pass their own to run the CLI in-process. */
+export interface MainIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** All of stdin, for `-` inputs; default: the process's file descriptor 0. */
+  readonly readStdin?: (() => string) | undefined;
+  readonly isTty: boolean;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly setExitCode: (code: number) => void;
+}
+
+const processIo = (): MainIo => ({
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  isTty: process.stdout.isTTY === true,
+  env: process.env,
+  setExitCode: (code) => (process.exitCode = code),
+});
 
 /** Builds the program; all I/O goes through `io` so tests capture it without touching the process. */
 export const buildProgram = (io: CliIo): Command => {
@@ -42,9 +63,9 @@ export const buildProgram = (io: CliIo): Command => {
       if (opts.policy === '-' && opts.images === '-') throw new InvalidArgumentError('--policy and --images cannot both read stdin');
       finish(
         simulateCommand({
-          policyText: readInput(opts.policy, '--policy'),
+          policyText: readInput(opts.policy, '--policy', io.readStdin),
           policyPath: opts.policy,
-          imagesText: readInput(opts.images, '--images'),
+          imagesText: readInput(opts.images, '--images', io.readStdin),
           imagesPath: opts.images,
           now: opts.now ?? new Date(),
           output: opts.output ?? defaultOutput,
@@ -56,7 +77,7 @@ export const buildProgram = (io: CliIo): Command => {
     .command('validate')
     .description('Check a lifecycle policy against ECR grammar; exit 1 with every problem if it is invalid')
     .requiredOption('--policy <file>', 'lifecycle policy JSON (- for stdin)')
-    .action((opts: { policy: string }) => finish(validateCommand(readInput(opts.policy, '--policy'), opts.policy)));
+    .action((opts: { policy: string }) => finish(validateCommand(readInput(opts.policy, '--policy', io.readStdin), opts.policy)));
 
   registerSweepCommands(program, io, defaultOutput);
   return program;
@@ -71,18 +92,22 @@ const checked = <T>(parse: () => T): T => {
   }
 };
 
-/** Runs the CLI; bad input is one line on stderr and exit 2, never a stack trace. */
-export const main = async (argv: readonly string[]): Promise<void> => {
+/**
+ * Runs the CLI; bad input is one line on stderr and exit 2, never a stack trace.
+ * `io` defaults to this process (stdout, stderr, stdin, `process.exitCode`).
+ */
+export const main = async (argv: readonly string[], io: MainIo = processIo()): Promise<void> => {
   const program = buildProgram({
-    write: (s) => process.stdout.write(`${s}\n`),
-    isTty: process.stdout.isTTY === true,
-    env: process.env,
-    setExitCode: (code) => (process.exitCode = code),
+    write: (s) => io.stdout(`${s}\n`),
+    isTty: io.isTty,
+    env: io.env,
+    setExitCode: io.setExitCode,
+    readStdin: io.readStdin,
   });
   const fail = (message: string, code: number): void => {
     // One line, whatever the message holds: commander appends "\n(Did you mean …?)" to its errors.
-    process.stderr.write(`ecr-keeper: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
-    process.exitCode = code;
+    io.stderr(`ecr-keeper: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+    io.setExitCode(code);
   };
   try {
     await program.parseAsync([...argv], { from: 'user' });

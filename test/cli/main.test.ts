@@ -1,12 +1,15 @@
 /**
  * The process contract of `main`: bad input is exactly one line on stderr, no stack trace, exit 2.
- * Runs the real entry point (`node bin/ecr-keeper.mjs`), so stdin and exit codes are the process's own.
+ * `main` runs in-process with its stdin, stdout, stderr and exit code captured, so these tests take
+ * milliseconds even on a loaded machine; one test spawns the real entry point (`node bin/ecr-keeper.mjs`)
+ * to prove the process wiring itself: stdin, stdout and the exit code are the process's own.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
 
 const NOW = '2026-11-23T12:00:00Z';
 const POLICY = 'examples/policy.json';
@@ -18,8 +21,24 @@ interface Run {
   readonly stderr: string;
 }
 
-/** Runs the CLI as a user would, optionally feeding `stdin`. */
-const runCli = (args: readonly string[], stdin?: string): Promise<Run> =>
+/** Runs `main` in this process as a user's shell would (exit code 0 unless set), optionally feeding `stdin`. */
+const runMain = async (args: readonly string[], stdin?: string): Promise<Run> => {
+  let stdout = '';
+  let stderr = '';
+  let status = 0;
+  await main(args, {
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+    readStdin: () => stdin ?? '',
+    isTty: false,
+    env: {},
+    setExitCode: (code) => (status = code),
+  });
+  return { status, stdout, stderr };
+};
+
+/** Runs the CLI as a separate process through its bin entry point, feeding `stdin`. */
+const runProcess = (args: readonly string[], stdin: string): Promise<Run> =>
   new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['bin/ecr-keeper.mjs', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -28,7 +47,7 @@ const runCli = (args: readonly string[], stdin?: string): Promise<Run> =>
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
     child.on('close', (status) => resolve({ status, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
+    child.stdin.end(stdin);
   });
 
 const linesOf = (text: string): string[] => (text === '' ? [] : text.replace(/\n$/, '').split('\n'));
@@ -57,7 +76,7 @@ afterAll(() => {
 describe('Function: main', () => {
   const simulate = (images: () => string, ...extra: string[]) => (): string[] => ['simulate', '--policy', POLICY, '--images', images(), '--now', NOW, ...extra];
 
-  it.concurrent.each([
+  it.each([
     ['a missing file', simulate(() => join(dir, 'missing.json')), /--images: cannot read .*missing\.json: no such file/],
     ['invalid JSON', simulate(() => files.bad), /--images: .*bad\.json is not valid JSON/],
     ['the wrong shape', simulate(() => files.wrongShape), /must be \{"imageDetails": \[\.\.\.\]\}/],
@@ -69,7 +88,7 @@ describe('Function: main', () => {
     ['both inputs on stdin', () => ['simulate', '--policy', '-', '--images', '-'], /cannot both read stdin/],
   ])('refuses %s with one stderr line and exit 2', async (_name, args, message) => {
     // Act
-    const run = await runCli(args());
+    const run = await runMain(args());
 
     // Assess
     expect(run.status).toBe(2);
@@ -85,10 +104,8 @@ describe('Function: main', () => {
     const text = readFileSync(IMAGES, 'utf8');
 
     // Act
-    const [fromStdin, fromFile] = await Promise.all([
-      runCli(['simulate', '--policy', POLICY, '--images', '-', '--now', NOW, '--output', 'json'], text),
-      runCli(['simulate', '--policy', POLICY, '--images', IMAGES, '--now', NOW, '--output', 'json']),
-    ]);
+    const fromStdin = await runMain(['simulate', '--policy', POLICY, '--images', '-', '--now', NOW, '--output', 'json'], text);
+    const fromFile = await runMain(['simulate', '--policy', POLICY, '--images', IMAGES, '--now', NOW, '--output', 'json']);
 
     // Assess
     expect(fromStdin.status).toBe(0);
@@ -103,11 +120,30 @@ describe('Function: main', () => {
     writeFileSync(path, JSON.stringify({ rules: [] }));
 
     // Act
-    const run = await runCli(['validate', '--policy', path]);
+    const run = await runMain(['validate', '--policy', path]);
 
     // Assess
     expect(run.status).toBe(1);
     expect(run.stdout).toContain(`${path}: rules`);
     expect(linesOf(run.stderr)).toEqual([]);
+  });
+});
+
+describe('Entry point: bin/ecr-keeper.mjs', () => {
+  // The only spawn in the unit tests: tsx compiles the CLI on start, which takes seconds on a busy
+  // machine, so it runs alone (no .concurrent) with a generous timeout rather than vitest's 5 s.
+  it('runs main as a process: reads stdin, writes the answer to stdout and sets the exit code', { timeout: 60_000 }, async () => {
+    // Prepare
+    const policy = JSON.stringify({ rules: [] });
+    const args = ['validate', '--policy', '-'];
+
+    // Act
+    const run = await runProcess(args, policy);
+
+    // Assess
+    expect(run.status).toBe(1);
+    expect(linesOf(run.stderr)).toEqual([]);
+    expect(run.stdout).toContain('-: rules');
+    expect(run.stdout).toBe((await runMain(args, policy)).stdout);
   });
 });

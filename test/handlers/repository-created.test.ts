@@ -17,7 +17,7 @@ import { ECSClient, ListClustersCommand } from '@aws-sdk/client-ecs';
 import { Inspector2Client } from '@aws-sdk/client-inspector2';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
 const ecrMock = mockClient(ECRClient);
 const ecsMock = mockClient(ECSClient);
@@ -91,6 +91,12 @@ const sdkRepository = (name: string) => ({
 });
 
 const callCount = (): number => ecrMock.calls().length + ecsMock.calls().length + inspectorMock.calls().length;
+
+// Loading the handler's dependencies (SDK clients, Powertools, middy) the first time takes seconds on a
+// busy machine; Node keeps them across vi.resetModules, so load them once here, outside the 5 s test timeout.
+beforeAll(async () => {
+  await import('../../src/handlers/repository-created.js');
+}, 60_000);
 
 beforeEach(() => {
   vi.stubEnv('AWS_REGION', 'us-east-1');
