@@ -9,7 +9,8 @@ const envRead = {
   message: 'Read the environment only in src/lib/config.ts and the entry points (pass it in).',
 };
 const clientNew = {
-  selector: 'NewExpression[callee.name=/^(ECR|ECS|Inspector2)Client$/]',
+  // Any `new …Client(`: every AWS SDK v3 client, including services added later.
+  selector: 'NewExpression[callee.name=/^[A-Za-z0-9]+Client$/]',
   message: 'Build SDK clients only in src/lib/aws/clients.ts.',
 };
 
@@ -32,7 +33,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@aws-sdk/*', '**/aws/clients*', '**/aws/ecr*', '**/aws/ecs*', '**/aws/inspector2*'], message: 'The pure core must not reach AWS.' }] },
+        { patterns: [{ group: ['@aws-sdk/*', '**/aws/clients*', '**/aws/ecr*', '**/aws/ecs*', '**/aws/inspector2*', '**/aws/eventbridge*', '**/aws/scheduler*'], message: 'The pure core must not reach AWS.' }] },
       ],
     },
   },

@@ -10,7 +10,9 @@ import { countCommands, writeCallsIn, type CallCounts } from '../src/lib/aws/cal
 import { createClients } from '../src/lib/aws/clients.js';
 import { createEcrAdapter } from '../src/lib/aws/ecr.js';
 import { createEcsAdapter } from '../src/lib/aws/ecs.js';
+import { createEventsAdapter } from '../src/lib/aws/eventbridge.js';
 import { createInspectorAdapter } from '../src/lib/aws/inspector2.js';
+import { createSchedulerAdapter } from '../src/lib/aws/scheduler.js';
 import { parseConfig } from '../src/lib/config.js';
 import { toRegion } from '../src/lib/domain/types.js';
 import { silentLog } from '../src/lib/observability.js';
@@ -40,11 +42,15 @@ try {
   countCommands(clients.ecr, counts);
   countCommands(clients.ecs, counts);
   countCommands(clients.inspector, counts);
+  countCommands(clients.events, counts);
+  countCommands(clients.scheduler, counts);
   const adapters = {
     region,
     ecr: createEcrAdapter(clients.ecr, region),
     ecs: createEcsAdapter(clients.ecs, region),
     inspector: createInspectorAdapter(clients.inspector, region),
+    events: createEventsAdapter(clients.events, region),
+    scheduler: createSchedulerAdapter(clients.scheduler, region),
   };
   const config = parseConfig(JSON.parse(readFileSync(new URL('../config/default.json', import.meta.url), 'utf8')));
   const deps: SweepDeps = { config, log: silentLog, now: () => now, adaptersFor: () => adapters };

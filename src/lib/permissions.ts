@@ -2,14 +2,37 @@
  * The IAM actions each Lambda function needs, built from the adapters' declarations.
  * `serverless.yml` grants exactly these (test/deploy/iam.test.ts reads the packaged template).
  */
-import { ECR_READ_ACTIONS, ECR_WRITE_ACTIONS, ECS_READ_ACTIONS, INSPECTOR_READ_ACTIONS, type AwsAction } from './aws/actions.js';
+import {
+  BATCH_READ_ACTIONS,
+  ECR_READ_ACTIONS,
+  ECR_WRITE_ACTIONS,
+  ECS_READ_ACTIONS,
+  EVENTS_READ_ACTIONS,
+  INSPECTOR_COVERAGE_READ_ACTIONS,
+  INSPECTOR_READ_ACTIONS,
+  LAMBDA_READ_ACTIONS,
+  SCHEDULER_READ_ACTIONS,
+  type AwsAction,
+} from './aws/actions.js';
+
+/**
+ * Read-only actions of the in-use sources beyond ECS (Lambda, Batch, scheduled tasks, Inspector
+ * coverage): every function reads the in-use set.
+ */
+const CONSUMER_READ_ACTIONS = [
+  ...LAMBDA_READ_ACTIONS,
+  ...BATCH_READ_ACTIONS,
+  ...EVENTS_READ_ACTIONS,
+  ...SCHEDULER_READ_ACTIONS,
+  ...INSPECTOR_COVERAGE_READ_ACTIONS,
+];
 
 // The audit never fetches a manifest (that is only for tagging) and must not count as a pull.
 const AUDIT_ECR_ACTIONS = ECR_READ_ACTIONS.filter((a) => a !== 'ecr:BatchGetImage');
 
 /** Function name (as in serverless.yml) → the actions its role must grant, no more. */
 export const FUNCTION_ACTIONS: Readonly<Record<'sweep' | 'repositoryCreated' | 'audit', readonly AwsAction[]>> = {
-  sweep: [...ECR_READ_ACTIONS, ...ECR_WRITE_ACTIONS, ...ECS_READ_ACTIONS],
-  repositoryCreated: [...ECR_READ_ACTIONS, ...ECR_WRITE_ACTIONS, ...ECS_READ_ACTIONS],
-  audit: [...AUDIT_ECR_ACTIONS, ...ECS_READ_ACTIONS, ...INSPECTOR_READ_ACTIONS],
+  sweep: [...ECR_READ_ACTIONS, ...ECR_WRITE_ACTIONS, ...ECS_READ_ACTIONS, ...CONSUMER_READ_ACTIONS],
+  repositoryCreated: [...ECR_READ_ACTIONS, ...ECR_WRITE_ACTIONS, ...ECS_READ_ACTIONS, ...CONSUMER_READ_ACTIONS],
+  audit: [...AUDIT_ECR_ACTIONS, ...ECS_READ_ACTIONS, ...INSPECTOR_READ_ACTIONS, ...CONSUMER_READ_ACTIONS],
 };

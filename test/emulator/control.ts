@@ -91,6 +91,33 @@ export const seedFindings = async (
   return result.findingArns;
 };
 
+/** One ECR image in Inspector's coverage, with its in-use data (ListCoverage then filters them). */
+export interface CoverageSeed {
+  readonly repositoryName: string;
+  readonly imageDigest: Digest | string;
+  /** When ECS or EKS last ran it; absent: never seen in use. */
+  readonly lastInUseAt?: Date;
+  readonly inUseCount?: number;
+  readonly imagePulledAt?: Date;
+}
+
+/** Adds ECR images to Inspector2's coverage (moto has no ListCoverage; the emulator adds it); returns their resource ids. */
+export const seedCoverage = async (
+  control: string,
+  images: readonly CoverageSeed[],
+  region = 'us-east-1',
+): Promise<readonly string[]> => {
+  const body = images.map((image) => ({
+    repositoryName: image.repositoryName,
+    imageDigest: image.imageDigest,
+    lastInUseAt: iso(image.lastInUseAt),
+    imagePulledAt: iso(image.imagePulledAt),
+    inUseCount: image.inUseCount,
+  }));
+  const result = (await post(`${control}/inspector2/coverage`, { region, images: body })) as { resourceIds: string[] };
+  return result.resourceIds;
+};
+
 /** Starts a moto EC2 instance and registers it as a container instance, so EC2 tasks can be placed. */
 export const addContainerInstance = async (control: string, cluster: string, region = 'us-east-1'): Promise<string> => {
   const result = (await post(`${control}/ecs/container-instance`, { region, cluster })) as {
@@ -98,6 +125,17 @@ export const addContainerInstance = async (control: string, cluster: string, reg
   };
   return result.containerInstanceArn;
 };
+
+/**
+ * Makes a service look deployed before 25 October 2024: the emulator forgets its revisions and
+ * deployments, so DescribeServices reports no `currentServiceRevisions` and only its `taskDefinition`
+ * says what it runs. Returns the revision and deployment ARNs forgotten.
+ */
+export const forgetServiceRevisions = async (
+  control: string,
+  input: { readonly region?: string; readonly cluster: string; readonly service: string },
+): Promise<{ readonly revisions: readonly string[]; readonly deployments: readonly string[] }> =>
+  (await post(`${control}/ecs/legacy-service`, { region: 'us-east-1', ...input })) as { revisions: string[]; deployments: string[] };
 
 /** Default VPC subnets and security group: awsvpc (Fargate) tasks and services need them. */
 export const defaultNetwork = async (

@@ -5,16 +5,20 @@
  */
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { Inspector2Client } from '@aws-sdk/client-inspector2';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { inject } from 'vitest';
 import {
   addContainerInstance,
   defaultNetwork,
   resetEmulator,
+  seedCoverage,
   seedFindings,
   setImageTimes,
   setTaskDigest,
   setTaskStatus,
+  type CoverageSeed,
   type FindingSeed,
   type ImageTimes,
   type TaskDigest,
@@ -37,6 +41,8 @@ export interface Emulator {
   setTaskDigest(input: TaskDigest): Promise<void>;
   setTaskStatus(input: { cluster: string; taskArn: string; lastStatus: string }): Promise<void>;
   seedFindings(findings: readonly FindingSeed[]): Promise<readonly string[]>;
+  /** Adds ECR images to Inspector's coverage (ListCoverage); returns their resource ids. */
+  seedCoverage(images: readonly CoverageSeed[]): Promise<readonly string[]>;
   addContainerInstance(cluster: string): Promise<string>;
   defaultNetwork(): Promise<{ readonly subnets: readonly string[]; readonly securityGroups: readonly string[] }>;
 }
@@ -56,6 +62,7 @@ export const emulator = (): Emulator => {
     setTaskDigest: (input) => setTaskDigest(control, input),
     setTaskStatus: (input) => setTaskStatus(control, input),
     seedFindings: (findings) => seedFindings(control, findings),
+    seedCoverage: (images) => seedCoverage(control, images),
     addContainerInstance: (cluster) => addContainerInstance(control, cluster),
     defaultNetwork: () => defaultNetwork(control),
   };
@@ -78,3 +85,9 @@ export const ecsClient = (emu?: Pick<Emulator, 'endpoint' | 'region' | 'credenti
 /** An Inspector2 client for the emulator. */
 export const inspectorClient = (emu?: Pick<Emulator, 'endpoint' | 'region' | 'credentials'>): Inspector2Client =>
   new Inspector2Client(clientConfig(emu));
+/** An EventBridge client for the emulator. */
+export const eventBridgeClient = (emu?: Pick<Emulator, 'endpoint' | 'region' | 'credentials'>): EventBridgeClient =>
+  new EventBridgeClient(clientConfig(emu));
+/** An EventBridge Scheduler client for the emulator. */
+export const schedulerClient = (emu?: Pick<Emulator, 'endpoint' | 'region' | 'credentials'>): SchedulerClient =>
+  new SchedulerClient(clientConfig(emu));

@@ -13,8 +13,11 @@ Control routes (POST, JSON body, `region` defaults to us-east-1, `accountId` to 
     /ecs/task-status          {cluster, taskArn, lastStatus}
     /ecs/container-instance   {cluster}  -> {containerInstanceArn, ec2InstanceId}
     /ecs/deployment-status    {cluster, service, status, serviceDeploymentArn?, statusReason?}
+    /ecs/legacy-service       {cluster, service}  -> {serviceArn, revisions, deployments} (forgets them)
     /ec2/default-network      {}         -> {subnets, securityGroups}
     /inspector2/findings      {findings: [{repositoryName, imageDigest, severity, title?, status?}]}
+    /inspector2/coverage      {images: [{repositoryName, imageDigest, lastInUseAt?, inUseCount?, imagePulledAt?}]}
+    /iam/role                 {roleName}  -> {arn} (created once; Lambda CreateFunction needs a role)
 
 Prints one line to stdout once both servers listen:
     READY {"endpoint": "http://127.0.0.1:P", "control": "http://127.0.0.1:Q"}
@@ -24,6 +27,8 @@ leaves it behind. Every gap and workaround is listed in the README (Testing note
 
 from __future__ import annotations
 
+import contextvars
+import copy
 import fnmatch
 import hashlib
 import json
@@ -67,6 +72,10 @@ except ImportError as error:
     sys.stderr.write(f"moto server mode unavailable ({error}); run scripts/emulator-setup.sh\n")
     sys.exit(2)
 
+from moto.awslambda import exceptions as lambda_exceptions
+from moto.awslambda import models as lambda_models
+from moto.batch import models as batch_models
+from moto.batch import responses as batch_responses
 from moto.core.exceptions import JsonRESTError, ServiceException
 from moto.ec2.models import ec2_backends
 from moto.ecr import models as ecr_models
@@ -77,10 +86,12 @@ from moto.ecr.exceptions import (
 )
 from moto.ecs import models as ecs_models
 from moto.ecs import responses as ecs_responses
+from moto.iam.models import iam_backends
 from moto.inspector2 import models as inspector_models
 from moto.moto_api._internal import mock_random
 from moto.utilities.utils import get_partition
 from moto.inspector2 import responses as inspector_responses
+from moto.inspector2 import urls as inspector_urls
 from moto.core.responses import ActionResult
 
 ecr_backends = ecr_models.ecr_backends
@@ -920,6 +931,31 @@ def control_deployment_status(body: dict[str, Any]) -> dict[str, Any]:
     return {"serviceDeploymentArn": deployment["serviceDeploymentArn"], "status": status}
 
 
+def control_legacy_service(body: dict[str, Any]) -> dict[str, Any]:
+    """Forgets a service's revisions and deployments: a service last deployed before 25 October 2024.
+
+    AWS describes no revision or deployment from before then, so such a service (often one scaled to
+    zero and left alone) has no currentServiceRevisions and an empty ListServiceDeployments; only its
+    taskDefinition says what it would run. Patch h records a revision at every CreateService, so
+    without this route the emulator has no such service. Later deployments record revisions again.
+    """
+    backend = ecs_backends[body.get("accountId", DEFAULT_ACCOUNT)][body.get("region", DEFAULT_REGION)]
+    cluster = _require(body, "cluster")
+    name = str(_require(body, "service")).split("/")[-1]
+    try:
+        service = backend._get_service(cluster, name)
+    except (ecs_models.ClusterNotFoundException, ecs_models.ServiceNotFoundException):
+        raise ControlError(404, f"no service {name} in cluster {cluster}")
+    store = _store(backend)
+    revisions = [arn for arn, r in store.revisions.items() if r["serviceArn"] == service.arn]
+    deployments = [arn for arn, d in store.deployments.items() if d["serviceArn"] == service.arn]
+    for arn in revisions:
+        del store.revisions[arn]
+    for arn in deployments:
+        del store.deployments[arn]
+    return {"serviceArn": service.arn, "revisions": revisions, "deployments": deployments}
+
+
 # ---------------------------------------------------------------------------
 # Inspector2
 # ---------------------------------------------------------------------------
@@ -1019,6 +1055,355 @@ def _inspector_list_findings_response(self: Any) -> str:
 
 inspector_models.Inspector2Backend.list_findings = _inspector_list_findings  # type: ignore[method-assign,assignment]
 inspector_responses.Inspector2Response.list_findings = _inspector_list_findings_response  # type: ignore[method-assign]
+
+
+# ---------------------------------------------------------------------------
+# ECS task definition families (in-use source "task-definitions", patch i)
+# ---------------------------------------------------------------------------
+# moto 5.2.1: ListTaskDefinitionFamilies ignores `status` and pagination, ListTaskDefinitions
+# ignores `sort` and pagination, and DescribeTaskDefinition of a bare family returns the highest
+# revision even when it is INACTIVE. AWS (ECS API reference): families filtered by `status`
+# (ACTIVE = has an ACTIVE revision, INACTIVE = has none, absent = all); task definitions sorted by
+# family name then revision, ascending unless `sort: DESC`; both paged with `maxResults` 1..100
+# (100 when absent) and `nextToken`; a bare family means its latest ACTIVE revision.
+
+TASK_DEFINITION_PAGE_MAX = 100
+
+
+def _page(items: list[Any], max_results: Any, next_token: Any) -> tuple[list[Any], str | None]:
+    size = TASK_DEFINITION_PAGE_MAX if max_results is None else int(max_results)
+    if not 1 <= size <= TASK_DEFINITION_PAGE_MAX:
+        raise ecs_models.InvalidParameterException(f"maxResults must be between 1 and {TASK_DEFINITION_PAGE_MAX}.")
+    try:
+        start = int(next_token) if next_token else 0
+    except ValueError:
+        raise ecs_models.InvalidParameterException("Invalid nextToken.")
+    page = items[start : start + size]
+    return page, (str(start + size) if start + size < len(items) else None)
+
+
+def _ecs_describe_task_definition(self: Any, task_definition_str: str) -> Any:
+    """A bare family (or an ARN without revision) means its latest ACTIVE revision."""
+    name = task_definition_str.split("/")[-1]
+    if ":" in name:
+        return _original_describe_task_definition(self, task_definition_str)
+    revisions = self.task_definitions.get(name, {})
+    active = [revision for revision, definition in revisions.items() if definition.status == "ACTIVE"]
+    if not active:
+        raise ecs_models.TaskDefinitionNotFoundException()
+    return revisions[max(active)]
+
+
+def _ecs_list_task_definition_families_response(self: Any) -> ActionResult:
+    prefix = self._get_param("familyPrefix") or ""
+    status = self._get_param("status")
+    if status not in (None, "ACTIVE", "INACTIVE", "ALL"):
+        raise ecs_models.InvalidParameterException(f"Invalid status {status!r}.")
+    families = []
+    for family, revisions in self.ecs_backend.task_definitions.items():
+        if not family.startswith(prefix):
+            continue
+        has_active = any(d.status == "ACTIVE" for d in revisions.values())
+        if (status == "ACTIVE" and not has_active) or (status == "INACTIVE" and has_active):
+            continue
+        families.append(family)
+    page, token = _page(families, self._get_param("maxResults"), self._get_param("nextToken"))
+    body: dict[str, Any] = {"families": page}
+    if token:
+        body["nextToken"] = token
+    return ActionResult(body)
+
+
+def _ecs_list_task_definitions_response(self: Any) -> ActionResult:
+    family_prefix = self._get_param("familyPrefix")
+    status = self._get_param("status", "ACTIVE")
+    sort = self._get_param("sort", "ASC")
+    if sort not in ("ASC", "DESC"):
+        raise ecs_models.InvalidParameterException(f"Invalid sort {sort!r}.")
+    definitions = [
+        d
+        for family, revisions in self.ecs_backend.task_definitions.items()
+        if family_prefix is None or family == family_prefix
+        for d in revisions.values()
+        if d.status == status
+    ]
+    definitions.sort(key=lambda d: (d.family, d.revision), reverse=sort == "DESC")
+    page, token = _page([d.arn for d in definitions], self._get_param("maxResults"), self._get_param("nextToken"))
+    body: dict[str, Any] = {"taskDefinitionArns": page}
+    if token:
+        body["nextToken"] = token
+    return ActionResult(body)
+
+
+_original_describe_task_definition = ecs_models.EC2ContainerServiceBackend.describe_task_definition
+ecs_models.EC2ContainerServiceBackend.describe_task_definition = _ecs_describe_task_definition  # type: ignore[method-assign]
+ecs_responses.EC2ContainerServiceResponse.list_task_definition_families = _ecs_list_task_definition_families_response  # type: ignore[method-assign]
+ecs_responses.EC2ContainerServiceResponse.list_task_definitions = _ecs_list_task_definitions_response  # type: ignore[method-assign]
+
+
+# ---------------------------------------------------------------------------
+# Inspector2 ListCoverage (in-use source "inspector", patch j)
+# ---------------------------------------------------------------------------
+# moto 5.2.1 has no ListCoverage route (HTTP 404). AWS (Inspector2 API reference, ListCoverage,
+# CoverageFilterCriteria, CoveredResource): covered resources filtered by string filters
+# (EQUALS / NOT_EQUALS), date filters (startInclusive / endInclusive) and number filters
+# (lowerInclusive / upperInclusive), paged with maxResults 1..200 and nextToken. Records are seeded
+# with the control route /inspector2/coverage, shaped like real ECR image coverage; a filter key the
+# emulator does not implement is a ValidationException naming it, never silently ignored.
+
+COVERAGE_PAGE_MAX = 200
+COVERAGE_STRING_KEYS = {
+    "resourceType": lambda r: [r.get("resourceType", "")],
+    "resourceId": lambda r: [r.get("resourceId", "")],
+    "accountId": lambda r: [r.get("accountId", "")],
+    "scanType": lambda r: [r.get("scanType", "")],
+    "scanStatusCode": lambda r: [(r.get("scanStatus") or {}).get("statusCode", "")],
+    "scanStatusReason": lambda r: [(r.get("scanStatus") or {}).get("reason", "")],
+    "ecrRepositoryName": lambda r: [((r.get("resourceMetadata") or {}).get("ecrRepository") or {}).get("name", "")],
+    "ecrImageTags": lambda r: list(((r.get("resourceMetadata") or {}).get("ecrImage") or {}).get("tags") or []),
+}
+COVERAGE_DATE_KEYS = {
+    "ecrImageLastInUseAt": lambda r: ((r.get("resourceMetadata") or {}).get("ecrImage") or {}).get("lastInUseAt"),
+    "imagePulledAt": lambda r: ((r.get("resourceMetadata") or {}).get("ecrImage") or {}).get("imagePulledAt"),
+    "lastScannedAt": lambda r: r.get("lastScannedAt"),
+}
+COVERAGE_NUMBER_KEYS = {
+    "ecrImageInUseCount": lambda r: ((r.get("resourceMetadata") or {}).get("ecrImage") or {}).get("inUseCount"),
+}
+
+
+def _coverage_string_matches(values: list[str], string_filter: dict[str, str]) -> bool:
+    comparison = string_filter.get("comparison")
+    if comparison == "EQUALS":
+        return string_filter.get("value", "") in values
+    if comparison == "NOT_EQUALS":
+        return string_filter.get("value", "") not in values
+    raise InspectorValidationException(f"unknown CoverageStringFilter comparison {comparison!r}")
+
+
+def _date_within(value: Any, date_filter: dict[str, Any]) -> bool:
+    moment = parse_time(value)
+    start, end = parse_time(date_filter.get("startInclusive")), parse_time(date_filter.get("endInclusive"))
+    return moment is not None and (start is None or moment >= start) and (end is None or moment <= end)
+
+
+def coverage_matches(resource: dict[str, Any], criteria: dict[str, Any]) -> bool:
+    """Keys AND; within a key, EQUALS / date / number filters OR, NOT_EQUALS filters AND."""
+    for key, filters in (criteria or {}).items():
+        if not filters:
+            continue
+        if key in COVERAGE_STRING_KEYS:
+            values = COVERAGE_STRING_KEYS[key](resource)
+            positive = [f for f in filters if f.get("comparison") != "NOT_EQUALS"]
+            negative = [f for f in filters if f.get("comparison") == "NOT_EQUALS"]
+            if positive and not any(_coverage_string_matches(values, f) for f in positive):
+                return False
+            if not all(_coverage_string_matches(values, f) for f in negative):
+                return False
+        elif key in COVERAGE_DATE_KEYS:
+            value = COVERAGE_DATE_KEYS[key](resource)
+            if value is None:
+                return False
+            if not any(_date_within(value, f) for f in filters):
+                return False
+        elif key in COVERAGE_NUMBER_KEYS:
+            value = COVERAGE_NUMBER_KEYS[key](resource)
+            if value is None:
+                return False
+            if not any(
+                (f.get("lowerInclusive") is None or value >= f["lowerInclusive"])
+                and (f.get("upperInclusive") is None or value <= f["upperInclusive"])
+                for f in filters
+            ):
+                return False
+        else:
+            raise InspectorValidationException(
+                f"emulator: filterCriteria.{key} is not supported by ListCoverage (see the README, Testing notes)"
+            )
+    return True
+
+
+def _inspector_list_coverage_response(self: Any) -> str:
+    seeded: list[dict[str, Any]] = getattr(self.inspector2_backend, "seeded_coverage", [])
+    matching = [r for r in seeded if coverage_matches(r, self._get_param("filterCriteria") or {})]
+    max_results = self._get_param("maxResults")
+    size = COVERAGE_PAGE_MAX if max_results is None else int(max_results)
+    if not 1 <= size <= COVERAGE_PAGE_MAX:
+        raise InspectorValidationException(f"maxResults must be between 1 and {COVERAGE_PAGE_MAX}")
+    token = self._get_param("nextToken")
+    start = int(token) if token else 0
+    body: dict[str, Any] = {"coveredResources": matching[start : start + size]}
+    if start + size < len(matching):
+        body["nextToken"] = str(start + size)
+    return json.dumps(body)
+
+
+inspector_urls.url_paths["{0}/coverage/list$"] = inspector_responses.Inspector2Response.dispatch
+inspector_responses.Inspector2Response.list_coverage = _inspector_list_coverage_response  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------------------
+# Lambda (container images) and Batch job definitions: the in-use sources beyond ECS
+# ---------------------------------------------------------------------------
+
+
+def _lambda_set_function_code(self: Any, updated_spec: dict[str, Any]) -> None:
+    """CreateFunction / UpdateFunctionCode with an ImageUri resolve it in ECR, as AWS does (patch lambda-a).
+
+    moto (MOTO_LAMBDA_STUB_ECR, the default) hashed the URI *string* into CodeSha256 and so into
+    ResolvedImageUri; without the stub it looked the image up under the last path segment of the
+    repository only. AWS resolves the tag (or digest) in the ECR repository at deploy time, reports
+    that manifest digest as CodeSha256 and in ResolvedImageUri, and refuses an image that does not
+    exist with InvalidParameterValueException.
+    """
+    from_update = updated_spec is not self.code
+    if "ImageUri" not in updated_spec or (from_update and updated_spec.get("DryRun")):
+        _original_lambda_set_function_code(self, updated_spec)
+        return
+    uri = updated_spec["ImageUri"]
+    digest = resolve_ecr_digest(uri)
+    if digest is None:
+        raise lambda_exceptions.InvalidParameterValueException(
+            f"Source image {uri} does not exist. Provide a valid source image."
+        )
+    self.code_sha_256 = digest.split(":", 1)[1]
+    self.code_size = 0
+    if from_update:
+        # In place, as moto does; patch lambda-b gives each published version its own copy.
+        self.code["ImageUri"] = uri
+
+
+def _lambda_get_code(self: Any) -> dict[str, Any]:
+    response = _original_lambda_get_code(self)
+    code = response.get("Code")
+    if isinstance(code, dict) and "ImageUri" in code:
+        # moto cut the URI at its first ':' (`repo@sha256` for a digest URI); AWS: repository@digest.
+        match = ECR_IMAGE.match(code["ImageUri"])
+        if match:
+            host = code["ImageUri"].split("/", 1)[0]
+            code["ResolvedImageUri"] = f"{host}/{match['repository']}@sha256:{self.code_sha_256}"
+    return response
+
+
+def _lambda_publish_version(self: Any, name_or_arn: str, description: str = "") -> Any:
+    """A published version keeps the code it was published with (patch lambda-b).
+
+    moto's version was a shallow copy of $LATEST sharing its `code` dict, so UpdateFunctionCode on
+    $LATEST changed the ImageUri every published version (and the aliases on them) reported.
+    """
+    version = _original_lambda_publish_version(self, name_or_arn, description)
+    if version is not None:
+        version.code = copy.deepcopy(version.code)
+    return version
+
+
+_original_lambda_set_function_code = lambda_models.LambdaFunction._set_function_code
+_original_lambda_get_code = lambda_models.LambdaFunction.get_code
+_original_lambda_publish_version = lambda_models.LambdaStorage.publish_version
+lambda_models.LambdaFunction._set_function_code = _lambda_set_function_code  # type: ignore[method-assign]
+lambda_models.LambdaFunction.get_code = _lambda_get_code  # type: ignore[method-assign]
+lambda_models.LambdaStorage.publish_version = _lambda_publish_version  # type: ignore[method-assign]
+
+
+# RegisterJobDefinition's ecsProperties, handed to the JobDefinition(s) built during that one request.
+_BATCH_ECS_PROPERTIES: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
+    "batch_ecs_properties", default=None
+)
+_original_job_definition_init = batch_models.JobDefinition.__init__
+_original_job_definition_validate = batch_models.JobDefinition._validate
+_original_job_definition_describe = batch_models.JobDefinition.describe
+_original_register_job_definition_response = batch_responses.BatchResponse.registerjobdefinition
+
+
+def _job_definition_init(self: Any, *args: Any, **kwargs: Any) -> None:
+    self.ecs_properties = _BATCH_ECS_PROPERTIES.get()
+    _original_job_definition_init(self, *args, **kwargs)
+
+
+def _job_definition_validate(self: Any) -> None:
+    """A container job may be given by ecsProperties alone (patch batch-a); moto demanded containerProperties or eksProperties."""
+    ecs = getattr(self, "ecs_properties", None)
+    if self.type == "container" and ecs is not None and self.container_properties is None and self.eks_properties is None:
+        tasks = ecs.get("taskProperties") or []
+        containers = [c for t in tasks for c in (t.get("containers") or [])]
+        if not containers or any("image" not in c for c in containers):
+            raise batch_models.ClientException("ecsProperties.taskProperties must contain containers with an image")
+        return
+    _original_job_definition_validate(self)
+
+
+def _job_definition_describe(self: Any) -> dict[str, Any]:
+    """DescribeJobDefinitions also returns nodeProperties and ecsProperties (patch batch-a); moto stored but dropped them."""
+    result = _original_job_definition_describe(self)
+    if self.node_properties is not None:
+        result["nodeProperties"] = self.node_properties
+    ecs = getattr(self, "ecs_properties", None)
+    if ecs is not None:
+        result["ecsProperties"] = ecs
+    return result
+
+
+def _job_definition_update(
+    self: Any,
+    parameters: dict[str, Any] | None,
+    _type: str,
+    container_properties: dict[str, Any] | None,
+    node_properties: dict[str, Any] | None,
+    eks_properties: dict[str, Any] | None,
+    retry_strategy: dict[str, Any],
+    tags: dict[str, str],
+    timeout: dict[str, int],
+) -> Any:
+    """A new revision is exactly what was registered (patch batch-a).
+
+    moto copied the previous revision's containerProperties / eksProperties into a revision
+    registered without them, so a revision moved to ecsProperties still named the old image.
+    """
+    return batch_models.JobDefinition(
+        self.name,
+        parameters if parameters is not None else self.parameters,
+        _type if _type is not None else self.type,
+        container_properties,
+        node_properties=node_properties,
+        eks_properties=eks_properties,
+        revision=self.revision,
+        retry_strategy=retry_strategy,
+        tags=tags,
+        timeout=timeout,
+        backend=self.backend,
+        platform_capabilities=self.platform_capabilities,
+        propagate_tags=self.propagate_tags,
+    )
+
+
+def _register_job_definition_response(self: Any) -> str:
+    token = _BATCH_ECS_PROPERTIES.set(self._get_param("ecsProperties"))
+    try:
+        return _original_register_job_definition_response(self)
+    finally:
+        _BATCH_ECS_PROPERTIES.reset(token)
+
+
+batch_models.JobDefinition.__init__ = _job_definition_init  # type: ignore[method-assign]
+batch_models.JobDefinition._validate = _job_definition_validate  # type: ignore[method-assign]
+batch_models.JobDefinition.describe = _job_definition_describe  # type: ignore[method-assign]
+batch_models.JobDefinition.update = _job_definition_update  # type: ignore[method-assign]
+batch_responses.BatchResponse.registerjobdefinition = _register_job_definition_response  # type: ignore[method-assign]
+
+
+def control_iam_role(body: dict[str, Any]) -> dict[str, Any]:
+    """An IAM role (moto's CreateFunction requires an existing one); returns its ARN, creating it once."""
+    account = body.get("accountId", DEFAULT_ACCOUNT)
+    name = _require(body, "roleName")
+    backend = iam_backends[account][get_partition(body.get("region", DEFAULT_REGION))]
+    try:
+        role = backend.get_role(name)
+    except Exception:  # noqa: BLE001 - moto raises its own NotFound type
+        document = json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+        )
+        role = backend.create_role(name, document, "/", None, "", [], None)
+    return {"arn": role.arn}
 
 
 # ---------------------------------------------------------------------------
@@ -1180,14 +1565,59 @@ def control_inspector_findings(body: dict[str, Any]) -> dict[str, Any]:
     return {"findingArns": arns}
 
 
+def control_inspector_coverage(body: dict[str, Any]) -> dict[str, Any]:
+    """Seeds Inspector coverage of ECR images (patch j): tags and push time are read from the ECR backend."""
+    account = body.get("accountId", DEFAULT_ACCOUNT)
+    region = body.get("region", DEFAULT_REGION)
+    backend = inspector2_backends[account][region]
+    if not hasattr(backend, "seeded_coverage"):
+        backend.seeded_coverage = []
+    resource_ids = []
+    for seed in body.get("images") or []:
+        repository_name = _require(seed, "repositoryName")
+        digest = _require(seed, "imageDigest")
+        repository = ecr_backends[account][region].repositories.get(repository_name)
+        image = None
+        if repository is not None:
+            image = next((i for i in repository.images if i.get_image_digest() == digest), None)
+        now = datetime.now(timezone.utc).timestamp()
+        ecr_image: dict[str, Any] = {"tags": list(image.image_tags) if image is not None else seed.get("tags", [])}
+        for key in ("lastInUseAt", "imagePulledAt"):
+            if seed.get(key) is not None:
+                ecr_image[key] = parse_time(seed[key]).timestamp()  # type: ignore[union-attr]
+        if seed.get("inUseCount") is not None:
+            ecr_image["inUseCount"] = int(seed["inUseCount"])
+        resource_id = f"arn:aws:ecr:{region}:{account}:repository/{repository_name}/{digest}"
+        backend.seeded_coverage = [r for r in backend.seeded_coverage if r["resourceId"] != resource_id]
+        backend.seeded_coverage.append(
+            {
+                "resourceType": "AWS_ECR_CONTAINER_IMAGE",
+                "resourceId": resource_id,
+                "accountId": account,
+                "scanType": "PACKAGE",
+                "scanStatus": {"statusCode": "ACTIVE", "reason": "SUCCESSFUL"},
+                "resourceMetadata": {
+                    "ecrRepository": {"name": repository_name, "scanFrequency": "CONTINUOUS_SCAN"},
+                    "ecrImage": ecr_image,
+                },
+                "lastScannedAt": now,
+            }
+        )
+        resource_ids.append(resource_id)
+    return {"resourceIds": resource_ids}
+
+
 ROUTES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "/ecr/image-times": control_image_times,
     "/ecs/task-digest": control_task_digest,
     "/ecs/task-status": control_task_status,
     "/ecs/container-instance": control_container_instance,
     "/ecs/deployment-status": control_deployment_status,
+    "/ecs/legacy-service": control_legacy_service,
     "/ec2/default-network": control_default_network,
     "/inspector2/findings": control_inspector_findings,
+    "/inspector2/coverage": control_inspector_coverage,
+    "/iam/role": control_iam_role,
 }
 
 # Control edits are serialised among themselves; the emu test files run one at a time, so moto

@@ -23,20 +23,32 @@ import {
   type TagMutability,
 } from '../../src/lib/domain/types.js';
 import type {
+  BatchJobDefinition,
+  BatchPort,
   Cluster,
   ContainerImage,
+  CoveredImage,
   DeploymentRevisions,
   EcrPort,
   EcsPort,
+  EventsPort,
   ImageFindings,
   InspectorPort,
+  LambdaAlias,
+  LambdaFunctionCode,
+  LambdaImageFunction,
+  LambdaPort,
   Manifest,
   PutTagOutcome,
+  RegionAdapters,
+  ScheduledEcsTask,
+  SchedulerPort,
   Service,
   ServiceRevision,
   StoredPolicy,
   Tags,
   Task,
+  TaskDefinitionImages,
 } from '../../src/lib/aws/ports.js';
 import { ECR_WRITE_METHODS } from '../../src/lib/aws/ports.js';
 import { AwsCallError, ReadOnlyViolationError } from '../../src/lib/errors.js';
@@ -425,6 +437,12 @@ export interface FakeServiceInput {
   readonly extraCurrentRevisionArns?: readonly string[];
   /** Extra deployment revision ARNs with no revision behind them. */
   readonly extraDeploymentRevisionArns?: readonly string[];
+  /** `taskDefinition` (an ARN); give its containers with `withTaskDefinition`. */
+  readonly taskDefinitionArn?: string;
+  /** Task definition ARNs of the service's PRIMARY and ACTIVE task sets (CODE_DEPLOY, EXTERNAL). */
+  readonly taskSetTaskDefinitionArns?: readonly string[];
+  /** Defaults to `ECS` (left unset on the service, as the port allows). */
+  readonly deploymentController?: 'ECS' | 'CODE_DEPLOY' | 'EXTERNAL';
 }
 
 interface StoredCluster {
@@ -445,6 +463,8 @@ export class FakeEcs extends Recorder<EcsMethod> implements EcsPort {
   private readonly clusters = new Map<string, StoredCluster>();
   private readonly revisions = new Map<string, ServiceRevision>();
   private readonly deployments = new Map<string, string[]>();
+  private readonly taskDefinitions = new Map<string, TaskDefinitionImages>();
+  private readonly inactiveTaskDefinitions = new Set<string>();
   private counter = 0;
 
   constructor(options: FakeEcsOptions = {}) {
@@ -511,8 +531,21 @@ export class FakeEcs extends Recorder<EcsMethod> implements EcsPort {
       desiredCount: input.desiredCount ?? 1,
       tags: { ...input.tags },
       currentRevisionArns: current,
+      ...(input.taskDefinitionArn === undefined ? {} : { taskDefinitionArn: input.taskDefinitionArn }),
+      ...(input.taskSetTaskDefinitionArns === undefined ? {} : { taskSetTaskDefinitionArns: [...input.taskSetTaskDefinitionArns] }),
+      ...(input.deploymentController === undefined ? {} : { deploymentController: input.deploymentController }),
     });
     this.deployments.set(serviceArn, deployment);
+    return this;
+  }
+
+  /**
+   * Registers a task definition by its full ARN (`…:task-definition/FAMILY:REVISION`), returned by
+   * `describeTaskDefinitions` for that ARN, `FAMILY:REVISION`, or `FAMILY` when it is the newest; chainable.
+   */
+  withTaskDefinition(arn: string, containers: readonly ContainerInput[], options: { readonly tags?: Tags } = {}): this {
+    const [family = '', revision = '0'] = (arn.split('/').pop() ?? '').split(':');
+    this.taskDefinitions.set(arn, { arn, family, revision: Number(revision), tags: { ...options.tags }, containerImages: containers.map(toContainer) });
     return this;
   }
 
@@ -564,6 +597,46 @@ export class FakeEcs extends Recorder<EcsMethod> implements EcsPort {
     });
   }
 
+  /** One recorded call with every name asked for; unknown definitions are absent from the map, as the port says. */
+  async describeTaskDefinitions(arnsOrFamilies: readonly string[]): Promise<ReadonlyMap<string, TaskDefinitionImages>> {
+    this.enter('describeTaskDefinitions', [[...arnsOrFamilies]]);
+    const found = new Map<string, TaskDefinitionImages>();
+    const all = [...this.taskDefinitions.values()];
+    for (const name of arnsOrFamilies) {
+      const [family = '', revision] = (name.split('/').pop() ?? '').split(':');
+      const definition =
+        this.taskDefinitions.get(name) ??
+        (revision === undefined
+          ? all.filter((d) => d.family === family).sort((a, b) => b.revision - a.revision)[0]
+          : all.find((d) => d.family === family && d.revision === Number(revision)));
+      if (definition !== undefined) found.set(name, definition);
+    }
+    return found;
+  }
+
+  /** Marks a task definition (by its full ARN) INACTIVE: no longer listed as the newest of its family. */
+  deregisterTaskDefinition(arn: string): this {
+    this.inactiveTaskDefinitions.add(arn);
+    return this;
+  }
+
+  /** Families with at least one ACTIVE task definition, in registration order. */
+  async *listTaskDefinitionFamilies(): AsyncIterable<string> {
+    this.enter('listTaskDefinitionFamilies', []);
+    const families = [...this.taskDefinitions.values()].filter((d) => !this.inactiveTaskDefinitions.has(d.arn)).map((d) => d.family);
+    for (const family of [...new Set(families)]) yield family;
+  }
+
+  /** The ARNs of the newest `count` ACTIVE revisions of `family`, newest first. */
+  async newestTaskDefinitionArns(family: string, count: number): Promise<readonly string[]> {
+    this.enter('newestTaskDefinitionArns', [family, count]);
+    return [...this.taskDefinitions.values()]
+      .filter((d) => d.family === family && !this.inactiveTaskDefinitions.has(d.arn))
+      .sort((a, b) => b.revision - a.revision)
+      .slice(0, count)
+      .map((d) => d.arn);
+  }
+
   // --- internals ---
 
   private cluster(name: string): StoredCluster {
@@ -589,6 +662,7 @@ export type InspectorMethod = Exclude<keyof InspectorPort, 'region'>;
 export class FakeInspector extends Recorder<InspectorMethod> implements InspectorPort {
   readonly region: Region;
   private readonly findings = new Map<string, ImageFindings>();
+  private readonly coverage: CoveredImage[] = [];
 
   constructor(options: Pick<FakeOptions, 'region'> = {}) {
     super();
@@ -602,6 +676,32 @@ export class FakeInspector extends Recorder<InspectorMethod> implements Inspecto
     return this;
   }
 
+  /**
+   * Adds an image to Inspector's coverage with its in-use data (region and account default to the
+   * fake's); `imagesInUseSince` returns it when `lastInUseAt` is at or after the date asked. Chainable.
+   */
+  withCoverage(repository: string, digest: Digest, input: { readonly lastInUseAt: Date; readonly inUseCount?: number; readonly tags?: readonly string[]; readonly accountId?: string; readonly region?: string }): this {
+    const region = toRegion(input.region ?? this.region);
+    const registryId = toAccountId(input.accountId ?? DEFAULT_ACCOUNT);
+    this.coverage.push({
+      resourceId: `arn:aws:ecr:${region}:${registryId}:repository/${repository}/${digest}`,
+      registryId,
+      region,
+      repository: toRepositoryName(repository),
+      digest,
+      tags: [...(input.tags ?? [])],
+      lastInUseAt: input.lastInUseAt,
+      inUseCount: input.inUseCount,
+    });
+    return this;
+  }
+
+  /** Covered images with `lastInUseAt` at or after `since`, in the order added. */
+  async *imagesInUseSince(since: Date): AsyncIterable<CoveredImage> {
+    this.enter('imagesInUseSince', [since]);
+    for (const image of [...this.coverage]) if (image.lastInUseAt !== undefined && image.lastInUseAt.getTime() >= since.getTime()) yield image;
+  }
+
   /** One entry per requested digest that has findings; images without findings are absent. */
   async findingsForImages(repository: RepositoryName, digests: readonly Digest[]): Promise<ReadonlyMap<Digest, ImageFindings>> {
     this.enter('findingsForImages', [repository, [...digests]]);
@@ -613,3 +713,245 @@ export class FakeInspector extends Recorder<InspectorMethod> implements Inspecto
     return result;
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// EventBridge rules and EventBridge Scheduler schedules (scheduled ECS tasks)
+// ---------------------------------------------------------------------------------------------
+
+/** The methods of `EventsPort` and `SchedulerPort`, as recorded in their fakes' `calls`. */
+export type ScheduledTasksMethod = Exclude<keyof EventsPort | keyof SchedulerPort, 'region'>;
+
+/** A scheduled ECS task for the fakes: the task definition, and optionally the rest of `ScheduledEcsTask`. */
+export type FakeScheduledTaskInput = Partial<Omit<ScheduledEcsTask, 'name' | 'taskDefinition'>> & { readonly taskDefinition: string };
+
+class FakeScheduledTasks extends Recorder<ScheduledTasksMethod> {
+  readonly region: Region;
+  private readonly tasks: ScheduledEcsTask[] = [];
+
+  constructor(
+    private readonly kind: 'rule' | 'schedule',
+    options: Pick<FakeOptions, 'region' | 'accountId'> = {},
+  ) {
+    super();
+    this.region = toRegion(options.region ?? DEFAULT_REGION);
+    this.accountId = toAccountId(options.accountId ?? DEFAULT_ACCOUNT);
+  }
+
+  private readonly accountId: AccountId;
+
+  protected add(name: string, input: FakeScheduledTaskInput): this {
+    const group = input.group ?? 'default';
+    const arn =
+      input.arn ??
+      (this.kind === 'rule'
+        ? `arn:aws:events:${this.region}:${this.accountId}:rule/${group === 'default' ? '' : `${group}/`}${name}`
+        : `arn:aws:scheduler:${this.region}:${this.accountId}:schedule/${group}/${name}`);
+    this.tasks.push({ state: 'ENABLED', ...input, arn, group, name });
+    return this;
+  }
+
+  async *ecsTaskTargets(): AsyncIterable<ScheduledEcsTask> {
+    this.enter('ecsTaskTargets', []);
+    for (const task of [...this.tasks]) yield task;
+  }
+}
+
+/** In-memory EventBridge rules with ECS task targets, implementing `EventsPort`; empty by default. */
+export class FakeEvents extends FakeScheduledTasks implements EventsPort {
+  constructor(options: Pick<FakeOptions, 'region' | 'accountId'> = {}) {
+    super('rule', options);
+  }
+
+  /** Adds a rule (on `group`, the event bus, default `default`) that starts a task; chainable. */
+  withRule(name: string, input: FakeScheduledTaskInput): this {
+    return this.add(name, input);
+  }
+}
+
+/** In-memory EventBridge Scheduler schedules with ECS targets, implementing `SchedulerPort`; empty by default. */
+export class FakeScheduler extends FakeScheduledTasks implements SchedulerPort {
+  constructor(options: Pick<FakeOptions, 'region' | 'accountId'> = {}) {
+    super('schedule', options);
+  }
+
+  /** Adds a schedule (in `group`, default `default`) that starts a task; chainable. */
+  withSchedule(name: string, input: FakeScheduledTaskInput): this {
+    return this.add(name, input);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lambda (functions packaged as images) and AWS Batch (job definitions)
+// ---------------------------------------------------------------------------------------------
+
+/** The methods of `LambdaPort`, as recorded in `FakeLambda.calls`. */
+export type LambdaMethod = Exclude<keyof LambdaPort, 'region'>;
+
+/** One version (or `$LATEST`) of a fake function. */
+export interface FakeLambdaCodeInput {
+  /** `Code.ImageUri` as deployed. */
+  readonly imageUri: string;
+  /** The digest Lambda resolved at deploy: gives `ResolvedImageUri = repository@digest`; absent leaves it out. */
+  readonly digest?: Digest;
+  readonly state?: string;
+}
+
+/** A fake function: its `$LATEST` code, tags and package type (default `Image`). */
+export interface FakeLambdaFunctionInput extends FakeLambdaCodeInput {
+  readonly tags?: Tags;
+  readonly packageType?: 'Image' | 'Zip';
+}
+
+interface StoredFunction {
+  readonly name: string;
+  readonly arn: string;
+  readonly packageType: 'Image' | 'Zip';
+  readonly tags: Tags;
+  readonly versions: Map<string, FakeLambdaCodeInput>;
+  readonly aliases: Map<string, readonly string[]>;
+}
+
+// `…/repo:tag` or `…/repo@sha256:…` → `…/repo`: what ResolvedImageUri puts before `@digest`.
+const repositoryPart = (imageUri: string): string => {
+  const bare = imageUri.split('@')[0] ?? imageUri;
+  const slash = bare.lastIndexOf('/');
+  const colon = bare.lastIndexOf(':');
+  return colon > slash ? bare.slice(0, colon) : bare;
+};
+
+/** In-memory Lambda functions of one account and region, implementing `LambdaPort`; empty by default. */
+export class FakeLambda extends Recorder<LambdaMethod> implements LambdaPort {
+  readonly region: Region;
+  readonly accountId: AccountId;
+  private readonly functions = new Map<string, StoredFunction>();
+
+  constructor(options: FakeOptions = {}) {
+    super();
+    this.region = toRegion(options.region ?? DEFAULT_REGION);
+    this.accountId = toAccountId(options.accountId ?? DEFAULT_ACCOUNT);
+  }
+
+  /** The unqualified ARN `withFunction(name)` gives a function. */
+  functionArn(name: string): string {
+    return `arn:aws:lambda:${this.region}:${this.accountId}:function:${name}`;
+  }
+
+  /** Adds (or replaces) a function with its `$LATEST` code; chainable. */
+  withFunction(name: string, input: FakeLambdaFunctionInput): this {
+    const { tags, packageType, ...code } = input;
+    this.functions.set(name, {
+      name,
+      arn: this.functionArn(name),
+      packageType: packageType ?? 'Image',
+      tags: { ...tags },
+      versions: new Map([['$LATEST', code]]),
+      aliases: new Map(),
+    });
+    return this;
+  }
+
+  /** Adds a published version of an existing function, keeping the code it was published with; chainable. */
+  withVersion(name: string, version: string, code: FakeLambdaCodeInput): this {
+    this.stored(name).versions.set(version, code);
+    return this;
+  }
+
+  /** Points an alias at `versions` (the first is `FunctionVersion`, the others weighted); chainable. */
+  withAlias(name: string, alias: string, versions: readonly string[]): this {
+    this.stored(name).aliases.set(alias, [...versions]);
+    return this;
+  }
+
+  async *listImageFunctions(): AsyncIterable<LambdaImageFunction> {
+    this.enter('listImageFunctions', []);
+    for (const fn of [...this.functions.values()]) if (fn.packageType === 'Image') yield { name: fn.name, arn: fn.arn };
+  }
+
+  async listAliases(functionName: string): Promise<readonly LambdaAlias[]> {
+    this.enter('listAliases', [functionName]);
+    const fn = this.functions.get(functionName);
+    if (fn === undefined) return [];
+    return [...fn.aliases].map(([alias, versions]) => ({ name: alias, arn: `${fn.arn}:${alias}`, versions }));
+  }
+
+  async getFunctionCode(functionName: string, qualifier: string): Promise<LambdaFunctionCode | undefined> {
+    this.enter('getFunctionCode', [functionName, qualifier]);
+    const fn = this.functions.get(functionName);
+    const code = fn?.versions.get(qualifier);
+    if (fn === undefined || code === undefined) return undefined;
+    return {
+      arn: `${fn.arn}:${qualifier}`,
+      version: qualifier,
+      imageUri: code.imageUri,
+      resolvedImageUri: code.digest === undefined ? undefined : `${repositoryPart(code.imageUri)}@${code.digest}`,
+      state: code.state ?? 'Active',
+      tags: { ...fn.tags },
+    };
+  }
+
+  private stored(name: string): StoredFunction {
+    const fn = this.functions.get(name);
+    if (fn === undefined) throw new Error(`FakeLambda: no function ${name}`);
+    return fn;
+  }
+}
+
+/** The methods of `BatchPort`, as recorded in `FakeBatch.calls`. */
+export type BatchMethod = Exclude<keyof BatchPort, 'region'>;
+
+/** One job definition revision for `FakeBatch.withJobDefinition`. */
+export interface FakeJobDefinitionInput {
+  /** Every image the revision names, wherever the API puts it. */
+  readonly containers: readonly ContainerInput[];
+  /** Defaults to one more than the newest revision of the name. */
+  readonly revision?: number;
+  readonly tags?: Tags;
+  /** `INACTIVE` (deregistered) revisions are not listed. */
+  readonly status?: 'ACTIVE' | 'INACTIVE';
+}
+
+/** In-memory AWS Batch job definitions of one account and region, implementing `BatchPort`; empty by default. */
+export class FakeBatch extends Recorder<BatchMethod> implements BatchPort {
+  readonly region: Region;
+  readonly accountId: AccountId;
+  private readonly definitions: (BatchJobDefinition & { readonly status: 'ACTIVE' | 'INACTIVE' })[] = [];
+
+  constructor(options: FakeOptions = {}) {
+    super();
+    this.region = toRegion(options.region ?? DEFAULT_REGION);
+    this.accountId = toAccountId(options.accountId ?? DEFAULT_ACCOUNT);
+  }
+
+  /** Registers a revision of job definition `name`; chainable. */
+  withJobDefinition(name: string, input: FakeJobDefinitionInput): this {
+    const newest = Math.max(0, ...this.definitions.filter((d) => d.name === name).map((d) => d.revision));
+    const revision = input.revision ?? newest + 1;
+    this.definitions.push({
+      name,
+      revision,
+      arn: `arn:aws:batch:${this.region}:${this.accountId}:job-definition/${name}:${revision}`,
+      tags: { ...input.tags },
+      containerImages: input.containers.map(toContainer),
+      status: input.status ?? 'ACTIVE',
+    });
+    return this;
+  }
+
+  async *listActiveJobDefinitions(): AsyncIterable<BatchJobDefinition> {
+    this.enter('listActiveJobDefinitions', []);
+    for (const { status, ...definition } of [...this.definitions]) if (status === 'ACTIVE') yield definition;
+  }
+}
+
+/** Every port of one region as an empty in-memory fake, with the given ones in their place. */
+export const fakeRegionAdapters = (region: Region, ports: Partial<Omit<RegionAdapters, 'region'>> = {}): RegionAdapters => ({
+  region,
+  ecr: new FakeEcr({ region }),
+  ecs: new FakeEcs({ region }),
+  inspector: new FakeInspector({ region }),
+  events: new FakeEvents({ region }),
+  scheduler: new FakeScheduler({ region }),
+  lambda: new FakeLambda({ region }),
+  batch: new FakeBatch({ region }),
+  ...ports,
+});

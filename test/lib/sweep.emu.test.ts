@@ -27,6 +27,7 @@ import {
 import {
   byOperation,
   countsSince,
+  defaultConfig,
   emulatorAccount,
   runContainer,
   snapshot,
@@ -43,6 +44,15 @@ const seedEcr = ecrClient(emu);
 const seedEcs = ecsClient(emu);
 // Whole seconds: the emulator stores push times to the second.
 const NOW = new Date(Math.floor(Date.now() / 1000) * 1000);
+/**
+ * The default config without the task-definition family source, for tests of the service paths
+ * alone: with it on, the newest revision of every family also keeps the digest its tag names now
+ * (what `run-task` would pull), which those tests assert is not protected through the service.
+ */
+const servicesOnly = () => {
+  const config = defaultConfig();
+  return { ...config, inUse: { ...config.inUse, taskDefinitionRevisions: 0 } };
+};
 const KEEP_TAG = /^(?:prod|dev)-keep-[0-9a-f]{64}$/;
 
 const keepTag = (environment: 'prod' | 'dev', digest: Digest): string => `${environment}-keep-${digest.slice('sha256:'.length)}`;
@@ -341,7 +351,7 @@ describe('Function: runSweep (emulator)', () => {
     const taskDefinition = await registerTaskDefinition(seedEcs, { family: 'batch', launchType: 'EC2', containers: [{ name: 'batch', image: `${worker.uri}:1.2.0` }] });
     await createService(seedEcs, emu.control, { cluster: dev, serviceName: 'batch', taskDefinition, desiredCount: 0, launchType: 'EC2' });
     const moved = await push('shop/worker', ['1.2.0'], 1);
-    const account = emulatorAccount(emu, { now: NOW });
+    const account = emulatorAccount(emu, { now: NOW, config: servicesOnly() });
 
     // Act
     const report = await sweep(account);
@@ -365,7 +375,7 @@ describe('Function: runSweep (emulator)', () => {
     await createService(seedEcs, emu.control, { cluster: prod, serviceName: 'api', taskDefinition, desiredCount: 1, launchType: 'FARGATE' });
     const current = await push('shop/api', ['v1'], 1);
     await updateService(seedEcs, emu.control, { cluster: prod, serviceName: 'api', forceNewDeployment: true });
-    const account = emulatorAccount(emu, { now: NOW });
+    const account = emulatorAccount(emu, { now: NOW, config: servicesOnly() });
 
     // Act
     const report = await sweep(account);

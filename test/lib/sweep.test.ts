@@ -7,7 +7,7 @@ import { parsePolicyOrThrow } from '../../src/lib/policy/parse.js';
 import { simulatePolicy } from '../../src/lib/policy/simulate.js';
 import { runSweep, type SweepDeps, type SweepReport } from '../../src/lib/sweep.js';
 import { digestOf } from '../helpers/factories.js';
-import { awsError, FakeEcr, FakeEcs, FakeInspector } from '../helpers/fakes.js';
+import { awsError, FakeBatch, FakeEcr, FakeEcs, FakeEvents, FakeInspector, FakeLambda, FakeScheduler } from '../helpers/fakes.js';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
 const REGION = 'us-east-1' as Region;
@@ -20,7 +20,7 @@ const account = (): { ecr: FakeEcr; ecs: FakeEcs; inspector: FakeInspector; deps
   const ecr = new FakeEcr({ now: () => NOW });
   const ecs = new FakeEcs();
   const inspector = new FakeInspector();
-  const deps: SweepDeps = { config, log: silentLog, now: () => NOW, adaptersFor: (region) => ({ region, ecr, ecs, inspector }) };
+  const deps: SweepDeps = { config, log: silentLog, now: () => NOW, adaptersFor: (region) => ({ region, ecr, ecs, inspector, events: new FakeEvents(), scheduler: new FakeScheduler(), lambda: new FakeLambda(), batch: new FakeBatch() }) };
   return { ecr, ecs, inspector, deps };
 };
 

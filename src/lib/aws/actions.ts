@@ -29,17 +29,44 @@ export const ECS_READ_ACTIONS = [
   'ecs:ListServiceDeployments',
   'ecs:DescribeServiceDeployments',
   'ecs:DescribeServiceRevisions',
+  'ecs:DescribeTaskDefinition',
+  'ecs:ListTaskDefinitionFamilies',
+  'ecs:ListTaskDefinitions',
 ] as const;
 
 /** Inspector2 actions used to report the findings that leave with an image. */
 export const INSPECTOR_READ_ACTIONS = ['inspector2:ListFindings'] as const;
+
+/** Inspector2 action used to read which images ECS tasks and EKS pods ran lately (coverage `lastInUseAt`). */
+export const INSPECTOR_COVERAGE_READ_ACTIONS = ['inspector2:ListCoverage'] as const;
+
+/** EventBridge actions used to find the ECS tasks that rules start (scheduled tasks). */
+export const EVENTS_READ_ACTIONS = ['events:ListEventBuses', 'events:ListRules', 'events:ListTargetsByRule'] as const;
+
+/** EventBridge Scheduler actions used to find the ECS tasks that schedules start. */
+export const SCHEDULER_READ_ACTIONS = ['scheduler:ListSchedules', 'scheduler:GetSchedule'] as const;
+
+/**
+ * Lambda actions used to find the images functions run: `$LATEST` and every version an alias points to.
+ * `lambda:ListTags` is sent by no command of its own: `GetFunction` returns the function's tags only
+ * when the caller is allowed `lambda:ListTags`.
+ */
+export const LAMBDA_READ_ACTIONS = ['lambda:ListFunctions', 'lambda:ListAliases', 'lambda:GetFunction', 'lambda:ListTags'] as const;
+
+/** AWS Batch action used to read the images of ACTIVE job definitions. */
+export const BATCH_READ_ACTIONS = ['batch:DescribeJobDefinitions'] as const;
 
 /** Every IAM action any adapter calls. */
 export type AwsAction =
   | (typeof ECR_READ_ACTIONS)[number]
   | (typeof ECR_WRITE_ACTIONS)[number]
   | (typeof ECS_READ_ACTIONS)[number]
-  | (typeof INSPECTOR_READ_ACTIONS)[number];
+  | (typeof INSPECTOR_READ_ACTIONS)[number]
+  | (typeof INSPECTOR_COVERAGE_READ_ACTIONS)[number]
+  | (typeof EVENTS_READ_ACTIONS)[number]
+  | (typeof SCHEDULER_READ_ACTIONS)[number]
+  | (typeof LAMBDA_READ_ACTIONS)[number]
+  | (typeof BATCH_READ_ACTIONS)[number];
 
 /** The SDK's error name (`ThrottlingException`, `AccessDeniedException`, …), when the value has one. */
 export const awsErrorName = (error: unknown): string | undefined =>

@@ -2,15 +2,23 @@
  * The only place that builds AWS SDK clients (middy / Powertools: clients built once and injected).
  * The adapters receive a client; the core receives the adapters.
  */
+import { BatchClient } from '@aws-sdk/client-batch';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { Inspector2Client } from '@aws-sdk/client-inspector2';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import type { Region } from '../domain/types.js';
+import { createBatchAdapter } from './batch.js';
 import { createEcrAdapter } from './ecr.js';
 import { createEcsAdapter } from './ecs.js';
+import { createEventsAdapter } from './eventbridge.js';
 import { createInspectorAdapter } from './inspector2.js';
+import { createLambdaAdapter } from './lambda.js';
 import type { RegionAdapters } from './ports.js';
+import { createSchedulerAdapter } from './scheduler.js';
 
 /**
  * ECR and ECS publish no rate for their list/describe calls and throttle bursts
@@ -39,6 +47,10 @@ export interface RegionClients {
   readonly ecr: ECRClient;
   readonly ecs: ECSClient;
   readonly inspector: Inspector2Client;
+  readonly lambda: LambdaClient;
+  readonly batch: BatchClient;
+  readonly events: EventBridgeClient;
+  readonly scheduler: SchedulerClient;
 }
 
 const cache = new Map<string, RegionClients>();
@@ -65,6 +77,10 @@ export const createClients = (options: ClientOptions): RegionClients => {
     ecr: new ECRClient(config),
     ecs: new ECSClient(config),
     inspector: new Inspector2Client(config),
+    lambda: new LambdaClient(config),
+    batch: new BatchClient(config),
+    events: new EventBridgeClient(config),
+    scheduler: new SchedulerClient(config),
   };
   if (cacheable) cache.set(key, clients);
   return clients;
@@ -79,5 +95,9 @@ export const createRegionAdapters = (options: RegionAdapterOptions): RegionAdapt
     ecr: createEcrAdapter(clients.ecr, options.region, adapterOptions),
     ecs: createEcsAdapter(clients.ecs, options.region, adapterOptions),
     inspector: createInspectorAdapter(clients.inspector, options.region, adapterOptions),
+    lambda: createLambdaAdapter(clients.lambda, options.region, adapterOptions),
+    batch: createBatchAdapter(clients.batch, options.region, adapterOptions),
+    events: createEventsAdapter(clients.events, options.region, adapterOptions),
+    scheduler: createSchedulerAdapter(clients.scheduler, options.region, adapterOptions),
   };
 };

@@ -2,10 +2,17 @@
  * The Inspector2 adapter: `InspectorPort` over a real `Inspector2Client`. Reports the active
  * findings of images, so a report can say what leaves with them.
  */
-import { paginateListFindings, type Finding, type Inspector2Client, type StringFilter } from '@aws-sdk/client-inspector2';
-import { isDigest, type Digest, type Region } from '../domain/types.js';
+import {
+  paginateListCoverage,
+  paginateListFindings,
+  type CoveredResource,
+  type Finding,
+  type Inspector2Client,
+  type StringFilter,
+} from '@aws-sdk/client-inspector2';
+import { isDigest, isRegion, isRepositoryName, toAccountId, type Digest, type Region } from '../domain/types.js';
 import { chunksOf, pagesOf, type AdapterOptions } from './actions.js';
-import type { ImageFindings, InspectorPort } from './ports.js';
+import type { CoveredImage, ImageFindings, InspectorPort } from './ports.js';
 
 /** `ListFindings` pages hold at most 100 findings. */
 const MAX_PAGE = 100;
@@ -13,6 +20,38 @@ const MAX_PAGE = 100;
 const MAX_FILTERS_PER_FIELD = 10;
 
 const equals = (value: string): StringFilter => ({ comparison: 'EQUALS', value });
+
+/** `ListCoverage` pages hold at most 200 resources. */
+const MAX_COVERAGE_PAGE = 200;
+/** `resourceId` of an ECR image in coverage (Inspector2 API reference, CoveredResource). */
+const ECR_IMAGE_RESOURCE = /^arn:[^:]+:ecr:([^:]+):(\d{12}):repository\/(.+)\/(sha256:[0-9a-f]{64})$/;
+
+/**
+ * One covered ECR image, or `undefined` for anything else. Repository, region and digest come from
+ * `resourceId`; `accountId` names the registry. A record that ended before `since` is dropped here
+ * too, so a server that ignores the date filter cannot widen the in-use set.
+ */
+const coveredImageOf = (resource: CoveredResource, since: Date): CoveredImage | undefined => {
+  if (resource.resourceType !== 'AWS_ECR_CONTAINER_IMAGE' || resource.resourceId === undefined) return undefined;
+  const match = ECR_IMAGE_RESOURCE.exec(resource.resourceId);
+  if (match === null) return undefined;
+  const [, region = '', arnAccount = '', repository = '', digest = ''] = match;
+  const account = resource.accountId ?? arnAccount;
+  if (!isRegion(region) || !isDigest(digest) || !isRepositoryName(repository) || !/^\d{12}$/.test(account)) return undefined;
+  const image = resource.resourceMetadata?.ecrImage;
+  const lastInUseAt = image?.lastInUseAt;
+  if (lastInUseAt === undefined || lastInUseAt.getTime() < since.getTime()) return undefined;
+  return {
+    resourceId: resource.resourceId,
+    registryId: toAccountId(account),
+    region,
+    repository,
+    digest,
+    tags: [...(image?.tags ?? [])],
+    lastInUseAt,
+    inUseCount: image?.inUseCount,
+  };
+};
 
 const imageOf = (finding: Finding, repository: string): string | undefined => {
   for (const resource of finding.resources ?? []) {
@@ -22,7 +61,7 @@ const imageOf = (finding: Finding, repository: string): string | undefined => {
   return undefined;
 };
 
-/** Builds the Inspector port of one region over `client`; throws `AwsCallError` (`inspector2:ListFindings`). */
+/** Builds the Inspector port of one region over `client`; throws `AwsCallError` (`inspector2:ListFindings`, `inspector2:ListCoverage`). */
 export const createInspectorAdapter = (client: Inspector2Client, region: Region, options: AdapterOptions = {}): InspectorPort => {
   const send = options.signal === undefined ? {} : { abortSignal: options.signal };
 
@@ -65,6 +104,25 @@ export const createInspectorAdapter = (client: Inspector2Client, region: Region,
         result.set(digest, { digest, bySeverity, total });
       }
       return result;
+    },
+
+    async *imagesInUseSince(since) {
+      const pages = paginateListCoverage(
+        { client, pageSize: MAX_COVERAGE_PAGE },
+        {
+          filterCriteria: {
+            resourceType: [{ comparison: 'EQUALS', value: 'AWS_ECR_CONTAINER_IMAGE' }],
+            ecrImageLastInUseAt: [{ startInclusive: since }],
+          },
+        },
+        send,
+      );
+      for await (const page of pagesOf('inspector2:ListCoverage', undefined, pages)) {
+        for (const resource of page.coveredResources ?? []) {
+          const image = coveredImageOf(resource, since);
+          if (image !== undefined) yield image;
+        }
+      }
     },
   };
 };

@@ -4,7 +4,7 @@
  * pass the real adapters (`ecr.ts`, `ecs.ts`, `inspector2.ts`) over real clients.
  * Every method throws `AwsCallError` (naming the IAM action) on failure, except where noted.
  */
-import type { Digest, ImageRecord, Region, Repository, RepositoryName } from '../domain/types.js';
+import type { AccountId, Digest, ImageRecord, Region, Repository, RepositoryName } from '../domain/types.js';
 
 /** A manifest exactly as ECR returned it: bytes must be written back unchanged. */
 export interface Manifest {
@@ -93,6 +93,12 @@ export interface Service {
   readonly tags: Tags;
   /** `currentServiceRevisions[].arn`. */
   readonly currentRevisionArns: readonly string[];
+  /** `taskDefinition`: what the service deploys (for CODE_DEPLOY, the primary task set's; EXTERNAL may have none). */
+  readonly taskDefinitionArn?: string | undefined;
+  /** `taskSets[].taskDefinition` of the PRIMARY and ACTIVE task sets (CODE_DEPLOY and EXTERNAL controllers only). */
+  readonly taskSetTaskDefinitionArns?: readonly string[] | undefined;
+  /** `deploymentController.type`: `ECS` (the default), `CODE_DEPLOY` or `EXTERNAL`. */
+  readonly deploymentController?: string | undefined;
 }
 
 export interface ServiceRevision {
@@ -105,7 +111,10 @@ export interface ServiceRevision {
 /** What `EcsPort.deploymentRevisionArns` found, by service ARN. */
 export interface DeploymentRevisions {
   readonly byService: ReadonlyMap<string, readonly string[]>;
-  /** Services whose deployments could not be read: the revisions they pin are unknown. */
+  /**
+   * Services whose deployments could not be read (a list or describe call failed, or a listed
+   * deployment came back in `failures[]` or not at all): the revisions they pin are unknown.
+   */
   readonly failures: ReadonlyMap<string, unknown>;
 }
 
@@ -131,6 +140,13 @@ export interface EcsPort {
    * not exist is absent from the map, any other failure throws.
    */
   describeTaskDefinitions(arnsOrFamilies: readonly string[]): Promise<ReadonlyMap<string, TaskDefinitionImages>>;
+  /** Every task definition family with at least one ACTIVE revision (ListTaskDefinitionFamilies, status ACTIVE). */
+  listTaskDefinitionFamilies(): AsyncIterable<string>;
+  /**
+   * ARNs of the newest `count` ACTIVE revisions of one family, newest first (ListTaskDefinitions
+   * with `familyPrefix`, `sort: DESC`, pages of `count`, stopping once `count` are found).
+   */
+  newestTaskDefinitionArns(family: string, count: number): Promise<readonly string[]>;
 }
 
 /** The container images one ECS task definition names. */
@@ -154,6 +170,128 @@ export interface InspectorPort {
   readonly region: Region;
   /** Active findings for the given images of one repository, one entry per digest with findings. */
   findingsForImages(repository: RepositoryName, digests: readonly Digest[]): Promise<ReadonlyMap<Digest, ImageFindings>>;
+  /**
+   * ECR images Inspector saw in use (ECS tasks, EKS pods) at or after `since`: ListCoverage with
+   * `resourceType` AWS_ECR_CONTAINER_IMAGE and `ecrImageLastInUseAt`, 200 a page. A delegated
+   * administrator also sees its member accounts' images (`registryId` says whose).
+   */
+  imagesInUseSince(since: Date): AsyncIterable<CoveredImage>;
+}
+
+/** One ECR image in Inspector's coverage, with its in-use data. */
+export interface CoveredImage {
+  /** `resourceId`: `arn:aws:ecr:REGION:ACCOUNT:repository/REPO/sha256:…`. */
+  readonly resourceId: string;
+  /** `accountId`: the account whose registry holds the image. */
+  readonly registryId: AccountId;
+  readonly region: Region;
+  readonly repository: RepositoryName;
+  readonly digest: Digest;
+  /** `resourceMetadata.ecrImage.tags`. */
+  readonly tags: readonly string[];
+  readonly lastInUseAt?: Date | undefined;
+  /** ECS tasks and EKS pods running it when Inspector last looked. */
+  readonly inUseCount?: number | undefined;
+}
+
+/**
+ * One ECS task that an EventBridge rule or an EventBridge Scheduler schedule starts. Disabled
+ * rules and schedules are included: enabling one again runs its task with no deploy in between.
+ */
+export interface ScheduledEcsTask {
+  /** The rule ARN or the schedule ARN. */
+  readonly arn: string;
+  /** Event bus name (rules) or schedule group name (schedules). */
+  readonly group: string;
+  readonly name: string;
+  /** `ENABLED`, `DISABLED`, … as the service reports it. */
+  readonly state?: string | undefined;
+  /** The cluster the task runs in (the target's `Arn`), when the target names one. */
+  readonly clusterArn?: string | undefined;
+  /** `EcsParameters.TaskDefinitionArn`; without `:revision` it means the family's latest ACTIVE revision. */
+  readonly taskDefinition: string;
+}
+
+/** EventBridge rules of one region. */
+export interface EventsPort {
+  readonly region: Region;
+  /**
+   * The ECS task targets of every rule on every event bus (ListEventBuses, ListRules, ListTargetsByRule;
+   * 100 a page). Targets without `EcsParameters` are skipped.
+   */
+  ecsTaskTargets(): AsyncIterable<ScheduledEcsTask>;
+}
+
+/** EventBridge Scheduler schedules of one region. */
+export interface SchedulerPort {
+  readonly region: Region;
+  /**
+   * The ECS tasks of every schedule in every group: ListSchedules (all groups, 100 a page) gives only
+   * the target ARN, so GetSchedule is called for each schedule whose target is an ECS cluster or the
+   * `aws-sdk:ecs:runTask` universal target.
+   */
+  ecsTaskTargets(): AsyncIterable<ScheduledEcsTask>;
+}
+
+/** A Lambda function packaged as a container image (`PackageType: Image`), as `ListFunctions` lists it. */
+export interface LambdaImageFunction {
+  readonly name: string;
+  /** Unqualified function ARN. */
+  readonly arn: string;
+}
+
+/** A Lambda alias and the versions it sends invocations to. */
+export interface LambdaAlias {
+  readonly name: string;
+  readonly arn: string;
+  /** `FunctionVersion` first, then the versions of `RoutingConfig.AdditionalVersionWeights` (weighted aliases). */
+  readonly versions: readonly string[];
+}
+
+/** What `GetFunction` says about one version (or `$LATEST`) of an image function. */
+export interface LambdaFunctionCode {
+  /** Qualified ARN of the version read (`…:function:NAME:3`, `…:function:NAME:$LATEST`). */
+  readonly arn: string;
+  /** `Configuration.Version`: `$LATEST` or a version number. */
+  readonly version: string;
+  /** `Code.ImageUri`: the image as deployed (a tag or a digest reference). */
+  readonly imageUri?: string | undefined;
+  /** `Code.ResolvedImageUri`: `repository@sha256:…`, the digest Lambda resolved at deploy and runs until the next one. */
+  readonly resolvedImageUri?: string | undefined;
+  /** `Configuration.State`: `Pending`, `Active`, `Inactive`, `Failed`… */
+  readonly state?: string | undefined;
+  /** The function's tags (tags belong to the function, not to a version; `lambda:ListTags` lets `GetFunction` return them). */
+  readonly tags: Tags;
+}
+
+export interface LambdaPort {
+  readonly region: Region;
+  /** Every function of the region whose `PackageType` is `Image` (paginated lazily). */
+  listImageFunctions(): AsyncIterable<LambdaImageFunction>;
+  /** Every alias of a function; empty when the function no longer exists. */
+  listAliases(functionName: string): Promise<readonly LambdaAlias[]>;
+  /** `GetFunction` with a qualifier (`$LATEST` or a version); `undefined` when the function or version no longer exists. */
+  getFunctionCode(functionName: string, qualifier: string): Promise<LambdaFunctionCode | undefined>;
+}
+
+/** One revision of an AWS Batch job definition and the images it names. */
+export interface BatchJobDefinition {
+  readonly name: string;
+  /** ARN with the revision: `…:job-definition/NAME:REV`. */
+  readonly arn: string;
+  readonly revision: number;
+  readonly tags: Tags;
+  /**
+   * Every image the revision names: `containerProperties`, `ecsProperties` task containers, `eksProperties`
+   * pod containers and init containers, and the same three in every multi-node `nodeRangeProperties` entry.
+   */
+  readonly containerImages: readonly ContainerImage[];
+}
+
+export interface BatchPort {
+  readonly region: Region;
+  /** Every ACTIVE revision of every job definition (`DescribeJobDefinitions`, paginated lazily). */
+  listActiveJobDefinitions(): AsyncIterable<BatchJobDefinition>;
 }
 
 /** The adapters of one region. */
@@ -162,4 +300,8 @@ export interface RegionAdapters {
   readonly ecr: EcrPort;
   readonly ecs: EcsPort;
   readonly inspector: InspectorPort;
+  readonly events: EventsPort;
+  readonly scheduler: SchedulerPort;
+  readonly lambda: LambdaPort;
+  readonly batch: BatchPort;
 }

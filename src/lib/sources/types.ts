@@ -16,10 +16,24 @@ export interface SourceContext {
   readonly now: Date;
 }
 
+/**
+ * Something a source could not read that does not make the in-use set incomplete, because the
+ * source is a supplement to reads that did succeed (e.g. Inspector not enabled in the account).
+ * Reported, never silently dropped.
+ */
+export interface SourceWarning {
+  /** What was skipped, e.g. `inspector:us-east-1`. */
+  readonly scope: string;
+  readonly message: string;
+  readonly cause?: unknown;
+}
+
 /** What one source found in one region; `failures` name what could not be read. */
 export interface SourceResult {
   readonly references: readonly WorkloadReference[];
   readonly failures: readonly ScopedFailure[];
+  /** Reads skipped without making the set incomplete (see `SourceWarning`); absent means none. */
+  readonly warnings?: readonly SourceWarning[] | undefined;
 }
 
 /** One kind of consumer. A thrown error counts as a failure of the whole source in that region. */

@@ -2,10 +2,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  BATCH_READ_ACTIONS,
   ECR_READ_ACTIONS,
   ECR_WRITE_ACTIONS,
   ECS_READ_ACTIONS,
+  EVENTS_READ_ACTIONS,
+  INSPECTOR_COVERAGE_READ_ACTIONS,
   INSPECTOR_READ_ACTIONS,
+  LAMBDA_READ_ACTIONS,
+  SCHEDULER_READ_ACTIONS,
   chunksOf,
   toAwsCallError,
 } from '../../../src/lib/aws/actions.js';
@@ -33,7 +38,12 @@ describe('Constant: adapter IAM actions', () => {
   it.each([
     ['ecr.ts', 'ecr', [...ECR_READ_ACTIONS, ...ECR_WRITE_ACTIONS]],
     ['ecs.ts', 'ecs', [...ECS_READ_ACTIONS]],
-    ['inspector2.ts', 'inspector2', [...INSPECTOR_READ_ACTIONS]],
+    ['inspector2.ts', 'inspector2', [...INSPECTOR_READ_ACTIONS, ...INSPECTOR_COVERAGE_READ_ACTIONS]],
+    ['eventbridge.ts', 'events', [...EVENTS_READ_ACTIONS]],
+    ['scheduler.ts', 'scheduler', [...SCHEDULER_READ_ACTIONS]],
+    // lambda:ListTags is no command of its own: GetFunction returns the tags only when it is allowed (tested below).
+    ['lambda.ts', 'lambda', LAMBDA_READ_ACTIONS.filter((a) => a !== 'lambda:ListTags')],
+    ['batch.ts', 'batch', [...BATCH_READ_ACTIONS]],
   ] as const)('%s sends exactly the actions it declares', (file, service, declared) => {
     // Act
     const sent = actionsSentBy(file, service);
@@ -44,7 +54,10 @@ describe('Constant: adapter IAM actions', () => {
 
   it('declares no wildcard and no duplicate', () => {
     // Prepare
-    const all = [...ECR_READ_ACTIONS, ...ECR_WRITE_ACTIONS, ...ECS_READ_ACTIONS, ...INSPECTOR_READ_ACTIONS];
+    const all = [
+      ...[...ECR_READ_ACTIONS, ...ECR_WRITE_ACTIONS, ...ECS_READ_ACTIONS, ...INSPECTOR_READ_ACTIONS, ...LAMBDA_READ_ACTIONS, ...BATCH_READ_ACTIONS],
+      ...[...INSPECTOR_COVERAGE_READ_ACTIONS, ...EVENTS_READ_ACTIONS, ...SCHEDULER_READ_ACTIONS],
+    ];
 
     // Assess
     expect(all.filter((a) => a.includes('*'))).toEqual([]);
@@ -57,11 +70,33 @@ describe('Constant: adapter IAM actions', () => {
     expect(ECR_READ_ACTIONS.filter((a) => /:(Put|Delete|BatchDelete|Create|Tag|Untag)/.test(a))).toEqual([]);
   });
 
+  it('declares lambda:ListTags because lambda.ts reads the tags GetFunction returns only when it is allowed', () => {
+    // Prepare
+    const source = readFileSync(join(awsDir, 'lambda.ts'), 'utf8');
+
+    // Assess
+    expect(source).toMatch(/output\.Tags/);
+    expect(LAMBDA_READ_ACTIONS).toContain('lambda:ListTags');
+    expect(actionsSentBy('lambda.ts', 'lambda')).toContain('lambda:GetFunction');
+  });
+
+  it('declares only read actions for Lambda and Batch', () => {
+    // Assess
+    expect([...LAMBDA_READ_ACTIONS, ...BATCH_READ_ACTIONS].filter((a) => !/^[a-z]+:(Describe|List|Get)[A-Za-z]*$/.test(a))).toEqual([]);
+  });
+
+  it('declares only read actions for scheduled tasks and Inspector coverage', () => {
+    // Assess
+    expect(
+      [...EVENTS_READ_ACTIONS, ...SCHEDULER_READ_ACTIONS, ...INSPECTOR_COVERAGE_READ_ACTIONS].filter((a) => !/^[a-z0-9]+:(Describe|List|Get)[A-Za-z]*$/.test(a)),
+    ).toEqual([]);
+  });
+
   it('builds SDK clients only in clients.ts', () => {
     // Prepare
     const offenders = listFiles(srcDir)
       .filter((file) => file.endsWith('.ts') && !file.endsWith(join('lib', 'aws', 'clients.ts')))
-      .filter((file) => /new\s+(ECR|ECS|Inspector2)Client\s*\(/.test(readFileSync(file, 'utf8')));
+      .filter((file) => /new\s+(ECR|ECS|Inspector2|Lambda|Batch|EventBridge|Scheduler)Client\s*\(/.test(readFileSync(file, 'utf8')));
 
     // Assess
     expect(offenders).toEqual([]);

@@ -1,5 +1,5 @@
 import 'aws-sdk-client-mock-vitest/extend';
-import { Inspector2Client, ListFindingsCommand, type Finding, type FilterCriteria } from '@aws-sdk/client-inspector2';
+import { Inspector2Client, ListCoverageCommand, ListFindingsCommand, type CoveredResource, type Finding, type FilterCriteria } from '@aws-sdk/client-inspector2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createClients } from '../../../src/lib/aws/clients.js';
@@ -133,5 +133,80 @@ describe('Function: findingsForImages', () => {
       repository: 'team/api',
       awsCode: 'AccessDeniedException',
     });
+  });
+});
+
+describe('Function: imagesInUseSince', () => {
+  const since = new Date('2026-02-15T00:00:00Z');
+  const covered = (repository: string, digest: Digest, lastInUseAt: Date | undefined, accountId = '123456789012'): CoveredResource => ({
+    resourceType: 'AWS_ECR_CONTAINER_IMAGE',
+    resourceId: `arn:aws:ecr:eu-west-1:${accountId}:repository/${repository}/${digest}`,
+    accountId,
+    scanType: 'PACKAGE',
+    resourceMetadata: {
+      ecrRepository: { name: repository },
+      ecrImage: { tags: ['v1'], ...(lastInUseAt === undefined ? {} : { lastInUseAt }), inUseCount: 2 },
+    },
+  });
+
+  const all = async () => {
+    const out = [];
+    for await (const image of adapter().imagesInUseSince(since)) out.push(image);
+    return out;
+  };
+
+  it('asks for ECR images in use since the date, 200 a page, and reads repository, digest and account from each', async () => {
+    // Prepare
+    const a = digestOf('a');
+    const b = digestOf('b');
+    const inUse = new Date('2026-02-20T00:00:00Z');
+    inspectorMock
+      .on(ListCoverageCommand)
+      .resolvesOnce({ coveredResources: [covered('team/api', a, inUse)], nextToken: 'n' })
+      .resolvesOnce({ coveredResources: [covered('org/team/web', b, inUse, '210987654321')] });
+
+    // Act
+    const images = await all();
+
+    // Assess
+    expect(images).toEqual([
+      { resourceId: `arn:aws:ecr:eu-west-1:123456789012:repository/team/api/${a}`, registryId: '123456789012', region: 'eu-west-1', repository: 'team/api', digest: a, tags: ['v1'], lastInUseAt: inUse, inUseCount: 2 },
+      { resourceId: `arn:aws:ecr:eu-west-1:210987654321:repository/org/team/web/${b}`, registryId: '210987654321', region: 'eu-west-1', repository: 'org/team/web', digest: b, tags: ['v1'], lastInUseAt: inUse, inUseCount: 2 },
+    ]);
+    expect(inspectorMock).toReceiveCommandWith(ListCoverageCommand, {
+      maxResults: 200,
+      filterCriteria: { resourceType: [{ comparison: 'EQUALS', value: 'AWS_ECR_CONTAINER_IMAGE' }], ecrImageLastInUseAt: [{ startInclusive: since }] },
+    });
+    expect(inspectorMock).toReceiveCommandTimes(ListCoverageCommand, 2);
+  });
+
+  it('drops what the filter should have excluded: other resource types, never or long ago in use, unparseable ids', async () => {
+    // Prepare
+    const a = digestOf('a');
+    inspectorMock.on(ListCoverageCommand).resolves({
+      coveredResources: [
+        covered('team/api', a, new Date('2026-01-01T00:00:00Z')),
+        covered('team/api', digestOf('never'), undefined),
+        { ...covered('team/api', a, new Date('2026-02-20T00:00:00Z')), resourceType: 'AWS_ECR_REPOSITORY', resourceId: 'arn:aws:ecr:eu-west-1:123456789012:repository/team/api' },
+        { ...covered('team/api', a, new Date('2026-02-20T00:00:00Z')), resourceId: 'i-0123456789abcdef0' },
+      ],
+    });
+
+    // Act
+    const images = await all();
+
+    // Assess
+    expect(images).toEqual([]);
+  });
+
+  it('throws AwsCallError naming ListCoverage with the AWS error name', async () => {
+    // Prepare
+    inspectorMock.on(ListCoverageCommand).rejects(Object.assign(new Error('Invoking account is not enabled'), { name: 'AccessDeniedException' }));
+
+    // Act
+    const error: unknown = await all().catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toMatchObject({ name: 'AwsCallError', action: 'inspector2:ListCoverage', awsCode: 'AccessDeniedException' });
   });
 });
