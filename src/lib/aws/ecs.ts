@@ -11,6 +11,8 @@ import {
   ListServiceDeploymentsCommand,
   paginateListClusters,
   paginateListServices,
+  paginateListTaskDefinitionFamilies,
+  paginateListTaskDefinitions,
   paginateListTasks,
   type ContainerImage as SdkContainerImage,
   type ECSClient,
@@ -234,6 +236,28 @@ export const createEcsAdapter = (client: ECSClient, region: Region, options: Ada
         }
       }
       return revisions;
+    },
+
+    async *listTaskDefinitionFamilies() {
+      const pages = paginateListTaskDefinitionFamilies({ client, pageSize: MAX_LIST_PAGE }, { status: 'ACTIVE' }, send);
+      for await (const page of pagesOf('ecs:ListTaskDefinitionFamilies', undefined, pages)) yield* page.families ?? [];
+    },
+
+    async newestTaskDefinitionArns(family, count) {
+      const arns: string[] = [];
+      if (count <= 0) return arns;
+      // Pages of exactly `count` newest first: one call per family in practice, since ECS shares
+      // the list quota of this category with every other caller in the account.
+      const pages = paginateListTaskDefinitions(
+        { client, pageSize: Math.min(count, MAX_LIST_PAGE) },
+        { familyPrefix: family, status: 'ACTIVE', sort: 'DESC' },
+        send,
+      );
+      for await (const page of pagesOf('ecs:ListTaskDefinitions', undefined, pages)) {
+        arns.push(...(page.taskDefinitionArns ?? []));
+        if (arns.length >= count) break;
+      }
+      return arns.slice(0, count);
     },
   };
 };
