@@ -80,6 +80,8 @@ describe('Function: createRegionAdapters', () => {
     expect(adapters.ecr.region).toBe('ap-southeast-2');
     expect(adapters.ecs.region).toBe('ap-southeast-2');
     expect(adapters.inspector.region).toBe('ap-southeast-2');
+    expect(adapters.lambda.region).toBe('ap-southeast-2');
+    expect(adapters.batch.region).toBe('ap-southeast-2');
   });
 
   it('aborts calls when the signal is aborted', async () => {
