@@ -13,7 +13,7 @@ import { readOnlyEcr } from './aws/read-only.js';
 import { inUseByRepository, repositoryKey, resolveInUse, type WorkloadReference } from './inuse.js';
 import { planRepository } from './plan/planner.js';
 import type { ApplyStep, RepositoryPlan } from './plan/types.js';
-import { collectInUse } from './sources/index.js';
+import { collectInUse, type SourceWarning } from './sources/index.js';
 
 export type SweepMode = 'apply' | 'dry-run';
 
@@ -83,6 +83,8 @@ export interface SweepReport {
     readonly complete: boolean;
     /** True when only repositories without images were in scope, so no consumer needed reading. */
     readonly discoverySkipped: boolean;
+    /** Sources that were on but unavailable without making the set incomplete (Inspector not enabled). */
+    readonly warnings: readonly SourceWarning[];
     /** The fresh in-use read made just before releases (absent when nothing was to be released). */
     readonly releaseRecheck?: { readonly complete: boolean; readonly images: number } | undefined;
     readonly foreign: readonly { readonly image: string; readonly why: string }[];
@@ -130,6 +132,7 @@ const collect = async <T>(items: AsyncIterable<T>): Promise<T[]> => {
 interface Discovery {
   readonly images: readonly InUseImage[];
   readonly complete: boolean;
+  readonly warnings: readonly SourceWarning[];
   readonly foreign: SweepReport['inUse']['foreign'];
   readonly unresolved: SweepReport['inUse']['unresolved'];
   readonly failures: readonly Failure[];
@@ -150,8 +153,11 @@ const discover = async (deps: SweepDeps, adapters: ReadonlyMap<Region, RegionAda
   const failures: Failure[] = [];
   const regionsOk = new Map<Region, boolean>();
   const references: WorkloadReference[] = [];
+  const warnings: SourceWarning[] = [];
   for (const [region, regionAdapters] of adapters) {
     const collected = await collectInUse({ region, adapters: regionAdapters, config, now: deps.now() });
+    warnings.push(...collected.warnings);
+    for (const w of collected.warnings) log.warn('in-use source unavailable', { ...w });
     for (const f of collected.failures) if (!failures.some((x) => x.scope === f.scope)) failures.push(toFailure(f.scope, 'in-use', f.error));
     regionsOk.set(region, collected.complete);
     references.push(...collected.references);
@@ -163,6 +169,7 @@ const discover = async (deps: SweepDeps, adapters: ReadonlyMap<Region, RegionAda
   return {
     images: resolved.images,
     complete,
+    warnings,
     foreign: resolved.foreign.map((f) => ({ image: f.reference.source.image, why: f.why })),
     unresolved: resolved.unresolved.map((u) => ({ image: u.reference.source.image, why: u.why })),
     failures,
@@ -244,7 +251,7 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
 
   // 2. The in-use set, from every consumer region.
   const discovery: Discovery = skipDiscovery
-    ? { images: [], complete: true, foreign: [], unresolved: [], failures: [], regionsOk: new Map() }
+    ? { images: [], complete: true, warnings: [], foreign: [], unresolved: [], failures: [], regionsOk: new Map() }
     : await discover(deps, adapters, ownRegistryIds);
   failures.push(...discovery.failures);
   const inUseByRepo = inUseByRepository(discovery.images);
@@ -314,6 +321,7 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
       images: discovery.images,
       complete: discovery.complete,
       discoverySkipped: skipDiscovery,
+      warnings: discovery.warnings,
       releaseRecheck: recheck === undefined ? undefined : { complete: recheck.complete, images: recheck.images.length },
       foreign: discovery.foreign,
       unresolved: discovery.unresolved,
