@@ -5,7 +5,7 @@
  * resolving tag-only references through ECR. Every "keep" downstream cites these `uses`.
  */
 import { AwsCallError } from './errors.js';
-import type { Cluster, ContainerImage, DeploymentRevisions, EcrPort, EcsPort, Service, ServiceRevision, Tags } from './aws/ports.js';
+import type { Cluster, ContainerImage, DeploymentRevisions, EcrPort, EcsPort, Service, ServiceRevision, Tags, TaskDefinitionImages } from './aws/ports.js';
 import type { KeeperConfig } from './config.js';
 import { parseImageReference, partitionOf, type EcrImageReference, type ImageReference } from './domain/image-ref.js';
 import type { AccountId, Digest, InUseImage, Region, RepositoryName, UseSource } from './domain/types.js';
@@ -59,6 +59,18 @@ export interface InUseResult {
 }
 
 const SERVICE_GROUP = 'service:';
+/** Deployment controllers whose task sets, not service revisions, say what a service runs. */
+const TASK_SET_CONTROLLERS: ReadonlySet<string> = new Set(['CODE_DEPLOY', 'EXTERNAL']);
+
+/**
+ * The task definitions a service may start tasks from when its revisions do not say: a service with
+ * no current revision (deployed before ECS recorded revisions) or one that CodeDeploy or an external
+ * controller deploys through task sets. Scaling it up runs these, so their images count as in use.
+ */
+const fallbackTaskDefinitions = (service: Service): string[] =>
+  service.currentRevisionArns.length > 0 && !TASK_SET_CONTROLLERS.has(service.deploymentController ?? 'ECS')
+    ? []
+    : [...new Set([service.taskDefinitionArn, ...(service.taskSetTaskDefinitionArns ?? [])].filter((arn): arn is string => arn !== undefined && arn !== ''))];
 
 /** The key of a repository in `inUseByRepository`: `${registryId}/${region}/${repository}`. */
 export const repositoryKey = (registryId: AccountId, region: Region, repository: RepositoryName): string =>
@@ -93,6 +105,8 @@ export const collectReferences = async (
   const references: WorkloadReference[] = [];
   const failures: ScopedFailure[] = [];
   const clusters: Cluster[] = [];
+  // Task definitions described so far, shared by every cluster: a revision is immutable, so one call each.
+  const taskDefinitions = new Map<string, TaskDefinitionImages>();
   try {
     for await (const cluster of ecs.listClusters()) clusters.push(cluster);
   } catch (error) {
@@ -157,9 +171,30 @@ export const collectReferences = async (
       }
     }
 
+    const definitionArns = [...new Set(services.flatMap(fallbackTaskDefinitions))].filter((arn) => !taskDefinitions.has(arn));
+    let definitionFailure: { readonly error: unknown } | undefined;
+    if (definitionArns.length > 0) {
+      try {
+        for (const [arn, definition] of await ecs.describeTaskDefinitions(definitionArns)) taskDefinitions.set(arn, definition);
+      } catch (error) {
+        definitionFailure = { error };
+      }
+    }
+
     for (const service of services) {
       const scope = `${clusterScope}:service/${service.name}`;
       if (deployed.failures.has(service.arn)) failures.push({ scope: `${scope}:deployments`, error: deployed.failures.get(service.arn) });
+      const fallback = fallbackTaskDefinitions(service);
+      for (const arn of fallback)
+        for (const container of taskDefinitions.get(arn)?.containerImages ?? [])
+          add('task-definition', arn, container, { serviceName: service.name, serviceTags: service.tags });
+      // The service names them, so they exist unless deleted under us: their images are unknown, not unused.
+      const unread = fallback.filter((arn) => !taskDefinitions.has(arn));
+      if (unread.length > 0)
+        failures.push({
+          scope: `${scope}:task-definitions`,
+          error: definitionFailure?.error ?? new Error(`task definition(s) not returned by DescribeTaskDefinition: ${unread.join(', ')}`),
+        });
       const arns = arnsOf(service);
       if (arns.length === 0) continue;
       if (describeFailure !== undefined) {

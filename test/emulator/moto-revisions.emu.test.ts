@@ -7,6 +7,7 @@ import {
   DescribeServiceDeploymentsCommand,
   DescribeServiceRevisionsCommand,
   DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   InvalidParameterException,
   ListServiceDeploymentsCommand,
@@ -17,6 +18,7 @@ import {
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createRegionAdapters } from '../../src/lib/aws/clients.js';
 import { toRegion, type Digest } from '../../src/lib/domain/types.js';
+import { forgetServiceRevisions } from './control.js';
 import { ecrClient, ecsClient, emulator } from './harness.js';
 import {
   createCluster,
@@ -252,14 +254,41 @@ describe('Patch h: ECS service revisions', () => {
     // Prepare
     await deployTwice();
 
-    // Act
-    const unknownService = setDeploymentStatus(emu.control, { cluster: 'prod', service: 'nope', status: 'IN_PROGRESS' });
-    const unknownStatus = setDeploymentStatus(emu.control, { cluster: 'prod', service: 'api', status: 'DONE' as 'SUCCESSFUL' });
+    // Act: settled together, so neither rejection is left unhandled while the other is awaited
+    const [unknownService, unknownStatus] = await Promise.allSettled([
+      setDeploymentStatus(emu.control, { cluster: 'prod', service: 'nope', status: 'IN_PROGRESS' }),
+      setDeploymentStatus(emu.control, { cluster: 'prod', service: 'api', status: 'DONE' as 'SUCCESSFUL' }),
+    ]);
 
     // Assess
-    await expect(unknownService).rejects.toThrow(/answered 404/);
-    await expect(unknownStatus).rejects.toThrow(/answered 400/);
+    expect(unknownService).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ message: expect.stringMatching(/answered 404/) }) });
+    expect(unknownStatus).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ message: expect.stringMatching(/answered 400/) }) });
     expect((await listDeployments()).map((b) => b.status)).toEqual(['SUCCESSFUL', 'SUCCESSFUL']);
+  });
+});
+
+describe('Control /ecs/legacy-service: a service deployed before service revisions existed', () => {
+  it('leaves the service with no current revision and no deployment, only its task definition', async () => {
+    // Prepare
+    const taskDefinition = await registerTaskDefinition(ecs, { family: 'api', launchType: 'EC2', containers: [{ name: 'app', image: `${repository.uri}:v1` }] });
+    await createService(ecs, emu.control, { cluster: 'prod', serviceName: 'api', taskDefinition, desiredCount: 0, launchType: 'EC2' });
+    const [recorded] = await currentRevisionArns(ecs, 'prod', 'api');
+
+    // Act
+    const forgotten = await forgetServiceRevisions(emu.control, { cluster: 'prod', service: 'api' });
+    const { services } = await ecs.send(new DescribeServicesCommand({ cluster: 'prod', services: ['api'] }));
+    const { failures } = await ecs.send(new DescribeServiceRevisionsCommand({ serviceRevisionArns: [recorded ?? ''] }));
+    const described = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: services?.[0]?.taskDefinition ?? '' }));
+
+    // Assess
+    expect(forgotten.revisions).toEqual([recorded]);
+    expect(forgotten.deployments).toHaveLength(1);
+    expect(services?.[0]?.currentServiceRevisions ?? []).toEqual([]);
+    expect(services?.[0]).toMatchObject({ taskDefinition, deploymentController: { type: 'ECS' } });
+    expect(await listDeployments()).toEqual([]);
+    expect(failures).toEqual([{ arn: recorded, reason: 'MISSING' }]);
+    expect(described.taskDefinition?.containerDefinitions?.map((c) => c.image)).toEqual([`${repository.uri}:v1`]);
+    await expect(forgetServiceRevisions(emu.control, { cluster: 'prod', service: 'nope' })).rejects.toThrow(/answered 404/);
   });
 });
 

@@ -186,6 +186,119 @@ describe('Function: collectReferences', () => {
     }
   });
 
+  describe('services that report no revisions', () => {
+    const taskDefinition = (family: string, revision: number): string => `arn:aws:ecs:us-east-1:123456789012:task-definition/${family}:${revision}`;
+
+    it('fall back to the task definition of a service scaled to zero, older than service revisions', async () => {
+      // Prepare: no currentServiceRevisions, no task running: only the task definition names the image
+      const ecs = new FakeEcs()
+        .withTaskDefinition(taskDefinition('batch', 4), [`${HOST}/batch:1.2.0`, 'datadog/agent:7'])
+        .withService('main', 'batch', { desiredCount: 0, taskDefinitionArn: taskDefinition('batch', 4), tags: { env: 'dev' } });
+
+      // Act
+      const collected = await collectReferences(ecs, config);
+
+      // Assess
+      expect(collected.complete).toBe(true);
+      expect(collected.references).toEqual([
+        { source: { kind: 'task-definition', region: REGION, cluster: 'main', service: 'batch', arn: taskDefinition('batch', 4), image: `${HOST}/batch:1.2.0`, environment: 'dev' }, imageDigest: undefined },
+        { source: expect.objectContaining({ kind: 'task-definition', image: 'datadog/agent:7' }), imageDigest: undefined },
+      ]);
+    });
+
+    it('read the task definitions of every PRIMARY and ACTIVE task set of a CODE_DEPLOY service, revisions or not', async () => {
+      // Prepare: blue/green mid-way; ECS reports a revision too, which still counts
+      const ecs = new FakeEcs()
+        .withTaskDefinition(taskDefinition('api', 2), [`${HOST}/api:blue`])
+        .withTaskDefinition(taskDefinition('api', 3), [`${HOST}/api:green`])
+        .withService('main', 'api', {
+          deploymentController: 'CODE_DEPLOY',
+          currentRevisions: [[{ image: `${HOST}/api:blue`, imageDigest: digestOf('blue') }]],
+          taskDefinitionArn: taskDefinition('api', 2),
+          taskSetTaskDefinitionArns: [taskDefinition('api', 2), taskDefinition('api', 3)],
+        });
+
+      // Act
+      const collected = await collectReferences(ecs, config);
+
+      // Assess
+      expect(collected.complete).toBe(true);
+      expect(collected.references.map((r) => [r.source.kind, r.source.image])).toEqual([
+        ['task-definition', `${HOST}/api:blue`],
+        ['task-definition', `${HOST}/api:green`],
+        ['service-revision', `${HOST}/api:blue`],
+      ]);
+      expect(ecs.callsOf('describeTaskDefinitions').map((c) => c.args[0])).toEqual([[taskDefinition('api', 2), taskDefinition('api', 3)]]);
+    });
+
+    it('leave a service with revisions and the ECS controller to its revisions: no task definition is described', async () => {
+      // Prepare
+      const ecs = new FakeEcs().withService('main', 'api', {
+        deploymentController: 'ECS',
+        currentRevisions: [[{ image: `${HOST}/api:1`, imageDigest: digestOf('api') }]],
+        taskDefinitionArn: taskDefinition('api', 1),
+      });
+
+      // Act
+      const collected = await collectReferences(ecs, config);
+
+      // Assess
+      expect(collected.references.map((r) => r.source.kind)).toEqual(['service-revision']);
+      expect(ecs.callsOf('describeTaskDefinitions')).toEqual([]);
+    });
+
+    it('describe each task definition once per region, however many services and clusters name it', async () => {
+      // Prepare
+      const shared = taskDefinition('worker', 1);
+      const ecs = new FakeEcs()
+        .withTaskDefinition(shared, [`${HOST}/worker:1`])
+        .withTaskDefinition(taskDefinition('cron', 5), [`${HOST}/cron:5`])
+        .withService('a', 'w1', { desiredCount: 0, taskDefinitionArn: shared })
+        .withService('a', 'w2', { desiredCount: 0, taskDefinitionArn: shared })
+        .withService('b', 'w3', { desiredCount: 0, taskDefinitionArn: shared })
+        .withService('b', 'cron', { desiredCount: 0, taskDefinitionArn: taskDefinition('cron', 5) });
+
+      // Act
+      const collected = await collectReferences(ecs, config);
+
+      // Assess
+      expect(ecs.callsOf('describeTaskDefinitions').map((c) => c.args[0])).toEqual([[shared], [taskDefinition('cron', 5)]]);
+      expect(collected.references.map((r) => `${r.source.cluster}/${r.source.service ?? ''}`)).toEqual(['a/w1', 'a/w2', 'b/w3', 'b/cron']);
+    });
+
+    it('make the in-use set incomplete when the task definitions cannot be described', async () => {
+      // Prepare
+      const ecs = new FakeEcs()
+        .withTaskDefinition(taskDefinition('batch', 4), [`${HOST}/batch:1`])
+        .withService('main', 'batch', { desiredCount: 0, taskDefinitionArn: taskDefinition('batch', 4) })
+        .withTask('main', { containers: [{ image: `${HOST}/other:1`, imageDigest: digestOf('other') }] });
+      ecs.failOn = (method) => (method === 'describeTaskDefinitions' ? awsError('ThrottlingException', 'ecs:DescribeTaskDefinition') : undefined);
+
+      // Act
+      const collected = await collectReferences(ecs, config);
+
+      // Assess
+      expect(collected.complete).toBe(false);
+      expect(collected.failures).toEqual([
+        { scope: 'ecs:us-east-1:cluster/main:service/batch:task-definitions', error: expect.objectContaining({ awsCode: 'ThrottlingException' }) },
+      ]);
+      expect(collected.references.map((r) => r.imageDigest)).toEqual([digestOf('other')]);
+    });
+
+    it('treat a task definition ECS does not return as a failure, since the images it names are unknown', async () => {
+      // Prepare
+      const ecs = new FakeEcs().withService('main', 'batch', { desiredCount: 0, taskDefinitionArn: taskDefinition('gone', 1) });
+
+      // Act
+      const collected = await collectReferences(ecs, config);
+
+      // Assess
+      expect(collected.complete).toBe(false);
+      expect(collected.failures.map((f) => f.scope)).toEqual(['ecs:us-east-1:cluster/main:service/batch:task-definitions']);
+      expect(String(collected.failures[0]?.error)).toContain(taskDefinition('gone', 1));
+    });
+  });
+
   it('records a failure to list clusters at region scope', async () => {
     // Prepare
     const ecs = new FakeEcs().withTask('main', { containers: [`${HOST}/app-a:1`] });

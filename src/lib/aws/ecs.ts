@@ -1,12 +1,14 @@
 /**
  * The ECS adapter: `EcsPort` over a real `ECSClient`. Finds the digests workloads run now
- * (tasks) and may pull again (service revisions pinned at deployment, rollback sources).
+ * (tasks) and may pull again (service revisions pinned at deployment, rollback sources), and the
+ * images task definitions name (services with no revision, CodeDeploy and external task sets).
  */
 import {
   DescribeClustersCommand,
   DescribeServiceDeploymentsCommand,
   DescribeServiceRevisionsCommand,
   DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   ListServiceDeploymentsCommand,
   paginateListClusters,
@@ -20,10 +22,12 @@ import {
   type ServiceDeploymentBrief,
   type ServiceDeploymentStatus,
   type Tag,
+  type TaskSet,
 } from '@aws-sdk/client-ecs';
 import { isDigest, type Region } from '../domain/types.js';
+import { AwsCallError } from '../errors.js';
 import { callAws, chunksOf, pagesOf, type AdapterOptions } from './actions.js';
-import type { ContainerImage, DeploymentRevisions, EcsPort, ServiceRevision, Tags } from './ports.js';
+import type { ContainerImage, DeploymentRevisions, EcsPort, ServiceRevision, Tags, TaskDefinitionImages } from './ports.js';
 
 /** `DescribeClusters` and `DescribeTasks` accept ≤100 ARNs, `DescribeServices` ≤10. */
 const MAX_DESCRIBE_CLUSTERS = 100;
@@ -51,6 +55,16 @@ const BOTH_SIDES: ReadonlySet<ServiceDeploymentStatus> = new Set<ServiceDeployme
 ]);
 /** Completed cleanly: only the newest one's source matters (the revision a rollback returns to). */
 const COMPLETED: ReadonlySet<ServiceDeploymentStatus> = new Set<ServiceDeploymentStatus>(['SUCCESSFUL', 'ROLLBACK_SUCCESSFUL']);
+
+/**
+ * Task sets whose task definition a CodeDeploy or external controller may run or route back to:
+ * PRIMARY and ACTIVE. A DRAINING set is being scaled in for good; its tasks, while they last, are listed.
+ */
+const liveTaskSet = (taskSet: TaskSet): boolean => taskSet.status !== 'DRAINING';
+
+/** DescribeTaskDefinition's answer for a task definition that does not exist (deleted, or never registered). */
+const isMissingTaskDefinition = (error: unknown): boolean =>
+  error instanceof AwsCallError && error.awsCode === 'ClientException' && /unable to describe task definition/i.test(error.message);
 
 const tagsOf = (tags: readonly Tag[] | undefined): Tags => {
   const map: Record<string, string> = {};
@@ -177,6 +191,11 @@ export const createEcsAdapter = (client: ECSClient, region: Region, options: Ada
               desiredCount: service.desiredCount ?? 0,
               tags: tagsOf(service.tags),
               currentRevisionArns: (service.currentServiceRevisions ?? []).flatMap((r) => (r.arn === undefined ? [] : [r.arn])),
+              taskDefinitionArn: service.taskDefinition,
+              taskSetTaskDefinitionArns: [
+                ...new Set((service.taskSets ?? []).filter(liveTaskSet).flatMap((t) => (t.taskDefinition === undefined ? [] : [t.taskDefinition]))),
+              ],
+              deploymentController: service.deploymentController?.type,
             };
           }
         }
@@ -197,14 +216,27 @@ export const createEcsAdapter = (client: ECSClient, region: Region, options: Ada
       }
       // Described 20 at a time across services: one call covers many services' deployments.
       const deployments = new Map<string, ServiceDeployment[]>(serviceArns.map((arn) => [arn, []]));
+      // Service ARN → its listed deployments that came back in failures[] or not at all, with the reason.
+      const undescribed = new Map<string, string[]>();
       for (const chunk of chunksOf([...serviceOf.keys()], MAX_DESCRIBE_DEPLOYMENTS)) {
         try {
           const output = await callAws('ecs:DescribeServiceDeployments', undefined, () =>
             client.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: chunk }), send),
           );
+          const returned = new Set<string>();
           for (const deployment of output.serviceDeployments ?? []) {
             const serviceArn = serviceOf.get(deployment.serviceDeploymentArn ?? '');
-            if (serviceArn !== undefined) deployments.get(serviceArn)?.push(deployment);
+            if (serviceArn === undefined) continue;
+            returned.add(deployment.serviceDeploymentArn ?? '');
+            deployments.get(serviceArn)?.push(deployment);
+          }
+          // A listed deployment in failures[] (or missing altogether) may pin revisions we would then
+          // never see: its service's in-use set is unknown, exactly as if the call had failed.
+          const reasons = new Map((output.failures ?? []).map((f) => [f.arn ?? '', [f.reason, f.detail].filter(Boolean).join(': ')]));
+          for (const arn of chunk) {
+            const serviceArn = serviceOf.get(arn);
+            if (serviceArn === undefined || returned.has(arn)) continue;
+            undescribed.set(serviceArn, [...(undescribed.get(serviceArn) ?? []), `${arn} (${reasons.get(arn) || 'not returned'})`]);
           }
         } catch (error) {
           for (const arn of chunk) {
@@ -213,6 +245,9 @@ export const createEcsAdapter = (client: ECSClient, region: Region, options: Ada
           }
         }
       }
+      for (const [serviceArn, arns] of undescribed)
+        if (!failures.has(serviceArn))
+          failures.set(serviceArn, new AwsCallError(`ecs:DescribeServiceDeployments did not describe ${arns.join(', ')}`, { action: 'ecs:DescribeServiceDeployments' }));
       const byService = new Map<string, readonly string[]>();
       for (const [serviceArn, described] of deployments) if (!failures.has(serviceArn)) byService.set(serviceArn, revisionsPinnedBy(described));
       return { byService, failures };
@@ -236,6 +271,33 @@ export const createEcsAdapter = (client: ECSClient, region: Region, options: Ada
         }
       }
       return revisions;
+    },
+
+    async describeTaskDefinitions(arnsOrFamilies) {
+      // No batch form: one call per distinct name, in sequence (DescribeTaskDefinition has its own
+      // 20/s quota, shared with every other caller in the account). Not cached: tags can change.
+      const found = new Map<string, TaskDefinitionImages>();
+      for (const name of new Set(arnsOrFamilies)) {
+        let output;
+        try {
+          output = await callAws('ecs:DescribeTaskDefinition', undefined, () =>
+            client.send(new DescribeTaskDefinitionCommand({ taskDefinition: name, include: ['TAGS'] }), send),
+          );
+        } catch (error) {
+          if (isMissingTaskDefinition(error)) continue;
+          throw error;
+        }
+        const definition = output.taskDefinition;
+        if (definition?.taskDefinitionArn === undefined) continue;
+        found.set(name, {
+          arn: definition.taskDefinitionArn,
+          family: definition.family ?? '',
+          revision: definition.revision ?? 0,
+          tags: tagsOf(output.tags),
+          containerImages: (definition.containerDefinitions ?? []).map(containerImageOf),
+        });
+      }
+      return found;
     },
 
     async *listTaskDefinitionFamilies() {

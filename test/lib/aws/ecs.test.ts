@@ -4,6 +4,7 @@ import {
   DescribeServiceDeploymentsCommand,
   DescribeServiceRevisionsCommand,
   DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   ECSClient,
   ListClustersCommand,
@@ -19,7 +20,8 @@ import { createClients } from '../../../src/lib/aws/clients.js';
 import { createEcsAdapter } from '../../../src/lib/aws/ecs.js';
 import { AwsCallError } from '../../../src/lib/errors.js';
 import { toRegion } from '../../../src/lib/domain/types.js';
-import { digestOf } from '../../helpers/factories.js';
+import { collectReferences } from '../../../src/lib/inuse.js';
+import { configFactory, digestOf } from '../../helpers/factories.js';
 
 const region = toRegion('eu-west-1');
 const ecsMock = mockClient(ECSClient);
@@ -33,6 +35,7 @@ const taskArn = (i: number): string => `arn:aws:ecs:eu-west-1:123456789012:task/
 const serviceArnOf = (i: number): string => `arn:aws:ecs:eu-west-1:123456789012:service/prod/svc-${i}`;
 const revisionArn = (name: string): string => `arn:aws:ecs:eu-west-1:123456789012:service-revision/prod/api/${name}`;
 const deploymentArn = (name: string): string => `arn:aws:ecs:eu-west-1:123456789012:service-deployment/prod/api/${name}`;
+const taskDefinitionArn = (family: string, revision: number): string => `arn:aws:ecs:eu-west-1:123456789012:task-definition/${family}:${revision}`;
 
 const awsError = (name: string): Error => Object.assign(new Error(name), { name, $metadata: {} });
 
@@ -176,6 +179,65 @@ describe('Function: listServices', () => {
       desiredCount: 0,
       tags: { env: 'staging' },
       currentRevisionArns: [`${serviceArnOf(5)}/rev-1`, `${serviceArnOf(5)}/rev-2`],
+      taskSetTaskDefinitionArns: [],
+    });
+  });
+
+  it('gives a service that reports no revisions its task definition, so the caller can fall back to it', async () => {
+    // Prepare: a service deployed before service revisions existed, scaled to zero
+    ecsMock.on(ListServicesCommand).resolves({ serviceArns: [serviceArn] });
+    ecsMock.on(DescribeServicesCommand).resolves({
+      services: [{ serviceArn, serviceName: 'api', clusterArn, desiredCount: 0, taskDefinition: taskDefinitionArn('api', 7), deploymentController: { type: 'ECS' } }],
+    });
+
+    // Act
+    const [service] = await collect(adapter().listServices(clusterArn));
+
+    // Assess
+    expect(service).toEqual({
+      arn: serviceArn,
+      name: 'api',
+      clusterArn,
+      desiredCount: 0,
+      tags: {},
+      currentRevisionArns: [],
+      taskDefinitionArn: taskDefinitionArn('api', 7),
+      taskSetTaskDefinitionArns: [],
+      deploymentController: 'ECS',
+    });
+  });
+
+  it('gives a CODE_DEPLOY service the task definitions of its primary and active task sets, not of a draining one', async () => {
+    // Prepare: blue/green in progress (blue PRIMARY, green ACTIVE) and an old task set draining
+    ecsMock.on(ListServicesCommand).resolves({ serviceArns: [serviceArn] });
+    ecsMock.on(DescribeServicesCommand).resolves({
+      services: [
+        {
+          serviceArn,
+          serviceName: 'api',
+          clusterArn,
+          desiredCount: 2,
+          taskDefinition: taskDefinitionArn('api', 2),
+          deploymentController: { type: 'CODE_DEPLOY' },
+          taskSets: [
+            { taskSetArn: 'ts-blue', status: 'PRIMARY', taskDefinition: taskDefinitionArn('api', 2) },
+            { taskSetArn: 'ts-green', status: 'ACTIVE', taskDefinition: taskDefinitionArn('api', 3) },
+            { taskSetArn: 'ts-old', status: 'DRAINING', taskDefinition: taskDefinitionArn('api', 1) },
+            { taskSetArn: 'ts-twin', status: 'ACTIVE', taskDefinition: taskDefinitionArn('api', 3) },
+          ],
+        },
+      ],
+    });
+
+    // Act
+    const [service] = await collect(adapter().listServices(clusterArn));
+
+    // Assess
+    expect(service).toMatchObject({
+      currentRevisionArns: [],
+      deploymentController: 'CODE_DEPLOY',
+      taskDefinitionArn: taskDefinitionArn('api', 2),
+      taskSetTaskDefinitionArns: [taskDefinitionArn('api', 2), taskDefinitionArn('api', 3)],
     });
   });
 
@@ -351,6 +413,145 @@ describe('Function: deploymentRevisionArns', () => {
     expect(new Set(result.byService.get(healthy))).toEqual(new Set([revisionArn('s'), revisionArn('t')]));
     expect(result.byService.has(broken)).toBe(false);
     expect(result.failures.get(broken)).toMatchObject({ action: 'ecs:ListServiceDeployments', awsCode: 'AccessDeniedException' });
+  });
+});
+
+describe('Function: deploymentRevisionArns, deployments not returned', () => {
+  const [healthy, broken] = [serviceArnOf(1), serviceArnOf(2)];
+  const inFlight = (name: string, service: string): ServiceDeployment => ({
+    serviceDeploymentArn: deploymentArn(name),
+    serviceArn: service,
+    clusterArn,
+    status: 'IN_PROGRESS',
+    sourceServiceRevisions: [{ arn: revisionArn(`${name}-source`) }],
+    targetServiceRevision: { arn: revisionArn(`${name}-target`) },
+  });
+
+  const arrange = (returned: ServiceDeployment[], failures: { arn: string; reason: string }[]): void => {
+    ecsMock.on(ListServiceDeploymentsCommand, { service: healthy }).resolves({ serviceDeployments: [{ serviceDeploymentArn: deploymentArn('ok'), status: 'IN_PROGRESS' }] });
+    ecsMock.on(ListServiceDeploymentsCommand, { service: broken }).resolves({ serviceDeployments: [{ serviceDeploymentArn: deploymentArn('gone'), status: 'IN_PROGRESS' }] });
+    ecsMock.on(DescribeServiceDeploymentsCommand).resolves({ serviceDeployments: returned, failures });
+  };
+
+  it('fails the service whose deployment DescribeServiceDeployments reports in failures[]', async () => {
+    // Prepare
+    arrange([inFlight('ok', healthy)], [{ arn: deploymentArn('gone'), reason: 'MISSING' }]);
+
+    // Act
+    const result = await adapter().deploymentRevisionArns(clusterArn, [healthy, broken]);
+
+    // Assess
+    expect(new Set(result.byService.get(healthy))).toEqual(new Set([revisionArn('ok-source'), revisionArn('ok-target')]));
+    expect(result.byService.has(broken)).toBe(false);
+    expect(result.failures.has(healthy)).toBe(false);
+    expect(result.failures.get(broken)).toBeInstanceOf(AwsCallError);
+    expect(result.failures.get(broken)).toMatchObject({ action: 'ecs:DescribeServiceDeployments' });
+    expect(String(result.failures.get(broken))).toContain(`${deploymentArn('gone')} (MISSING)`);
+  });
+
+  it('fails the service whose listed deployment is neither returned nor reported', async () => {
+    // Prepare
+    arrange([inFlight('ok', healthy)], []);
+
+    // Act
+    const result = await adapter().deploymentRevisionArns(clusterArn, [healthy, broken]);
+
+    // Assess
+    expect(result.byService.has(broken)).toBe(false);
+    expect(String(result.failures.get(broken))).toContain(deploymentArn('gone'));
+    expect(result.failures.has(healthy)).toBe(false);
+  });
+
+  it('so collectReferences reports the service and marks the in-use set incomplete', async () => {
+    // Prepare: one cluster, one service with a current revision and a deployment ECS cannot describe
+    ecsMock.on(ListClustersCommand).resolves({ clusterArns: [clusterArn] });
+    ecsMock.on(DescribeClustersCommand).resolves({ clusters: [{ clusterArn, clusterName: 'prod' }] });
+    ecsMock.on(ListTasksCommand).resolves({ taskArns: [] });
+    ecsMock.on(ListServicesCommand).resolves({ serviceArns: [broken] });
+    ecsMock.on(DescribeServicesCommand).resolves({
+      services: [{ serviceArn: broken, serviceName: 'svc-2', clusterArn, desiredCount: 0, currentServiceRevisions: [{ arn: revisionArn('live') }] }],
+    });
+    arrange([], [{ arn: deploymentArn('gone'), reason: 'MISSING' }]);
+    ecsMock.on(DescribeServiceRevisionsCommand).resolves({
+      serviceRevisions: [{ serviceRevisionArn: revisionArn('live'), containerImages: [{ image: 'team/api:v1', imageDigest: digestOf('live') }] }],
+    });
+
+    // Act
+    const collected = await collectReferences(adapter(), configFactory());
+
+    // Assess
+    expect(collected.complete).toBe(false);
+    expect(collected.failures.map((f) => f.scope)).toEqual(['ecs:eu-west-1:cluster/prod:service/svc-2:deployments']);
+    expect(collected.references.map((r) => r.imageDigest)).toEqual([digestOf('live')]);
+  });
+});
+
+describe('Function: describeTaskDefinitions', () => {
+  const definition = (family: string, revision: number, images: string[]) => ({
+    taskDefinition: {
+      taskDefinitionArn: taskDefinitionArn(family, revision),
+      family,
+      revision,
+      containerDefinitions: images.map((image, i) => ({ name: `c${i}`, image })),
+    },
+    tags: [{ key: 'env', value: 'prod' }],
+  });
+
+  it('describes each distinct task definition once, with its container images and tags', async () => {
+    // Prepare
+    ecsMock.on(DescribeTaskDefinitionCommand, { taskDefinition: taskDefinitionArn('api', 2) }).resolves(definition('api', 2, ['team/api:v2', 'nginx:1']));
+    ecsMock.on(DescribeTaskDefinitionCommand, { taskDefinition: taskDefinitionArn('api', 3) }).resolves(definition('api', 3, ['team/api@sha256:' + 'a'.repeat(64)]));
+
+    // Act
+    const found = await adapter().describeTaskDefinitions([taskDefinitionArn('api', 2), taskDefinitionArn('api', 3), taskDefinitionArn('api', 2)]);
+
+    // Assess
+    expect(ecsMock).toHaveReceivedCommandTimes(DescribeTaskDefinitionCommand, 2);
+    expect(ecsMock).toReceiveCommandWith(DescribeTaskDefinitionCommand, { taskDefinition: taskDefinitionArn('api', 2), include: ['TAGS'] });
+    expect(found.get(taskDefinitionArn('api', 2))).toEqual({
+      arn: taskDefinitionArn('api', 2),
+      family: 'api',
+      revision: 2,
+      tags: { env: 'prod' },
+      containerImages: [
+        { containerName: 'c0', image: 'team/api:v2', imageDigest: undefined },
+        { containerName: 'c1', image: 'nginx:1', imageDigest: undefined },
+      ],
+    });
+    expect(found.get(taskDefinitionArn('api', 3))?.containerImages.map((c) => c.image)).toEqual(['team/api@sha256:' + 'a'.repeat(64)]);
+  });
+
+  it('keys a family or family:revision by the name asked for', async () => {
+    // Prepare
+    ecsMock.on(DescribeTaskDefinitionCommand).resolves(definition('batch', 9, ['team/batch:1']));
+
+    // Act
+    const found = await adapter().describeTaskDefinitions(['batch']);
+
+    // Assess
+    expect(found.get('batch')?.arn).toBe(taskDefinitionArn('batch', 9));
+  });
+
+  it('leaves out a task definition that does not exist', async () => {
+    // Prepare
+    ecsMock.on(DescribeTaskDefinitionCommand).rejects(Object.assign(awsError('ClientException'), { message: 'Unable to describe task definition.' }));
+
+    // Act
+    const found = await adapter().describeTaskDefinitions([taskDefinitionArn('gone', 1)]);
+
+    // Assess
+    expect(found.size).toBe(0);
+  });
+
+  it('throws AwsCallError naming DescribeTaskDefinition on any other failure', async () => {
+    // Prepare
+    ecsMock.on(DescribeTaskDefinitionCommand).rejects(awsError('AccessDeniedException'));
+
+    // Act
+    const result = adapter().describeTaskDefinitions([taskDefinitionArn('api', 2)]);
+
+    // Assess
+    await expect(result).rejects.toMatchObject({ name: 'AwsCallError', action: 'ecs:DescribeTaskDefinition', awsCode: 'AccessDeniedException' });
   });
 });
 
