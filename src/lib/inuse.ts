@@ -226,7 +226,8 @@ interface Placed {
   readonly source: UseSource;
 }
 
-const useKey = (use: UseSource): string => `${use.kind}\u0000${use.arn}\u0000${use.image}`;
+// The service and cluster are part of the key: a task definition named by a service and by the families source are two uses.
+const useKey = (use: UseSource): string => [use.kind, use.arn, use.image, use.cluster ?? '', use.service ?? ''].join('\u0000');
 
 const isRepositoryNotFound = (error: unknown): boolean =>
   error instanceof AwsCallError && error.awsCode === 'RepositoryNotFoundException';
