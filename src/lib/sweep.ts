@@ -34,6 +34,7 @@ export interface SweepDeps {
 
 export interface SweepInput {
   readonly mode: SweepMode;
+  /** The regions planned and written. Consumers are read in these and every configured and consumer region. */
   readonly regions: readonly Region[];
   /** Only these repositories (CreateRepository, CLI `--repository`); all when absent. */
   readonly repositories?: readonly RepositoryName[] | undefined;
