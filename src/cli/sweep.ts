@@ -29,7 +29,7 @@ const collectRepository = (value: string, previous: RepositoryName[] = []): Repo
 
 const addScopeOptions = (command: Command): Command =>
   command
-    .addOption(new Option('--region <region>', 'region to cover (repeatable; default: the config regions)').argParser(collectRegion))
+    .addOption(new Option('--region <region>', 'region to plan and write (repeatable; default: the config regions); consumers are read in every configured region regardless').argParser(collectRegion))
     .addOption(new Option('--repository <name>', 'only this repository (repeatable)').argParser(collectRepository))
     .option('--config <file>', 'organisation config JSON (default: the bundled config/default.json)')
     .addOption(new Option('--output <format>', 'json or table (default: table on a terminal, json otherwise)').choices(['json', 'table']))
