@@ -30,6 +30,12 @@ export interface SweepDeps {
    * its index exists), in apply mode only. Off for the audit, whose role may not call BatchGetImage (a pull).
    */
   readonly readIndexManifests?: boolean;
+  /**
+   * True once the run should start no new repository (the Lambda's remaining time is nearly
+   * spent). Repositories already started finish; the rest are reported as left for the next run,
+   * which plans them afresh (a sweep keeps no state, and a finished repository plans no write).
+   */
+  readonly shouldStop?: () => boolean;
 }
 
 export interface SweepInput {
@@ -107,6 +113,8 @@ export interface SweepTotals {
   readonly excluded: number;
   readonly skipped: number;
   readonly failed: number;
+  /** Repositories not started because the time budget ran out (status `skipped`, reason says so). */
+  readonly leftForNextRun: number;
 }
 
 const NOTHING_APPLIED: Applied = Object.freeze({ tagsAdded: 0, tagsAlreadyPresent: 0, tagsReleased: 0, guardWritten: false, policyWritten: false });
@@ -260,10 +268,13 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
 
   // 3. Plan and apply, repository by repository, a bounded number at a time. Releases wait.
   const limit = pLimit(config.concurrency.repositories);
+  const left: Repository[] = [];
   let outcomes = await Promise.all(
     targets.map((repository) =>
       limit(() =>
-        sweepRepository(deps, input.mode, (adapters.get(repository.region) as RegionAdapters).ecr, repository, inUseOf(repository), discovery.complete, preread.get(repository), 'hold-releases'),
+        deps.shouldStop?.() === true
+          ? Promise.resolve(leftForNextRun(repository, left))
+          : sweepRepository(deps, input.mode, (adapters.get(repository.region) as RegionAdapters).ecr, repository, inUseOf(repository), discovery.complete, preread.get(repository), 'hold-releases'),
       ),
     ),
   );
@@ -273,7 +284,7 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
   //    with the fresh in-use set, and that plan (new protection first, then releases) is applied.
   const releasing = outcomes.filter((o) => (o.pendingReleases ?? 0) > 0);
   let recheck: Discovery | undefined;
-  if (input.mode === 'apply' && releasing.length > 0 && discovery.complete) {
+  if (input.mode === 'apply' && releasing.length > 0 && discovery.complete && deps.shouldStop?.() !== true) {
     recheck = await discover(deps, adapters, ownRegistryIds);
     for (const f of recheck.failures) failures.push({ ...f, message: `re-check before release: ${f.message}` });
     const fresh = inUseByRepository(recheck.images);
@@ -304,6 +315,7 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
     excluded: outcomes.filter((o) => o.status === 'excluded').length,
     skipped: outcomes.filter((o) => o.status === 'skipped').length,
     failed: outcomes.filter((o) => o.status === 'failed').length,
+    leftForNextRun: left.length,
   };
   return {
     mode: input.mode,
@@ -330,6 +342,17 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
     repositories: outcomes.map(({ pendingReleases: _pending, ...o }) => o),
     failures,
     totals,
+  };
+};
+
+const leftForNextRun = (repository: Repository, left: Repository[]): InternalOutcome => {
+  left.push(repository);
+  return {
+    region: repository.region,
+    repository: repository.name,
+    status: 'skipped',
+    reasons: ['time budget spent before this repository was started: left for the next run'],
+    applied: NOTHING_APPLIED,
   };
 };
 
