@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { StoredPolicy } from '../../../src/lib/aws/ports.js';
 import { parseConfig, type KeeperConfig } from '../../../src/lib/config.js';
 import type { Digest, ImageRecord, InUseImage } from '../../../src/lib/domain/types.js';
-import { planRepository, type PlanInput } from '../../../src/lib/plan/planner.js';
+import { planRepository, widenInUse, type PlanInput } from '../../../src/lib/plan/planner.js';
+import { findEnvironment, homeTagFor, ownProtectionOf } from '../../../src/lib/plan/protection.js';
 import { buildTargetPolicy } from '../../../src/lib/plan/target-policy.js';
 import type { RepositoryPlan } from '../../../src/lib/plan/types.js';
 import { serializePolicy } from '../../../src/lib/policy/canonical.js';
@@ -40,6 +41,7 @@ const configArb: fc.Arbitrary<KeeperConfig> = fc
     untagged: retention,
     catchAll: fc.option(fc.integer({ min: 1, max: 200 }), { nil: null }),
     releaseAfterDays: fc.integer({ min: 1, max: 30 }),
+    recentPullDays: fc.constantFrom(0, 3, 30),
     existingPolicy: fc.constantFrom('merge', 'replace'),
   })
   .map((c) =>
@@ -52,18 +54,20 @@ const configArb: fc.Arbitrary<KeeperConfig> = fc
       environmentResolution: { default: 'prod' },
       untagged: c.untagged,
       catchAll: c.catchAll === null ? null : { expireAfterDays: c.catchAll },
-      protection: { tagInfix: 'keep-', releaseAfterDays: c.releaseAfterDays },
+      protection: { tagInfix: 'keep-', homeInfix: 'kept-', releaseAfterDays: c.releaseAfterDays },
+      inUse: { recentPullDays: c.recentPullDays },
       existingPolicy: c.existingPolicy,
     }),
   );
 
 // ---------- images ----------
-/** Tags: environment tags, tags several images share, and protection tags (own digest or someone else's). */
+/** Tags: environment tags, tags several images share, and protection and home tags (own digest or someone else's). */
 const tagArb = (self: number): fc.Arbitrary<string> =>
   fc.oneof(
     { weight: 5, arbitrary: fc.constantFrom('prod-1', 'prod-2', 'prod-3', 'dev-1', 'dev-2', 'latest', 'release-1', 'v1', 'v2', 'prod-keep-forever') },
     { weight: 3, arbitrary: fc.integer({ min: 1, max: 999 }).map((n) => `${['prod-', 'dev-', 'release-', 'v'][n % 4]}${n}`) },
     { weight: 2, arbitrary: fc.constantFrom(`prod-keep-${hex(self)}`, `dev-keep-${hex(self)}`) },
+    { weight: 1, arbitrary: fc.constantFrom(`prod-kept-${hex(self)}`, `dev-kept-${hex(self)}`) },
     { weight: 1, arbitrary: fc.integer({ min: 0, max: MAX_IMAGES - 1 }).map((i) => `prod-keep-${hex(i)}`) },
     { weight: 1, arbitrary: fc.constant(`qa-keep-${hex(self)}`) },
   );
@@ -119,8 +123,8 @@ const imagesArb: fc.Arbitrary<ImageRecord[]> = fc
   .map(toImages);
 
 // ---------- the repository's own policy ----------
-const patternArb = fc.constantFrom('*', 'prod-*', 'dev-*', '*-1', 'release-*', 'v*', 'prod-keep-*', 'p*d*', '*keep*', 'latest');
-const prefixArb = fc.constantFrom('prod-', 'dev-', 'prod-keep-', 'dev-keep-', 'v', 'l', 'release-', 'p');
+const patternArb = fc.constantFrom('*', 'prod-*', 'dev-*', '*-1', 'release-*', 'v*', 'prod-keep-*', 'p*d*', '*keep*', 'latest', 'prod-kept-*');
+const prefixArb = fc.constantFrom('prod-', 'dev-', 'prod-keep-', 'dev-keep-', 'v', 'l', 'release-', 'p', 'prod-kept-');
 const tagSelectionArb = fc.oneof(
   fc.record({ tagStatus: fc.constant('tagged' as const), tagPatternList: fc.uniqueArray(patternArb, { minLength: 1, maxLength: 2 }) }),
   fc.record({ tagStatus: fc.constant('tagged' as const), tagPrefixList: fc.uniqueArray(prefixArb, { minLength: 1, maxLength: 2 }) }),
@@ -212,17 +216,97 @@ const inputArb: fc.Arbitrary<PlanInput> = fc
   );
 
 // ---------- an oracle independent of the planner ----------
-/** Applies the plan as ECR would: an added tag moves to its image, a released tag leaves its image. */
-const applyToListing = (images: readonly ImageRecord[], plan: RepositoryPlan): ImageRecord[] =>
-  images.map((image) => {
-    let tags = [...image.tags];
-    for (const add of plan.tagsToAdd) {
-      tags = tags.filter((t) => t !== add.tag);
-      if (add.digest === image.digest) tags.push(add.tag);
+/** The in-use set the planner must honour: the input widened by the pull guard and referrers. */
+const widenedInUse = (input: PlanInput): InUseImage[] => widenInUse(input.config, input.repository, input.images, input.inUse, input.now);
+
+const parsed = (text: string | undefined): LifecyclePolicy | 'none' | 'unreadable' => {
+  if (text === undefined) return 'none';
+  const result = parsePolicyText(text);
+  return result.ok ? result.policy : 'unreadable';
+};
+
+type Verdict = 'keep' | 'transition' | 'expire';
+/** How bad a verdict is: archiving can be undone by a restore, expiry cannot. */
+const severity = (verdict: Verdict | undefined): number => (verdict === 'expire' ? 2 : verdict === 'transition' ? 1 : 0);
+
+/** What `policy` would do now to each image of `images` that it expires or archives. */
+const markedUnder = (policy: LifecyclePolicy | 'none', images: readonly ImageRecord[]): Map<Digest, Verdict> => {
+  if (policy === 'none') return new Map();
+  return new Map(simulatePolicy(policy, images, NOW).verdicts.filter((v) => v.decision.kind !== 'keep').map((v) => [v.image.digest, v.decision.kind]));
+};
+
+interface Replay {
+  /** Broken promises about tags: a deleted image, a tagged image left without tags. */
+  readonly tagFailures: string[];
+  /** Broken promises about expiry and archiving, policy writes and unreadable policies. */
+  readonly riskFailures: string[];
+  /** In-use images at risk of archiving before the first step and of expiry after a later one. */
+  readonly escalations: string[];
+  /** The listing after the last step. */
+  readonly listing: ImageRecord[];
+  /** The policy text in force after the last step. */
+  readonly policyText: string | undefined;
+  /** The tags each remove-tag step found on its image just before it ran. */
+  readonly tagsBeforeRemoval: { readonly digest: Digest; readonly tag: string; readonly tags: readonly string[] }[];
+}
+
+/**
+ * Replays `plan.steps` one by one as ECR would take them (PutImage moves a tag to its image,
+ * BatchDeleteImage on an image's last tag deletes it, each policy write replaces the policy in force)
+ * and checks after EVERY step, under the policy in force at that moment:
+ * - tags: no image is deleted, and no image that had tags is left without any;
+ * - risk: no in-use image (widened set) is at risk unless it already was before the first step,
+ *   and none at all once a policy has been written; with an incomplete in-use set no image newly
+ *   becomes expiring (an image archived before and expired now counts) or archiving, and no policy
+ *   is written; no tag changes under a policy that cannot be read (it cannot be simulated);
+ * - escalations: an in-use image already at risk before the first step is at risk no worse after
+ *   any step (archiving can be undone by a restore, expiry cannot).
+ */
+const replaySteps = (input: PlanInput, plan: RepositoryPlan, inUse: ReadonlySet<Digest>): Replay => {
+  const tagFailures: string[] = [];
+  const riskFailures: string[] = [];
+  const escalations: string[] = [];
+  const tagsBeforeRemoval: Replay['tagsBeforeRemoval'] = [];
+  let listing = [...input.images];
+  let policyText = input.currentPolicy?.text;
+  let inForce = parsed(policyText);
+  let policyWritten = false;
+  const initial = inForce === 'unreadable' ? undefined : markedUnder(inForce, listing);
+  plan.steps.forEach((step, i) => {
+    const at = `step ${i} (${step.kind}${step.kind === 'put-policy' ? ` ${step.role}` : ` ${step.tag} on ${step.digest.slice(7, 19)}`})`;
+    if (step.kind === 'put-policy') {
+      if (!input.inUseComplete) riskFailures.push(`${at}: a policy written with an incomplete in-use set`);
+      policyText = step.text;
+      inForce = parsed(step.text);
+      policyWritten = true;
+      if (inForce === 'unreadable') riskFailures.push(`${at}: the written policy does not parse`);
+    } else {
+      if (inForce === 'unreadable') riskFailures.push(`${at}: a tag changed under a policy that cannot be read`);
+      const before = listing;
+      if (step.kind === 'add-tag') {
+        listing = listing.map((image) => ({ ...image, tags: [...image.tags.filter((t) => t !== step.tag), ...(image.digest === step.digest ? [step.tag] : [])] }));
+      } else {
+        const image = listing.find((x) => x.digest === step.digest);
+        if (image !== undefined) tagsBeforeRemoval.push({ digest: step.digest, tag: step.tag, tags: image.tags });
+        if (image !== undefined && image.tags.length === 1 && image.tags[0] === step.tag) tagFailures.push(`${at}: removes the last tag, deleting the image`);
+        listing = listing.map((x) => (x.digest === step.digest ? { ...x, tags: x.tags.filter((t) => t !== step.tag) } : x));
+      }
+      listing.forEach((image, j) => {
+        if ((before[j]?.tags.length ?? 0) > 0 && image.tags.length === 0) tagFailures.push(`${at}: leaves ${image.digest.slice(7, 19)} without tags`);
+      });
     }
-    for (const release of plan.tagsToRelease) if (release.digest === image.digest) tags = tags.filter((t) => t !== release.tag);
-    return { ...image, tags };
+    if (inForce === 'unreadable') return;
+    for (const [digest, verdict] of markedUnder(inForce, listing)) {
+      const was = initial === undefined ? undefined : initial.get(digest);
+      const worse = initial === undefined || severity(verdict) > severity(was);
+      if (inUse.has(digest) && policyWritten) riskFailures.push(`${at}: in-use ${digest.slice(7, 19)} at risk (${verdict}) after a policy write`);
+      else if (inUse.has(digest) && was === undefined) riskFailures.push(`${at}: in-use ${digest.slice(7, 19)} newly at risk (${verdict})`);
+      else if (inUse.has(digest) && worse) escalations.push(`${at}: in-use ${digest.slice(7, 19)} at risk of ${verdict}, of ${was ?? 'keep'} before the first step`);
+      if (!input.inUseComplete && worse) riskFailures.push(`${at}: ${digest.slice(7, 19)} newly ${verdict === 'expire' ? 'expiring' : 'archiving'} (${was ?? 'keep'} before) with an incomplete in-use set`);
+    }
   });
+  return { tagFailures, riskFailures, escalations, listing, policyText, tagsBeforeRemoval };
+};
 
 const atRiskUnder = (text: string | undefined, images: readonly ImageRecord[], inUse: readonly InUseImage[]): Digest[] => {
   if (text === undefined) return [];
@@ -240,50 +324,87 @@ describe('Function: planRepository (properties)', () => {
         // Act
         const plan = planRepository(input);
 
-        // Assess: a blocked plan writes no policy and releases nothing; otherwise the policy in force
-        // after the plan (written text, or the current one) keeps every in-use image of the new listing.
-        const blocked = plan.status === 'blocked';
-        expect(blocked ? plan.policy.text : undefined).toBeUndefined();
-        expect(blocked ? plan.tagsToRelease : []).toEqual([]);
+        // Assess: unless blocked, the policy in force after the plan's steps (the written text, or the
+        // current one) keeps every in-use image (widened set) of the listing the steps leave.
         expect(plan.policy.text === undefined || parsePolicyText(plan.policy.text).ok).toBe(true);
-        const policyInForce = plan.policy.text ?? input.currentPolicy?.text;
-        const lost = blocked ? [] : atRiskUnder(policyInForce, applyToListing(input.images, plan), input.inUse);
+        const inUse = widenedInUse(input);
+        const replay = replaySteps(input, plan, new Set(inUse.map((u) => u.digest)));
+        const lost = plan.status === 'blocked' ? [] : atRiskUnder(replay.policyText, replay.listing, inUse);
         expect(lost).toEqual([]);
       }),
       SAFETY_RUNS,
     );
   });
 
-  it('never adds protection tags that put a new in-use image at risk under a policy left in force', () => {
+  it('writes no policy and releases nothing on a blocked plan: only proven-safe protection may land', () => {
     fc.assert(
       fc.property(inputArb, (input) => {
         // Act
         const plan = planRepository(input);
 
         // Assess
-        const leftInForce = plan.status === 'blocked' && plan.tagsToAdd.length > 0;
-        const before = new Set(leftInForce ? atRiskUnder(input.currentPolicy?.text, input.images, input.inUse) : []);
-        const after = leftInForce ? atRiskUnder(input.currentPolicy?.text, applyToListing(input.images, plan), input.inUse) : [];
-        expect(after.filter((d) => !before.has(d))).toEqual([]);
+        const blocked = plan.status === 'blocked';
+        expect(blocked ? plan.policy.text : undefined).toBeUndefined();
+        expect(blocked ? plan.tagsToRelease : []).toEqual([]);
+        // A guard policy (the policy in force with protection rules put first) may precede the tags.
+        expect(blocked ? plan.steps.filter((s) => s.kind === 'remove-tag' || (s.kind === 'put-policy' && s.role === 'target')) : []).toEqual([]);
+      }),
+      SAFETY_RUNS,
+    );
+  });
+
+  it('keeps every in-use image safe after every single write: replaying the steps one by one under the policy in force at each', () => {
+    fc.assert(
+      fc.property(inputArb, (input) => {
+        // Act
+        const plan = planRepository(input);
+
+        // Assess
+        const inUse = new Set(widenedInUse(input).map((u) => u.digest));
+        expect(replaySteps(input, plan, inUse).riskFailures).toEqual([]);
+      }),
+      SAFETY_RUNS,
+    );
+  });
+
+  it('never turns the archiving of an in-use image into its expiry at any step: an archived image can be restored, an expired one is gone', () => {
+    fc.assert(
+      fc.property(inputArb, (input) => {
+        // Act
+        const plan = planRepository(input);
+
+        // Assess
+        const inUse = new Set(widenedInUse(input).map((u) => u.digest));
+        expect(replaySteps(input, plan, inUse).escalations).toEqual([]);
       }),
       RUNS,
     );
   });
 
-  it("never releases a tag of an in-use image, an image's last tag, or anything with an incomplete in-use set", () => {
+  it("never removes an image's last tag or leaves a tagged image untagged, and never releases with an incomplete in-use set or for an in-use image", () => {
     fc.assert(
       fc.property(inputArb, (input) => {
         // Act
         const plan = planRepository(input);
 
         // Assess
-        const used = new Set(input.inUse.map((u) => u.digest));
+        const inUse = new Set(widenedInUse(input).map((u) => u.digest));
+        const removals = plan.steps.filter((s) => s.kind === 'remove-tag');
+        expect(input.inUseComplete ? [] : removals).toEqual([]);
         expect(input.inUseComplete ? [] : plan.tagsToRelease).toEqual([]);
-        expect(plan.tagsToRelease.filter((r) => used.has(r.digest))).toEqual([]);
-        // BatchDeleteImage on an image's last tag deletes the image (a tag moved by PutImage only untags it).
-        const released = applyToListing(input.images, { ...plan, tagsToAdd: [] });
-        const deleted = input.images.filter((image, i) => image.tags.length > 0 && released[i]?.tags.length === 0);
-        expect(deleted).toEqual([]);
+        expect(removals.filter((r) => inUse.has(r.digest))).toEqual([]);
+        expect(plan.tagsToRelease.filter((r) => inUse.has(r.digest))).toEqual([]);
+        // Only ecr-keeper's own protection tags, naming the image's own digest, are ever removed.
+        expect(removals.filter((r) => ownProtectionOf(input.config, r.tag, r.digest) === undefined)).toEqual([]);
+        expect(removals.map((r) => `${r.digest} ${r.tag}`).sort()).toEqual(plan.tagsToRelease.map((r) => `${r.digest} ${r.tag}`).sort());
+        const replay = replaySteps(input, plan, inUse);
+        expect(replay.tagFailures).toEqual([]);
+        // The image's home tag is in place before its protection tag is removed.
+        const missingHome = replay.tagsBeforeRemoval.filter(({ digest, tag, tags }) => {
+          const env = findEnvironment(input.config, ownProtectionOf(input.config, tag, digest) ?? '');
+          return env === undefined || !tags.includes(homeTagFor(input.config, env, digest));
+        });
+        expect(missingHome).toEqual([]);
       }),
       RUNS,
     );
@@ -292,9 +413,9 @@ describe('Function: planRepository (properties)', () => {
   it('protects every in-use standard image without blocking, when the current policy is readable and no in-use image is archived or a referrer', () => {
     fc.assert(
       fc.property(inputArb, (input) => {
-        // Prepare
+        // Prepare: "in use" is the widened set (pull guard, referrers and their subjects)
         const present = new Map(input.images.map((i) => [i.digest, i]));
-        const inUseImages = input.inUse.map((u) => present.get(u.digest)).filter((i): i is ImageRecord => i !== undefined);
+        const inUseImages = widenedInUse(input).map((u) => present.get(u.digest)).filter((i): i is ImageRecord => i !== undefined);
         const readable = input.currentPolicy === undefined || parsePolicyText(input.currentPolicy.text).ok;
         fc.pre(input.inUseComplete && readable && inUseImages.every((i) => i.storageClass === 'standard' && i.subjectDigest === undefined));
 
@@ -315,10 +436,11 @@ describe('Function: planRepository (properties)', () => {
         // Prepare
         const first = planRepository(input);
         fc.pre(first.status === 'apply');
+        const replay = replaySteps(input, first, new Set(widenedInUse(input).map((u) => u.digest)));
         const again: PlanInput = {
           ...input,
-          images: applyToListing(input.images, first),
-          currentPolicy: first.policy.text === undefined ? input.currentPolicy : { text: first.policy.text },
+          images: replay.listing,
+          currentPolicy: replay.policyText === undefined ? undefined : { text: replay.policyText },
         };
 
         // Act

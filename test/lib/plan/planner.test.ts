@@ -3,7 +3,7 @@ import type { StoredPolicy } from '../../../src/lib/aws/ports.js';
 import { parseConfig, type KeeperConfig } from '../../../src/lib/config.js';
 import type { Digest, ImageRecord, InUseImage } from '../../../src/lib/domain/types.js';
 import { planRepository, type PlanInput } from '../../../src/lib/plan/planner.js';
-import { protectionTagFor } from '../../../src/lib/plan/protection.js';
+import { findEnvironment, homeTagFor, protectionTagFor } from '../../../src/lib/plan/protection.js';
 import type { RepositoryPlan } from '../../../src/lib/plan/types.js';
 import { serializePolicy } from '../../../src/lib/policy/canonical.js';
 import { parsePolicyText } from '../../../src/lib/policy/parse.js';
@@ -67,19 +67,38 @@ const planFor = (input: Partial<PlanInput>): RepositoryPlan =>
 
 const policyText = (...rules: Rule[]): StoredPolicy => ({ text: serializePolicy({ rules }) });
 
-/** Applies a plan to the inputs the way the sweep would: add tags, remove released ones, write the policy. */
+/** The home tag of `digest` in the environment named `environment` of CONFIG. */
+const homeTag = (environment: string, digest: Digest): string => {
+  const env = findEnvironment(CONFIG, environment);
+  if (env === undefined) throw new Error(`no environment ${environment}`);
+  return homeTagFor(CONFIG, env, digest);
+};
+
+/**
+ * Applies a plan to the inputs the way the sweep does: its `steps` in order (an added tag moves to
+ * its image, a released tag leaves it, each policy write replaces the policy in force). Throws when a
+ * step would remove an image's last tag, which deletes the image in ECR.
+ */
 const applyInMemory = (
   images: readonly ImageRecord[],
   currentPolicy: StoredPolicy | undefined,
   plan: RepositoryPlan,
-): { images: ImageRecord[]; currentPolicy: StoredPolicy | undefined } => ({
-  images: images.map((img) => {
-    const added = plan.tagsToAdd.filter((t) => t.digest === img.digest).map((t) => t.tag);
-    const released = new Set(plan.tagsToRelease.filter((t) => t.digest === img.digest).map((t) => t.tag));
-    return { ...img, tags: [...img.tags.filter((t) => !released.has(t)), ...added] };
-  }),
-  currentPolicy: plan.policy.text === undefined ? currentPolicy : { text: plan.policy.text },
-});
+): { images: ImageRecord[]; currentPolicy: StoredPolicy | undefined } => {
+  let listing = [...images];
+  let policy = currentPolicy;
+  for (const step of plan.steps) {
+    if (step.kind === 'put-policy') policy = { text: step.text };
+    else if (step.kind === 'add-tag')
+      listing = listing.map((img) => ({ ...img, tags: [...img.tags.filter((t) => t !== step.tag), ...(img.digest === step.digest ? [step.tag] : [])] }));
+    else
+      listing = listing.map((img) => {
+        if (img.digest !== step.digest || !img.tags.includes(step.tag)) return img;
+        if (img.tags.length === 1) throw new Error(`removing ${step.tag} would delete ${img.digest} (its last tag)`);
+        return { ...img, tags: img.tags.filter((t) => t !== step.tag) };
+      });
+  }
+  return { images: listing, currentPolicy: policy };
+};
 
 /** What ECR would decide for `digest` under the written policy text, parsed back. */
 const decisionUnder = (text: string | undefined, images: readonly ImageRecord[], digest: Digest): Decision | undefined => {
@@ -105,8 +124,15 @@ describe('Function: planRepository', () => {
 
       // Assess
       expect(plan.status).toBe('apply');
+      // Protection first, then the home tag that the baseline governs and no release ever removes.
       expect(plan.tagsToAdd).toEqual([
-        { digest: old.digest, tag: protectionTagFor(CONFIG, 'prod', old.digest), environment: 'prod', uses: useOf(old.digest).uses },
+        { digest: old.digest, tag: protectionTagFor(CONFIG, 'prod', old.digest), role: 'protection', environment: 'prod', uses: useOf(old.digest).uses },
+        { digest: old.digest, tag: homeTag('prod', old.digest), role: 'home', environment: 'prod', uses: useOf(old.digest).uses },
+      ]);
+      expect(plan.steps).toEqual([
+        { kind: 'add-tag', digest: old.digest, tag: protectionTagFor(CONFIG, 'prod', old.digest), role: 'protection' },
+        { kind: 'add-tag', digest: old.digest, tag: homeTag('prod', old.digest), role: 'home' },
+        { kind: 'put-policy', role: 'target', text: plan.policy.text },
       ]);
       expect(plan.policy.change).toBe('create');
       expect(decisionUnder(plan.policy.text, applied.images, old.digest)?.kind).toBe('keep');
@@ -125,7 +151,10 @@ describe('Function: planRepository', () => {
       const applied = applyInMemory(images, undefined, plan);
 
       // Assess
-      expect(plan.tagsToAdd.map((t) => t.tag)).toEqual([protectionTagFor(CONFIG, 'dev', untagged.digest)]);
+      expect(plan.tagsToAdd.map((t) => [t.tag, t.role])).toEqual([
+        [protectionTagFor(CONFIG, 'dev', untagged.digest), 'protection'],
+        [homeTag('dev', untagged.digest), 'home'],
+      ]);
       expect(decisionUnder(plan.policy.text, applied.images, untagged.digest)?.kind).toBe('keep');
       expect(decisionUnder(plan.policy.text, images, untagged.digest)?.kind).toBe('expire');
     });
@@ -141,21 +170,38 @@ describe('Function: planRepository', () => {
       });
 
       // Assess
-      expect(plan.tagsToAdd.map((t) => [t.environment, t.uses.map((u) => u.service)])).toEqual([
-        ['prod', ['api', 'worker']],
-        ['dev', ['api']],
+      expect(plan.tagsToAdd.map((t) => [t.environment, t.role, t.uses.map((u) => u.service)])).toEqual([
+        ['prod', 'protection', ['api', 'worker']],
+        ['prod', 'home', ['api', 'worker']],
+        ['dev', 'protection', ['api']],
+        ['dev', 'home', ['api']],
       ]);
     });
 
-    it('adds nothing for an in-use image that already carries its protection tag', () => {
+    it('adds nothing for an in-use image that already carries its protection tag and its home tag', () => {
       // Prepare
-      const protectedImage = image('protected', 3, { tags: ['v1', protectionTagFor(CONFIG, 'prod', digestOf('protected'))] });
+      const digest = digestOf('protected');
+      const protectedImage = image('protected', 3, { tags: ['v1', protectionTagFor(CONFIG, 'prod', digest), homeTag('prod', digest)] });
 
       // Act
       const plan = planFor({ images: [protectedImage], inUse: [useOf(protectedImage.digest)] });
 
       // Assess
       expect(plan.tagsToAdd).toEqual([]);
+      expect(plan.steps.filter((s) => s.kind !== 'put-policy')).toEqual([]);
+    });
+
+    it('adds only the home tag to an in-use image protected before home tags existed', () => {
+      // Prepare
+      const digest = digestOf('protected');
+      const protectedImage = image('protected', 3, { tags: ['v1', protectionTagFor(CONFIG, 'prod', digest)] });
+
+      // Act
+      const plan = planFor({ images: [protectedImage], inUse: [useOf(protectedImage.digest)] });
+
+      // Assess
+      expect(plan.tagsToAdd.map((t) => [t.tag, t.role])).toEqual([[homeTag('prod', digest), 'home']]);
+      expect(plan.tagsToRelease).toEqual([]);
     });
 
     it('protects an image of an environment the config does not know as the default environment, and says so', () => {
@@ -166,7 +212,7 @@ describe('Function: planRepository', () => {
       const plan = planFor({ images: [img], inUse: [useOf(img.digest, 'production')] });
 
       // Assess
-      expect(plan.tagsToAdd.map((t) => t.tag)).toEqual([protectionTagFor(CONFIG, 'prod', img.digest)]);
+      expect(plan.tagsToAdd.map((t) => t.tag)).toEqual([protectionTagFor(CONFIG, 'prod', img.digest), homeTag('prod', img.digest)]);
       expect(plan.reasons.join('\n')).toMatch(/"production" is not configured/);
     });
 
@@ -237,15 +283,19 @@ describe('Function: planRepository', () => {
         inUse: [useOf(archived.digest), useOf(running.digest)],
       });
 
-      // Assess
+      // Assess: the running image gets both its tags; the archived one cannot be tagged
       expect(plan.status).toBe('blocked');
-      expect(plan.tagsToAdd.map((t) => t.digest)).toEqual([running.digest]);
+      expect(plan.tagsToAdd.map((t) => [t.digest, t.role])).toEqual([
+        [running.digest, 'protection'],
+        [running.digest, 'home'],
+      ]);
+      expect(plan.steps.map((s) => s.kind)).toEqual(['add-tag', 'add-tag']);
       expect(plan.policy.change).toBe('none');
     });
 
-    it('drops the protection tags of a blocked plan when, under the current policy, they would push another in-use image out', () => {
+    it('adds, on a blocked plan, only the tags that push no other in-use image out under the current policy', () => {
       // Prepare: the current policy keeps the newest prod- image; tagging the newer untagged one
-      // prod-keep-… would make it the newest and expire the other.
+      // prod-keep-… would make it the newest and expire the other. Tagging the older one moves nothing.
       const tagged = image('tagged', 2, { tags: ['prod-1'] });
       const untagged = image('untagged', 1);
       const currentPolicy = policyText(
@@ -260,10 +310,23 @@ describe('Function: planRepository', () => {
         inUseComplete: false,
       });
 
-      // Assess
+      // Assess: the proven-safe prefix (the older image's own tags) lands, the newer image's tags do not
       expect(plan.status).toBe('blocked');
-      expect(plan.tagsToAdd).toEqual([]);
-      expect(plan.reasons.join('\n')).toMatch(/protection tags not added/);
+      expect(plan.tagsToAdd.map((t) => [t.digest, t.role])).toEqual([
+        [tagged.digest, 'protection'],
+        [tagged.digest, 'home'],
+      ]);
+      expect(plan.steps.filter((s) => s.kind !== 'add-tag')).toEqual([]);
+      expect(plan.steps.some((s) => s.kind === 'add-tag' && s.digest === untagged.digest)).toBe(false);
+      expect(plan.reasons.join('\n')).toMatch(/2 protection tag\(s\) not added/);
+      expect(plan.reasons.join('\n')).toMatch(/no order of writes keeps every image safe/);
+      // Replayed step by step under the policy that stays in force, no in-use image is ever at risk.
+      let listing: ImageRecord[] = [tagged, untagged];
+      for (const step of plan.steps) {
+        listing = applyInMemory(listing, currentPolicy, { ...plan, steps: [step] }).images;
+        expect(decisionUnder(currentPolicy.text, listing, tagged.digest)?.kind).toBe('keep');
+        expect(decisionUnder(currentPolicy.text, listing, untagged.digest)?.kind).toBe('keep');
+      }
     });
   });
 
@@ -279,8 +342,12 @@ describe('Function: planRepository', () => {
       // Assess
       expect(plan.status).toBe('blocked');
       expect(plan.reasons.join('\n')).toMatch(/in-use set incomplete/);
-      expect(plan.tagsToAdd.map((t) => t.digest)).toEqual([running.digest]);
+      expect(plan.tagsToAdd.map((t) => [t.digest, t.role])).toEqual([
+        [running.digest, 'protection'],
+        [running.digest, 'home'],
+      ]);
       expect(plan.tagsToRelease).toEqual([]);
+      expect(plan.steps.map((s) => s.kind)).toEqual(['add-tag', 'add-tag']);
       expect(plan.policy.change).toBe('none');
       expect(plan.policy.text).toBeUndefined();
     });
@@ -289,6 +356,9 @@ describe('Function: planRepository', () => {
   describe('release of protection tags', () => {
     const seed = 'retired';
     const protection = protectionTagFor(CONFIG, 'prod', digestOf(seed));
+    const home = homeTag('prod', digestOf(seed));
+    /** The pull guard off, so that these tests see the grace period alone. */
+    const NO_PULL_GUARD = configWith({ inUse: { recentPullDays: 0 } });
 
     it.each([
       ['unused and unpulled for 20 days', { tags: ['v1', protection], lastPulledAt: daysAgo(20) }, true],
@@ -300,10 +370,29 @@ describe('Function: planRepository', () => {
       const retired = image(seed, 100, overrides);
 
       // Act
+      const plan = planFor({ images: [retired], config: NO_PULL_GUARD });
+
+      // Assess: a release adds the home tag first, then removes the protection tag
+      expect(plan.tagsToRelease.map((t) => t.tag)).toEqual(released ? [protection] : []);
+      expect(plan.tagsToAdd.map((t) => [t.tag, t.role])).toEqual(released ? [[home, 'home']] : []);
+      expect(plan.steps.filter((s) => s.kind !== 'put-policy')).toEqual(
+        released ? [{ kind: 'add-tag', digest: retired.digest, tag: home, role: 'home' }, { kind: 'remove-tag', digest: retired.digest, tag: protection }] : [],
+      );
+      expect(plan.protectionKept.map((k) => k.tag)).toEqual(released ? [] : [protection]);
+      expect(applyInMemory([retired], undefined, plan).images[0]?.tags).toEqual(released ? ['v1', home] : retired.tags);
+    });
+
+    it('keeps the protection of an image pulled within the pull guard (30 days by default): it counts as in use', () => {
+      // Prepare: past the 14-day grace period, but pulled 20 days ago by a consumer no source covers
+      const retired = image(seed, 100, { tags: ['v1', protection], lastPulledAt: daysAgo(20) });
+
+      // Act
       const plan = planFor({ images: [retired] });
 
       // Assess
-      expect(plan.tagsToRelease.map((t) => t.tag)).toEqual(released ? [protection] : []);
+      expect(plan.tagsToRelease).toEqual([]);
+      expect(plan.inUseBySource).toEqual({ 'recent-pull': 1 });
+      expect(plan.tagsToAdd.map((t) => [t.tag, t.role, t.uses.map((u) => u.kind)])).toEqual([[home, 'home', ['recent-pull']]]);
     });
 
     it('never releases the tag of an image in use, however old', () => {
@@ -317,7 +406,7 @@ describe('Function: planRepository', () => {
       expect(plan.tagsToRelease).toEqual([]);
     });
 
-    it('never releases a protection tag that is the image\'s only tag, because that would delete the image', () => {
+    it('releases a protection tag that is the image\'s only tag only after its home tag is in place, so the image never loses its last tag', () => {
       // Prepare
       const retired = image(seed, 100, { tags: [protection] });
 
@@ -325,8 +414,35 @@ describe('Function: planRepository', () => {
       const plan = planFor({ images: [retired] });
 
       // Assess
+      expect(plan.tagsToRelease.map((t) => [t.digest, t.tag])).toEqual([[retired.digest, protection]]);
+      expect(plan.tagsToAdd).toEqual([{ digest: retired.digest, tag: home, role: 'home', environment: 'prod', uses: [] }]);
+      const tagSteps = plan.steps.filter((s) => s.kind !== 'put-policy');
+      expect(tagSteps).toEqual([
+        { kind: 'add-tag', digest: retired.digest, tag: home, role: 'home' },
+        { kind: 'remove-tag', digest: retired.digest, tag: protection },
+      ]);
+      expect(plan.protectionKept).toEqual([]);
+      // Every prefix of the steps leaves the image tagged.
+      for (let n = 0; n <= plan.steps.length; n++)
+        expect(applyInMemory([retired], undefined, { ...plan, steps: plan.steps.slice(0, n) }).images[0]?.tags.length).toBeGreaterThan(0);
+      expect(applyInMemory([retired], undefined, plan).images[0]?.tags).toEqual([home]);
+    });
+
+    it('lists protection it keeps: images still inside the grace period, and archived ones (no home tag can be added to them)', () => {
+      // Prepare
+      const recent = image('recent', 100, { tags: ['v1', protectionTagFor(CONFIG, 'prod', digestOf('recent'))], lastActivatedAt: daysAgo(3) });
+      const archived = image('cold', 300, { tags: ['v1', protectionTagFor(CONFIG, 'dev', digestOf('cold'))], storageClass: 'archive', lastArchivedAt: daysAgo(200) });
+
+      // Act
+      const plan = planFor({ images: [recent, archived], config: NO_PULL_GUARD });
+
+      // Assess
       expect(plan.tagsToRelease).toEqual([]);
-      expect(plan.protectionKept).toEqual([{ digest: retired.digest, tag: protection, reason: expect.stringMatching(/only tag/) }]);
+      expect(plan.tagsToAdd).toEqual([]);
+      expect(plan.protectionKept.map((k) => [k.digest, k.tag, k.reason])).toEqual([
+        [recent.digest, protectionTagFor(CONFIG, 'prod', digestOf('recent')), expect.stringMatching(/3 day\(s\) ago \(release after 14\)/)],
+        [archived.digest, protectionTagFor(CONFIG, 'dev', digestOf('cold')), expect.stringMatching(/archived/)],
+      ]);
     });
 
     it('never releases anything when the in-use set is incomplete', () => {
@@ -341,15 +457,19 @@ describe('Function: planRepository', () => {
       expect(plan.status).toBe('blocked');
     });
 
-    it('leaves alone hand-made tags that only look like protection tags', () => {
+    it.each([
+      ['a tag that only looks like a protection tag', 'prod-keep-forever'],
+      ['the protection tag of another digest', protectionTagFor(CONFIG, 'prod', digestOf('someone-else'))],
+    ])('leaves alone hand-made tags: %s', (_name, tag) => {
       // Prepare
-      const img = image('hand-made', 100, { tags: ['v1', 'prod-keep-forever'] });
+      const img = image('hand-made', 100, { tags: ['v1', tag] });
 
       // Act
       const plan = planFor({ images: [img] });
 
       // Assess
       expect(plan.tagsToRelease).toEqual([]);
+      expect(plan.steps.filter((s) => s.kind === 'remove-tag')).toEqual([]);
     });
   });
 
@@ -365,7 +485,7 @@ describe('Function: planRepository', () => {
       selection: { tagStatus: 'tagged', tagPrefixList: ['prod-'], countType: 'imageCountMoreThan', countNumber: 3 },
     });
 
-    it('merges: keeps non-clashing rules in the written text and reports the dropped ones', () => {
+    it('merges: keeps the repository\'s own rules above the baseline and leaves out the baseline rule one of them overrides', () => {
       // Prepare
       const currentPolicy = policyText(releases, prodClash);
 
@@ -375,10 +495,20 @@ describe('Function: planRepository', () => {
       // Assess
       expect(plan.policy.change).toBe('update');
       expect(plan.policy.currentText).toBe(currentPolicy.text);
-      expect(plan.policy.keptOwnRules.map((r) => r.description)).toEqual(['team: releases']);
-      expect(plan.policy.droppedOwnRules.map((d) => [d.rule.description, d.reason])).toEqual([['team: prod', expect.stringMatching(/prod retention/)]]);
-      expect(plan.policy.text).toContain('team: releases');
-      expect(plan.policy.text).not.toContain('team: prod');
+      expect(plan.policy.keptOwnRules.map((r) => r.description)).toEqual(['team: releases', 'team: prod']);
+      expect(plan.policy.droppedOwnRules).toEqual([]);
+      expect(plan.policy.overriddenBaseline).toEqual([{ description: 'ecr-keeper: prod retention', reason: expect.stringMatching(/same tag list/) }]);
+      expect(plan.reasons.join('\n')).toMatch(/baseline rule "ecr-keeper: prod retention" left out/);
+      const written = parsePolicyText(plan.policy.text ?? '');
+      expect(written.ok && [...written.policy.rules].sort((a, b) => a.rulePriority - b.rulePriority).map((r) => r.description)).toEqual([
+        'ecr-keeper: protection (prod)',
+        'ecr-keeper: protection (dev)',
+        'team: releases',
+        'team: prod',
+        'ecr-keeper: dev retention',
+        'ecr-keeper: untagged',
+        'ecr-keeper: catch-all',
+      ]);
     });
 
     it('replaces: keeps none of the repository\'s rules', () => {
@@ -522,13 +652,36 @@ describe('Function: planRepository', () => {
       // Act
       const plan = planFor({ images: [stale, running], currentPolicy, inUse: [useOf(running.digest)] });
 
-      // Assess
+      // Assess: the team's own any rule stays (last) in place of the catch-all; protection shields the running image
       expect(plan.current?.affected.map((a) => [a.digest, a.inUse])).toEqual([[stale.digest, false], [running.digest, true]]);
       expect(plan.current?.inUseAtRisk.map((r) => r.digest)).toEqual([running.digest]);
-      expect(plan.target?.affected.map((a) => [a.digest, a.ruleDescription])).toEqual([[stale.digest, 'ecr-keeper: catch-all']]);
-      expect(plan.target?.byRule).toEqual([{ rulePriority: expect.any(Number), description: 'ecr-keeper: catch-all', action: 'expire', images: 1, bytes: 1_000_000 }]);
+      expect(plan.policy.overriddenBaseline.map((o) => o.description)).toEqual(['ecr-keeper: catch-all']);
+      expect(plan.target?.affected.map((a) => [a.digest, a.ruleDescription])).toEqual([[stale.digest, 'team: 100 days']]);
+      expect(plan.target?.byRule).toEqual([{ rulePriority: expect.any(Number), description: 'team: 100 days', action: 'expire', images: 1, bytes: 1_000_000 }]);
       expect(plan.target?.expiringBytes).toBe(1_000_000);
+      expect(plan.target?.inUseAtRisk).toEqual([]);
+      expect(plan.newlyExpiring).toEqual([]); // the current policy expires the stale image already
       expect(plan.status).toBe('apply');
+    });
+
+    it('lists the images the policy change would newly expire, and not those the current policy expires already', () => {
+      // Prepare: the team keeps the newest 6 of everything; the baseline's untagged rule (7 days) is stricter
+      const currentPolicy = policyText(ruleFactory({ rulePriority: 1, description: 'team: newest 6', selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 6 } }));
+      const fresh = Array.from({ length: 5 }, (_, i) => image(`fresh-${i}`, i + 1, { tags: [`v${i}`] }));
+      const oldUntagged = image('old-untagged', 20);
+      const oldest = image('oldest', 400, { tags: ['v-old'] });
+      const images = [...fresh, oldUntagged, oldest];
+      const replace = configWith({ existingPolicy: 'replace' });
+
+      // Act
+      const plan = planFor({ images, currentPolicy, config: replace });
+      const withoutPolicy = planFor({ images, config: replace });
+
+      // Assess
+      expect(plan.current?.affected.map((a) => a.digest)).toEqual([oldest.digest]);
+      expect(plan.target?.affected.map((a) => a.digest).sort()).toEqual([oldUntagged.digest, oldest.digest].sort());
+      expect(plan.newlyExpiring.map((a) => [a.digest, a.ruleDescription])).toEqual([[oldUntagged.digest, 'ecr-keeper: untagged']]);
+      expect(withoutPolicy.newlyExpiring.map((a) => a.digest).sort()).toEqual([oldUntagged.digest, oldest.digest].sort());
     });
   });
 });

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
-
+  findEnvironment,
+  homeTagFor,
+  isHomeTagOf,
+  ownProtectionOf,
   parseProtectionTag,
   protectionPrefix,
   protectionTagFor,
@@ -110,5 +113,77 @@ describe('Function: parseProtectionTag', () => {
     expect(tag.startsWith('dev-pin.')).toBe(true);
     expect(config.environments.map((env) => protectionPrefix(config, env))).toEqual(['prod-pin.', 'dev-pin.']);
     expect(parseProtectionTag(config, tag)?.environment).toBe('dev');
+  });
+});
+
+describe('Function: homeTagFor', () => {
+  it('glues the environment prefix, the home infix and the 64 hex characters of the digest', () => {
+    // Prepare
+    const config = configWith();
+    const digest = digestOf('api-v1');
+    const prod = findEnvironment(config, 'prod');
+    if (prod === undefined) throw new Error('no prod');
+
+    // Act
+    const tag = homeTagFor(config, prod, digest);
+
+    // Assess
+    expect(tag).toBe(`prod-kept-${digest.slice('sha256:'.length)}`);
+    expect(tag).toMatch(OCI_TAG);
+    // Governed by the environment's retention (its prefix), never by the protection rule.
+    expect(tag.startsWith(prod.tagPrefix)).toBe(true);
+    expect(tag.startsWith(protectionPrefix(config, prod))).toBe(false);
+    expect(parseProtectionTag(config, tag)).toBeUndefined();
+    expect(isHomeTagOf(config, tag, digest)).toBe(true);
+    expect(isHomeTagOf(config, tag, digestOf('another'))).toBe(false);
+    expect(isHomeTagOf(config, protectionTagFor(config, prod, digest), digest)).toBe(false);
+  });
+
+  it('stays within the 128-character OCI tag grammar with the longest prefix and home infix the config allows', () => {
+    // Prepare
+    const config = configWith({
+      environments: [{ name: 'prod', tagPrefix: `p${'x'.repeat(39)}`, keepNewest: 1 }],
+      protection: { homeInfix: 'h'.repeat(20) },
+    });
+    const prod = config.environments[0];
+    if (prod === undefined) throw new Error('no prod');
+
+    // Act
+    const tag = homeTagFor(config, prod, digestOf('long'));
+
+    // Assess
+    expect(tag.length).toBe(124);
+    expect(tag).toMatch(OCI_TAG);
+  });
+});
+
+describe('Function: ownProtectionOf', () => {
+  it.each(['prod', 'dev'])('names the environment of a %s protection tag of the image\'s own digest', (environment) => {
+    // Prepare
+    const config = configWith();
+    const digest = digestOf(`own-${environment}`);
+
+    // Act
+    const owner = ownProtectionOf(config, protectionTagFor(config, environment, digest), digest);
+
+    // Assess
+    expect(owner).toBe(environment);
+  });
+
+  it.each([
+    ['the protection tag of another digest', (digest: string) => `prod-keep-${digestOf(`other-${digest}`).slice('sha256:'.length)}`],
+    ['the home tag of the image', (digest: string) => `prod-kept-${digest.slice('sha256:'.length)}`],
+    ['a hand-made tag sharing the protection prefix', () => 'prod-keep-forever'],
+    ['a tag of an environment no longer configured', (digest: string) => `staging-keep-${digest.slice('sha256:'.length)}`],
+  ])('does not take %s for the image\'s own protection', (_name, tagOf) => {
+    // Prepare
+    const config = configWith();
+    const digest = digestOf('self');
+
+    // Act
+    const owner = ownProtectionOf(config, tagOf(digest), digest);
+
+    // Assess
+    expect(owner).toBeUndefined();
   });
 });

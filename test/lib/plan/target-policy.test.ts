@@ -92,13 +92,58 @@ describe('Function: buildTargetPolicy', () => {
   });
 
   describe('merge mode', () => {
+    it('drops a rule with the same tag list as a protection rule, with a reason', () => {
+      // Prepare
+      const config = configWith();
+      const rule = ownRule(1, 'team: sneaky', { tagStatus: 'tagged', tagPrefixList: ['prod-keep-'], countType: 'imageCountMoreThan', countNumber: 1 });
+
+      // Act
+      const target = buildTargetPolicy(config, { rules: [rule] });
+
+      // Assess
+      expect(target.keptOwnRules).toEqual([]);
+      expect(target.droppedOwnRules).toEqual([{ rule, reason: expect.stringMatching(/protection \(prod\)/) }]);
+      expect(target.overriddenBaseline).toEqual([]);
+      expect(target.policy.rules.filter((r) => r.description === rule.description)).toEqual([]);
+      expect(target.issues).toEqual([]);
+    });
+
+    it('regenerates a rule written by ecr-keeper earlier: neither kept nor listed as dropped', () => {
+      // Prepare
+      const config = configWith();
+      const rule = ownRule(1, 'ecr-keeper: old prod retention', { tagStatus: 'tagged', tagPrefixList: ['prod-'], countType: 'imageCountMoreThan', countNumber: 99 });
+
+      // Act
+      const target = buildTargetPolicy(config, { rules: [rule] });
+
+      // Assess
+      expect(target.keptOwnRules).toEqual([]);
+      expect(target.droppedOwnRules).toEqual([]);
+      expect(target.overriddenBaseline).toEqual([]);
+      expect(target.policy.rules.filter((r) => r.description === rule.description)).toEqual([]);
+      expect(target.text).toBe(buildTargetPolicy(config, undefined).text);
+    });
+
     it.each([
-      ['a rule written by ecr-keeper', ownRule(1, 'ecr-keeper: old prod retention', { tagStatus: 'tagged', tagPrefixList: ['prod-'], countType: 'imageCountMoreThan', countNumber: 99 }), /ecr-keeper/],
-      ['an any rule while the config has a catch-all', ownRule(1, 'team: any after 30 days', { tagStatus: 'any', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 30 }), /catch-all/],
-      ['a second standard untagged rule', ownRule(1, 'team: untagged', { tagStatus: 'untagged', countType: 'imageCountMoreThan', countNumber: 1 }), /one untagged rule/],
-      ['a rule with the same tag list as prod retention', ownRule(1, 'team: prod', { tagStatus: 'tagged', tagPrefixList: ['prod-'], countType: 'sinceImagePushed', countUnit: 'days', countNumber: 5 }), /prod retention/],
-      ['a rule with the same tag list as a protection rule', ownRule(1, 'team: sneaky', { tagStatus: 'tagged', tagPrefixList: ['prod-keep-'], countType: 'imageCountMoreThan', countNumber: 1 }), /protection \(prod\)/],
-    ])('drops %s, with a reason', (_name, rule, reason) => {
+      [
+        'a rule with the same tag list as prod retention',
+        ownRule(1, 'team: prod', { tagStatus: 'tagged', tagPrefixList: ['prod-'], countType: 'sinceImagePushed', countUnit: 'days', countNumber: 5 }),
+        'ecr-keeper: prod retention',
+        /same tag list/,
+      ],
+      [
+        'a standard untagged rule',
+        ownRule(1, 'team: untagged', { tagStatus: 'untagged', countType: 'imageCountMoreThan', countNumber: 1 }),
+        'ecr-keeper: untagged',
+        /own untagged rule/,
+      ],
+      [
+        'an any rule while the config has a catch-all',
+        ownRule(1, 'team: any after 30 days', { tagStatus: 'any', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 30 }),
+        'ecr-keeper: catch-all',
+        /tagStatus any rule/,
+      ],
+    ])('keeps %s and leaves out the baseline rule it overrides', (_name, rule, overridden, reason) => {
       // Prepare
       const config = configWith();
 
@@ -106,30 +151,42 @@ describe('Function: buildTargetPolicy', () => {
       const target = buildTargetPolicy(config, { rules: [rule] });
 
       // Assess
-      expect(target.keptOwnRules).toEqual([]);
-      expect(target.droppedOwnRules).toHaveLength(1);
-      expect(target.droppedOwnRules[0]?.rule).toEqual(rule);
-      expect(target.droppedOwnRules[0]?.reason).toMatch(reason);
-      expect(target.policy.rules.filter((r) => r.description === rule.description)).toEqual([]);
+      expect(target.keptOwnRules).toEqual([rule]);
+      expect(target.droppedOwnRules).toEqual([]);
+      expect(target.overriddenBaseline).toEqual([{ description: overridden, reason: expect.stringMatching(reason) }]);
+      const order = descriptions(target.policy);
+      expect(order).not.toContain(overridden);
+      expect(order.filter((d) => d === rule.description)).toHaveLength(1);
+      // Protection first: no own rule can act on a protected image.
+      expect(order.slice(0, 2)).toEqual(['ecr-keeper: protection (prod)', 'ecr-keeper: protection (dev)']);
+      expect(target.issues).toEqual([]);
     });
 
-    it('keeps non-clashing rules in their priority order, after the baseline and before the catch-all', () => {
+    it('keeps own rules in their priority order, right after protection and before the environment retention, untagged and catch-all', () => {
       // Prepare
       const config = configWith();
       const releases = ownRule(20, 'team: releases', { tagStatus: 'tagged', tagPatternList: ['release-*'], countType: 'imageCountMoreThan', countNumber: 10 });
       const pulls = ownRule(5, 'team: archive unpulled', { tagStatus: 'tagged', tagPatternList: ['*'], countType: 'sinceImagePulled', countUnit: 'days', countNumber: 60 }, { type: 'transition', targetStorageClass: 'archive' });
-      const clash = ownRule(7, 'team: dev', { tagStatus: 'tagged', tagPrefixList: ['dev-'], countType: 'imageCountMoreThan', countNumber: 1 });
+      const dev = ownRule(7, 'team: dev', { tagStatus: 'tagged', tagPrefixList: ['dev-'], countType: 'imageCountMoreThan', countNumber: 1 });
 
       // Act
-      const target = buildTargetPolicy(config, { rules: [releases, clash, pulls] });
+      const target = buildTargetPolicy(config, { rules: [releases, dev, pulls] });
 
       // Assess
-      expect(target.keptOwnRules.map((r) => r.description)).toEqual(['team: archive unpulled', 'team: releases']);
-      expect(target.droppedOwnRules.map((d) => d.rule.description)).toEqual(['team: dev']);
-      const order = descriptions(target.policy);
-      expect(order.indexOf('team: archive unpulled')).toBe(order.indexOf('ecr-keeper: untagged') + 1);
-      expect(order.indexOf('team: releases')).toBe(order.indexOf('team: archive unpulled') + 1);
-      expect(order.at(-1)).toBe('ecr-keeper: catch-all');
+      expect(target.keptOwnRules.map((r) => r.description)).toEqual(['team: archive unpulled', 'team: dev', 'team: releases']);
+      expect(target.droppedOwnRules).toEqual([]);
+      expect(target.overriddenBaseline.map((o) => o.description)).toEqual(['ecr-keeper: dev retention']);
+      expect(descriptions(target.policy)).toEqual([
+        'ecr-keeper: protection (prod)',
+        'ecr-keeper: protection (dev)',
+        'team: archive unpulled',
+        'team: dev',
+        'team: releases',
+        'ecr-keeper: prod retention',
+        'ecr-keeper: untagged',
+        'ecr-keeper: catch-all',
+      ]);
+      expect(target.policy.rules.map((r) => r.rulePriority)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
       expect(target.issues).toEqual([]);
     });
 
@@ -146,7 +203,9 @@ describe('Function: buildTargetPolicy', () => {
       expect(policiesEquivalent(second.policy, first.policy)).toBe(true);
       expect(second.text).toBe(first.text);
       expect(second.keptOwnRules.map((r) => r.description)).toEqual(['team: releases']);
-      expect(second.droppedOwnRules.every((d) => d.rule.description?.startsWith(KEEPER_DESCRIPTION_PREFIX))).toBe(true);
+      // ecr-keeper's own earlier rules are regenerated, not reported as dropped.
+      expect(second.droppedOwnRules).toEqual([]);
+      expect(second.keptOwnRules.some((r) => r.description?.startsWith(KEEPER_DESCRIPTION_PREFIX))).toBe(false);
     });
 
     it('keeps an own any rule last when the config has no catch-all', () => {
