@@ -15,12 +15,12 @@ const GIB = 1024 ** 3;
 const daysAgo = (days: number): Date => new Date(NOW.getTime() - days * 86_400_000 - 3_600_000);
 const config: KeeperConfig = parseConfig(DEFAULT_CONFIG);
 
-/** One account in one region, ECR read-only unless said otherwise. */
-const account = (options: { readOnly?: boolean } = {}) => {
+/** One account in one region, ECR read-only unless said otherwise; the default config unless one is given. */
+const account = (options: { readOnly?: boolean; config?: KeeperConfig } = {}) => {
   const ecr = new FakeEcr({ now: () => NOW, readOnly: options.readOnly ?? true });
   const ecs = new FakeEcs();
   const inspector = new FakeInspector();
-  const deps: SweepDeps = { config, log: silentLog, now: () => NOW, adaptersFor: (region) => ({ region, ecr, ecs, inspector, events: new FakeEvents(), scheduler: new FakeScheduler(), lambda: new FakeLambda(), batch: new FakeBatch() }) };
+  const deps: SweepDeps = { config: options.config ?? config, log: silentLog, now: () => NOW, adaptersFor: (region) => ({ region, ecr, ecs, inspector, events: new FakeEvents(), scheduler: new FakeScheduler(), lambda: new FakeLambda(), batch: new FakeBatch() }) };
   return { ecr, ecs, inspector, deps };
 };
 
@@ -96,7 +96,7 @@ describe('Function: runAudit', () => {
     const report = await audit(deps);
 
     // Assess
-    expect(writesAfterApply).toBe(2); // the protection tag and the policy
+    expect(writesAfterApply).toBe(3); // the protection tag, its home tag and the policy
     expect(repositoryOf(report, 'shop/api')).toMatchObject({ drift: 'in-sync', status: 'unchanged', protection: { toAdd: 0, toRelease: 0 } });
     expect(report.totals).toMatchObject({ inSync: 1, drifted: 0, missingPolicy: 0 });
     expect(ecr.writeCalls().length).toBe(writesAfterApply);
@@ -189,8 +189,8 @@ describe('Function: runAudit', () => {
   });
 
   it('counts expiring images without findings and unseen past the rescan window as possibly unscanned', async () => {
-    // Prepare: Inspector's rescan window is 14 days
-    const { ecr, deps } = account();
+    // Prepare: Inspector's rescan window is 14 days; the pull guard is off so that pulled images can expire
+    const { ecr, deps } = account({ config: parseConfig({ ...(DEFAULT_CONFIG as Record<string, unknown>), inUse: { recentPullDays: 0 } }) });
     ecr.withImages('shop/a', [
       untagged('seen-recently', 10, 10),
       untagged('pulled-recently', 60, 10, { lastPulledAt: daysAgo(3) }),
@@ -204,6 +204,24 @@ describe('Function: runAudit', () => {
     // Assess
     expect(repositoryOf(report, 'shop/a')?.wouldExpire.images).toBe(4);
     expect(repositoryOf(report, 'shop/a')?.findingsLeaving.possiblyUnscanned).toBe(2);
+  });
+
+  it('does not count images pulled within the pull guard (30 days) as expiring: they are in use', async () => {
+    // Prepare
+    const { ecr, deps } = account();
+    ecr.withImages('shop/a', [
+      untagged('pulled-recently', 60, 10, { lastPulledAt: daysAgo(3) }),
+      untagged('pulled-20-days-ago', 30, 10, { lastPulledAt: daysAgo(20) }),
+      untagged('unseen', 60, 10),
+    ]);
+
+    // Act
+    const report = await audit(deps);
+
+    // Assess
+    expect(repositoryOf(report, 'shop/a')?.wouldExpire.list.map((i) => i.digest)).toEqual([digestOf('unseen')]);
+    expect(repositoryOf(report, 'shop/a')?.atRiskUnderTargetPolicy).toEqual([]);
+    expect(ecr.writeCalls()).toEqual([]);
   });
 
   it('records an Inspector failure without failing the audit', async () => {

@@ -52,10 +52,13 @@ describe('Function: runSweep', () => {
 
     // Assess
     expect(outcome(report, 'shop/api')?.status).toBe('applied');
-    expect(ecr.tagsOf('shop/api', old)).toContain(`prod-keep-${old.slice(7)}`);
+    expect(ecr.tagsOf('shop/api', old)).toEqual(['prod-v0.1', `prod-keep-${old.slice(7)}`, `prod-kept-${old.slice(7)}`]);
     expect(verdictOf(ecr, 'shop/api', old)).toBe('keep');
     expect(verdictOf(ecr, 'shop/api', digestOf('api-35'))).toBe('expire');
-    expect(report.totals).toMatchObject({ tagsAdded: 1, policiesWritten: 1, blocked: 0, failed: 0 });
+    // Protection tag, then home tag, then the policy: the order the plan proved safe.
+    expect(ecr.writeCalls().map((c) => (c.method === 'putImageTag' ? String(c.args[2]).slice(0, 10) : c.method))).toEqual(['prod-keep-', 'prod-kept-', 'putLifecyclePolicy']);
+    expect(report.totals).toMatchObject({ tagsAdded: 2, policiesWritten: 1, blocked: 0, failed: 0 });
+    expect(outcome(report, 'shop/api')?.applied).toMatchObject({ tagsAdded: 2, guardWritten: false, policyWritten: true });
   });
 
   it('makes zero write calls on a second sweep over an unchanged account', async () => {
@@ -71,7 +74,7 @@ describe('Function: runSweep', () => {
     const second = await sweep(deps);
 
     // Assess
-    expect(writesAfterFirst).toBe(3); // one tag, two policies
+    expect(writesAfterFirst).toBe(4); // a protection tag and its home tag, two policies
     expect(ecr.writeCalls().length).toBe(writesAfterFirst);
     expect(second.totals).toMatchObject({ tagsAdded: 0, policiesWritten: 0, unchanged: 2 });
   });
@@ -91,8 +94,13 @@ describe('Function: runSweep', () => {
     expect(ecr.callsOf('getManifest')).toEqual([]); // not even a pull
     const plan = outcome(report, 'shop/api')?.plan;
     expect(outcome(report, 'shop/api')?.status).toBe('planned');
-    expect(plan?.tagsToAdd.map((t) => t.digest)).toEqual([live]);
+    expect(plan?.tagsToAdd.map((t) => [t.digest, t.role])).toEqual([
+      [live, 'protection'],
+      [live, 'home'],
+    ]);
+    expect(plan?.steps.map((s) => s.kind)).toEqual(['add-tag', 'add-tag', 'put-policy']);
     expect(plan?.policy.change).toBe('create');
+    expect(outcome(report, 'shop/api')?.applied).toEqual({ tagsAdded: 0, tagsAlreadyPresent: 0, tagsReleased: 0, guardWritten: false, policyWritten: false });
   });
 
   it('blocks a repository whose target policy would expire an in-use image, writes nothing there, and goes on', async () => {
@@ -143,7 +151,7 @@ describe('Function: runSweep', () => {
 
     // Assess
     expect(outcome(report, 'shop/worker')?.status).toBe('applied');
-    expect(ecr.tagsOf('shop/worker', live)).toEqual(['1.0.0', `dev-keep-${live.slice(7)}`]);
+    expect(ecr.tagsOf('shop/worker', live)).toEqual(['1.0.0', `dev-keep-${live.slice(7)}`, `dev-kept-${live.slice(7)}`]);
   });
 
   it('never moves a protection tag when a moving tag like latest moves to a new image', async () => {
@@ -159,8 +167,8 @@ describe('Function: runSweep', () => {
     // Act
     await sweep(deps);
 
-    // Assess: the running image lost `latest` but keeps its own protection tag; the new image got none
-    expect(ecr.tagsOf('shop/api', running1)).toEqual([`prod-keep-${running1.slice(7)}`]);
+    // Assess: the running image lost `latest` but keeps its own protection and home tags; the new image got none
+    expect(ecr.tagsOf('shop/api', running1)).toEqual([`prod-keep-${running1.slice(7)}`, `prod-kept-${running1.slice(7)}`]);
     expect(ecr.tagsOf('shop/api', fresh)).toEqual(['latest']);
     expect(verdictOf(ecr, 'shop/api', running1)).toBe('keep');
   });
@@ -221,7 +229,7 @@ describe('Function: runSweep', () => {
 
   it('applies the baseline to only the named repository (CreateRepository)', async () => {
     // Prepare
-    const { ecr, deps } = account();
+    const { ecr, ecs, deps } = account();
     ecr.withRepository('shop/new').withImages('shop/api', prodReleases(2));
 
     // Act
@@ -231,6 +239,26 @@ describe('Function: runSweep', () => {
     expect(report.repositories.map((o) => o.repository)).toEqual(['shop/new']);
     expect(ecr.policyOf('shop/new')).toContain('ecr-keeper: protection (prod)');
     expect(ecr.policyOf('shop/api')).toBeUndefined();
+    // Only an empty repository was in scope: nothing to protect, so no consumer was read.
+    expect(report.inUse.discoverySkipped).toBe(true);
+    expect(ecs.calls).toEqual([]);
+    expect(report.regions).toEqual([{ region: REGION, planned: true, repositories: 1, ok: true }]);
+  });
+
+  it('reads every consumer when a named repository already holds an image (CreateRepository of a repository that exists)', async () => {
+    // Prepare
+    const { ecr, ecs, deps } = account();
+    const live = digestOf('new-live');
+    ecr.withImage('shop/new', { digest: live, tags: ['v1'], pushedAt: daysAgo(100) });
+    ecs.withCluster('prod').withTask('prod', { containers: [running('shop/new', live)] });
+
+    // Act
+    const report = await runSweep(deps, { mode: 'apply', regions: [REGION], repositories: ['shop/new' as never] });
+
+    // Assess
+    expect(report.inUse.discoverySkipped).toBe(false);
+    expect(ecs.callsOf('listClusters')).toHaveLength(1);
+    expect(ecr.tagsOf('shop/new', live)).toEqual(['v1', `prod-keep-${live.slice(7)}`, `prod-kept-${live.slice(7)}`]);
   });
 
   it('leaves an excluded repository alone', async () => {
@@ -263,5 +291,96 @@ describe('Function: runSweep', () => {
     expect(released?.status).toBe('applied');
     expect(released?.applied.tagsReleased).toBe(1);
     expect(report.failures).toEqual([]);
+  });
+
+  describe('releases (held back to a second pass after a fresh in-use read)', () => {
+    /** An image protected by an earlier sweep (protection and home tag), out of use, last pulled 30 days ago. */
+    const retiredImage = (ecr: FakeEcr): { digest: Digest; protection: string; home: string } => {
+      const digest = digestOf('retired-with-home');
+      const protection = `prod-keep-${digest.slice(7)}`;
+      const home = `prod-kept-${digest.slice(7)}`;
+      ecr.withImage('shop/api', { digest, tags: ['prod-v9', protection, home], pushedAt: daysAgo(60), lastPulledAt: daysAgo(30) });
+      return { digest, protection, home };
+    };
+
+    it('releases the protection tag of an image out of use past the grace period after re-reading every consumer, keeping its home tag, and treats an already-removed tag as released', async () => {
+      // Prepare
+      const { ecr, ecs, deps } = account();
+      const { digest, protection, home } = retiredImage(ecr);
+      ecr.failOn = (method) => (method === 'removeImageTag' ? awsError('ImageNotFound', 'ecr:BatchDeleteImage', 'shop/api') : undefined);
+
+      // Act
+      const report = await sweep(deps);
+
+      // Assess
+      const released = outcome(report, 'shop/api');
+      expect(released?.plan?.tagsToRelease.map((t) => t.tag)).toEqual([protection]);
+      expect(released?.status).toBe('applied');
+      expect(released?.applied.tagsReleased).toBe(1);
+      expect(report.failures).toEqual([]);
+      expect(report.inUse.releaseRecheck).toEqual({ complete: true, images: 0 });
+      expect(ecs.callsOf('listClusters')).toHaveLength(2); // the first read and the re-check
+      expect(ecr.callsOf('removeImageTag').map((c) => c.args)).toEqual([['shop/api', protection]]);
+      // The policy was written in the first pass, the release made in the second.
+      expect(ecr.writeCalls().map((c) => c.method)).toEqual(['putLifecyclePolicy', 'removeImageTag']);
+      expect(ecr.tagsOf('shop/api', digest)).toContain(home);
+    });
+
+    it('lists releases in a dry run without making them or re-reading consumers', async () => {
+      // Prepare
+      const { ecr, ecs, deps } = account();
+      const { digest, protection } = retiredImage(ecr);
+
+      // Act
+      const report = await sweep(deps, 'dry-run');
+
+      // Assess
+      const plan = outcome(report, 'shop/api')?.plan;
+      expect(plan?.steps.filter((s) => s.kind === 'remove-tag')).toEqual([{ kind: 'remove-tag', digest, tag: protection }]);
+      expect(ecr.writeCalls()).toEqual([]);
+      expect(report.inUse.releaseRecheck).toBeUndefined();
+      expect(ecs.callsOf('listClusters')).toHaveLength(1);
+      expect(report.totals.tagsReleased).toBe(0);
+    });
+
+    it('keeps the protection of an image a task starts to use between the first read and the release', async () => {
+      // Prepare: the image is idle at the first read; a rollback starts it before the re-check
+      const { ecr, ecs, deps } = account();
+      const { digest, protection } = retiredImage(ecr);
+      ecs.withCluster('prod');
+      let reads = 0;
+      ecs.failOn = (method) => {
+        if (method === 'listClusters' && ++reads === 2) ecs.withTask('prod', { containers: [running('shop/api', digest, 'prod-v9')] });
+        return undefined;
+      };
+
+      // Act
+      const report = await sweep(deps);
+
+      // Assess
+      expect(outcome(report, 'shop/api')?.plan?.tagsToRelease).toEqual([]);
+      expect(ecr.callsOf('removeImageTag')).toEqual([]);
+      expect(ecr.tagsOf('shop/api', digest)).toContain(protection);
+      expect(report.inUse.releaseRecheck).toEqual({ complete: true, images: 1 });
+      expect(verdictOf(ecr, 'shop/api', digest)).toBe('keep');
+    });
+
+    it('releases nothing when the re-check cannot read every consumer', async () => {
+      // Prepare
+      const { ecr, ecs, deps } = account();
+      const { digest, protection } = retiredImage(ecr);
+      ecs.withCluster('prod');
+      let reads = 0;
+      ecs.failOn = (method) => (method === 'listClusters' && ++reads === 2 ? awsError('AccessDeniedException', 'ecs:ListClusters') : undefined);
+
+      // Act
+      const report = await sweep(deps);
+
+      // Assess
+      expect(ecr.callsOf('removeImageTag')).toEqual([]);
+      expect(ecr.tagsOf('shop/api', digest)).toContain(protection);
+      expect(report.inUse.releaseRecheck?.complete).toBe(false);
+      expect(report.failures.some((f) => f.stage === 'in-use' && f.message.startsWith('re-check before release'))).toBe(true);
+    });
   });
 });
