@@ -19,6 +19,10 @@ const ecs = ecsClient(emu);
 
 const CREATED = 'shop/payments';
 const EXISTING = 'shop/api';
+/** Every protected image gets its protection tag and its home tag. */
+const TAGS_PER_PROTECTED_IMAGE = 2;
+/** One image of EXISTING runs (see `seedAccount`). */
+const IN_USE_IMAGES = 1;
 
 type Event = Record<string, unknown> & { detail: Record<string, unknown> & { requestParameters: Record<string, unknown> | null } };
 const loadEvent = (file: string): Event => JSON.parse(readFileSync(`events/${file}`, 'utf8')) as Event;
@@ -245,9 +249,9 @@ describe('Function: handler (sweep)', () => {
 
     // Assess
     expect(result).toMatchObject({ mode: 'dry-run', ok: true, inUseComplete: true });
-    expect(result.totals).toMatchObject({ repositories: 2, inUseImages: 1, tagsAdded: 0, policiesWritten: 0 });
+    expect(result.totals).toMatchObject({ repositories: 2, inUseImages: IN_USE_IMAGES, tagsAdded: 0, policiesWritten: 0 });
     const existing = result.repositories.find((r) => r.repository === EXISTING);
-    expect(existing).toMatchObject({ status: 'planned', tagsToAdd: 1, policy: 'create' });
+    expect(existing).toMatchObject({ status: 'planned', tagsToAdd: IN_USE_IMAGES * TAGS_PER_PROTECTED_IMAGE, policy: 'create' });
     expect(await policyOf(CREATED)).toBeUndefined();
     expect(await policyOf(EXISTING)).toBeUndefined();
     expect(await tagsByDigest(EXISTING)).toEqual(tagsBefore);
@@ -263,10 +267,10 @@ describe('Function: handler (sweep)', () => {
 
     // Assess
     expect(result).toMatchObject({ mode: 'apply', ok: true });
-    expect(result.totals).toMatchObject({ repositories: 2, tagsAdded: 1, policiesWritten: 2 });
+    expect(result.totals).toMatchObject({ repositories: 2, tagsAdded: IN_USE_IMAGES * TAGS_PER_PROTECTED_IMAGE, policiesWritten: 2 });
+    const hex = seeded.inUse.digest.slice('sha256:'.length);
     const tags = (await tagsByDigest(EXISTING))[seeded.inUse.digest] ?? [];
-    expect(tags).toContain('prod-1.0.0');
-    expect(tags.some((t) => t.startsWith('prod-keep-'))).toBe(true);
+    expect(tags).toEqual(['prod-1.0.0', `prod-keep-${hex}`, `prod-kept-${hex}`].sort());
     expect(await policyOf(EXISTING)).toBeDefined();
     expect(await policyOf(CREATED)).toBeDefined();
   });
@@ -301,7 +305,7 @@ describe('Function: handler (audit)', () => {
     // Assess
     expect(report).toMatchObject({ kind: 'audit', readOnly: true, regions: [emu.region] });
     expect(report.totals).toMatchObject({ repositories: 2, missingPolicy: 2 });
-    expect(report.repositories.find((r) => r.repository === EXISTING)).toMatchObject({ drift: 'missing', protection: { toAdd: 1 } });
+    expect(report.repositories.find((r) => r.repository === EXISTING)).toMatchObject({ drift: 'missing', protection: { toAdd: IN_USE_IMAGES * TAGS_PER_PROTECTED_IMAGE } });
     expect(await policyOf(CREATED)).toBeUndefined();
     expect(await policyOf(EXISTING)).toBeUndefined();
     expect(await tagsByDigest(EXISTING)).toEqual(tagsBefore);

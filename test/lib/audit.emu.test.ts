@@ -28,6 +28,8 @@ const seedEcr = ecrClient(emu);
 const seedEcs = ecsClient(emu);
 const NOW = new Date(Math.floor(Date.now() / 1000) * 1000);
 const GIB = 1024 ** 3;
+/** Every protected image gets its protection tag and its home tag. */
+const TAGS_PER_PROTECTED_IMAGE = 2;
 
 /** A team's own policy: keep one image, whatever its tags; it endangers the older running one. */
 const LEGACY_POLICY = JSON.stringify({
@@ -129,9 +131,14 @@ describe('Function: runAudit (emulator)', () => {
     // Assess
     const api = repositoryOf(report, 'shop/api');
     expect(api?.drift).toBe('missing');
-    expect(api?.protection).toEqual({ toAdd: 1, toRelease: 0 });
+    // One in-use image (the running prod-5): its protection tag and its home tag.
+    expect(api?.protection).toEqual({ toAdd: 1 * TAGS_PER_PROTECTED_IMAGE, toRelease: 0 });
     expect(api?.wouldExpire.list.map((i) => i.digest).sort()).toEqual([...seeded.expiring].sort());
     expect(api?.wouldExpire.list.some((i) => i.digest === seeded.live || i.digest === seeded.freshUntagged)).toBe(false);
+    // No policy yet: everything the target expires is newly expiring.
+    expect(api?.newlyExpiring).toBe(seeded.expiring.length);
+    // The running task, and the newest revision of its family `api`, which names the same image.
+    expect(api?.keptBySource).toEqual({ task: 1, 'task-definition': 1 });
     // Sizes as ECR reports them: the sum of the layer sizes.
     const sizes = new Map((await storedImages(seedEcr, 'shop/api')).map((i) => [i.digest, i.sizeBytes ?? 0]));
     const bytes = seeded.expiring.reduce((n, d) => n + (sizes.get(d) ?? 0), 0);
@@ -167,7 +174,10 @@ describe('Function: runAudit (emulator)', () => {
     expect(legacy?.atRiskUnderCurrentPolicy[0]?.decision.kind).toBe('expire');
     expect(legacy?.atRiskUnderTargetPolicy).toEqual([]);
     expect(legacy?.drift).toBe('drifted');
-    expect(legacy?.droppedOwnRules.map((d) => d.rule.description)).toEqual(['Keep only the newest image of any tag']);
+    // Merge keeps the repository's own any rule (last, in place of the catch-all): nothing is
+    // dropped, and the baseline's catch-all is reported as left out.
+    expect(legacy?.droppedOwnRules).toEqual([]);
+    expect(legacy?.reasons.join(' ')).toContain('baseline rule "ecr-keeper: catch-all" left out');
     expect(report.totals).toMatchObject({ inUseAtRiskUnderCurrentPolicy: 1, drifted: 1, missingPolicy: 1, inSync: 0, blocked: 0 });
     expect(report.inUse).toEqual({ images: 2, complete: true, foreign: 0, unresolved: 0 });
   });
@@ -185,7 +195,9 @@ describe('Function: runAudit (emulator)', () => {
     expect(report.failures).toEqual([]);
     expect(writesIn(account.counts)).toBe(0);
     expect(byOperation(account.counts)['ECR:BatchGetImage']).toBeUndefined();
-    const inUse = Object.values(demo.inUseDigests).flat().length + 1; // + the service scaled to zero
+    // The running tasks' images, the service scaled to zero, and the stopped canary: the newest
+    // revision of its family `shop-api-canary` still names its image (the family source).
+    const inUse = new Set([...Object.values(demo.inUseDigests).flat(), demo.scaledToZero.digest, demo.stopped.digest]).size;
     expect(report.inUse).toMatchObject({ images: inUse, complete: true });
     expect(repositoryOf(report, demo.excludedRepository)?.drift).toBe('excluded');
     expect(report.totals.expiringImages).toBeGreaterThan(0);

@@ -54,10 +54,21 @@ const servicesOnly = () => {
   return { ...config, inUse: { ...config.inUse, taskDefinitionRevisions: 0 } };
 };
 const KEEP_TAG = /^(?:prod|dev)-keep-[0-9a-f]{64}$/;
+const HOME_TAG = /^(?:prod|dev)-kept-[0-9a-f]{64}$/;
+/** Every protected image gets its protection tag and its home tag, protection first. */
+const TAGS_PER_PROTECTED_IMAGE = 2;
 
 const keepTag = (environment: 'prod' | 'dev', digest: Digest): string => `${environment}-keep-${digest.slice('sha256:'.length)}`;
+/** The home tag: governed by the baseline, never removed, so a release never takes an image's last tag. */
+const homeTag = (environment: 'prod' | 'dev', digest: Digest): string => `${environment}-kept-${digest.slice('sha256:'.length)}`;
+/** Both tags ecr-keeper puts on a protected image, sorted as `storedTags` returns them. */
+const keeperTags = (environment: 'prod' | 'dev', digest: Digest): string[] => [keepTag(environment, digest), homeTag(environment, digest)].sort();
 const keepTagsOf = async (repository: string, digest: Digest): Promise<string[]> =>
   (await storedTags(seedEcr, repository, digest)).filter((t) => KEEP_TAG.test(t));
+const keeperTagsOf = async (repository: string, digest: Digest): Promise<string[]> =>
+  (await storedTags(seedEcr, repository, digest)).filter((t) => KEEP_TAG.test(t) || HOME_TAG.test(t));
+const homeTagsOf = async (repository: string, digest: Digest): Promise<string[]> =>
+  (await storedTags(seedEcr, repository, digest)).filter((t) => HOME_TAG.test(t));
 const outcome = (report: SweepReport, repository: string) => report.repositories.find((o) => o.repository === repository);
 const sweep = (account: EmulatorAccount): Promise<SweepReport> => runSweep(account.deps, { mode: 'apply', regions: [account.region] });
 const push = async (repository: string, tags: readonly string[], ageDays: number): Promise<Digest> =>
@@ -109,7 +120,7 @@ describe('Function: runSweep (emulator)', () => {
       afterFirst = snapshot(account.counts);
     });
 
-    it('gives each in-use digest exactly one protection tag of its cluster environment', async () => {
+    it('gives each in-use digest exactly one protection tag and one home tag of its cluster environment', async () => {
       // Assess
       expect(first.inUse.complete).toBe(true);
       expect(first.failures).toEqual([]);
@@ -117,9 +128,18 @@ describe('Function: runSweep (emulator)', () => {
       expect(await keepTagsOf('shop/api', digests.prodB)).toEqual([keepTag('prod', digests.prodB)]);
       expect(await keepTagsOf('shop/api', digests.dev)).toEqual([keepTag('dev', digests.dev)]);
       expect(await keepTagsOf('shop/api', digests.unused)).toEqual([]);
-      expect(await storedTags(seedEcr, 'shop/api', digests.prodA)).toEqual(['prod-1', keepTag('prod', digests.prodA)].sort());
-      expect(byOperation(account.counts)['ECR:PutImage']).toBe(3);
-      expect(first.totals).toMatchObject({ tagsAdded: 3, policiesWritten: 2, failed: 0, blocked: 0 });
+      // One home tag per protected image, of the same environment; none on the unused image.
+      expect(await homeTagsOf('shop/api', digests.prodA)).toEqual([homeTag('prod', digests.prodA)]);
+      expect(await homeTagsOf('shop/api', digests.prodB)).toEqual([homeTag('prod', digests.prodB)]);
+      expect(await homeTagsOf('shop/api', digests.dev)).toEqual([homeTag('dev', digests.dev)]);
+      expect(await homeTagsOf('shop/api', digests.unused)).toEqual([]);
+      expect(await storedTags(seedEcr, 'shop/api', digests.prodA)).toEqual(['prod-1', ...keeperTags('prod', digests.prodA)].sort());
+      const protectedDigests = [digests.prodA, digests.prodB, digests.dev];
+      const tagsAdded = protectedDigests.length * TAGS_PER_PROTECTED_IMAGE;
+      expect(byOperation(account.counts)['ECR:PutImage']).toBe(tagsAdded);
+      // One manifest read per image serves both of its tags.
+      expect(byOperation(account.counts)['ECR:BatchGetImage']).toBe(protectedDigests.length);
+      expect(first.totals).toMatchObject({ tagsAdded, policiesWritten: 2, failed: 0, blocked: 0 });
       expect(await storedPolicy(seedEcr, 'shop/web')).toContain('ecr-keeper: protection (prod)');
     });
 
@@ -135,11 +155,14 @@ describe('Function: runSweep (emulator)', () => {
       expect(byOperation(delta)['ECR:BatchGetImage']).toBeUndefined();
       expect(second.totals).toMatchObject({ tagsAdded: 0, tagsReleased: 0, policiesWritten: 0, unchanged: 2 });
       expect(await keepTagsOf('shop/api', digests.prodA)).toEqual([keepTag('prod', digests.prodA)]);
+      expect(await homeTagsOf('shop/api', digests.prodA)).toEqual([homeTag('prod', digests.prodA)]);
     });
 
     it('counts the first sweep writes at the wire with writeCallsIn', () => {
-      // Assess: three PutImage and two PutLifecyclePolicy went out (counted independently by writesIn)
-      expect(writesIn(afterFirst)).toBe(5);
+      // Assess: two PutImage per protected image (protection and home tag) for the three in-use
+      // digests, and two PutLifecyclePolicy went out (counted independently by writesIn)
+      expect(writesIn(afterFirst)).toBe(3 * TAGS_PER_PROTECTED_IMAGE + 2);
+      expect(byOperation(afterFirst)['ECR:BatchDeleteImage']).toBeUndefined();
       expect(writeCallsIn(afterFirst)).toBe(writesIn(afterFirst));
     });
   });
@@ -246,9 +269,15 @@ describe('Function: runSweep (emulator)', () => {
       const second = await sweep(account);
 
       // Assess
-      expect(outcome(first, 'shop/worker')).toMatchObject({ status: 'applied', applied: { tagsAdded: 1, policyWritten: true } });
+      expect(outcome(first, 'shop/worker')).toMatchObject({ status: 'applied', applied: { tagsAdded: TAGS_PER_PROTECTED_IMAGE, policyWritten: true } });
       expect(first.failures).toEqual([]);
-      expect(await storedTags(seedEcr, 'shop/worker', live)).toEqual(['1.0.0', keepTag('dev', live)]);
+      // The task runs in the dev cluster, but the newest revision of its family `worker` (no
+      // environment tag, no name pattern) also counts, as the default environment prod; an image
+      // used by prod and dev is protected as prod.
+      const used = first.inUse.images.find((i) => i.digest === live);
+      expect(used?.uses.map((u) => u.kind).sort()).toEqual(['task', 'task-definition']);
+      expect(used?.environment).toBe('prod');
+      expect(await storedTags(seedEcr, 'shop/worker', live)).toEqual(['1.0.0', ...keeperTags('prod', live)].sort());
       expect(outcome(second, 'shop/worker')?.status).toBe('unchanged');
       expect(writesIn(countsSince(account.counts, before))).toBe(0);
     });
@@ -278,6 +307,8 @@ describe('Function: runSweep (emulator)', () => {
     expect(report.inUse.complete).toBe(true);
     expect(await keepTagsOf('shop/api', previous)).toEqual([keepTag('prod', previous)]);
     expect(await keepTagsOf('shop/api', target)).toEqual([keepTag('prod', target)]);
+    expect(await homeTagsOf('shop/api', previous)).toEqual([homeTag('prod', previous)]);
+    expect(await homeTagsOf('shop/api', target)).toEqual([homeTag('prod', target)]);
     expect((await Promise.all(newer.map((digest) => keepTagsOf('shop/api', digest)))).flat()).toEqual([]);
     expect((await simulateStored('shop/api')).byDigest.get(previous)?.decision.kind).toBe('keep');
     const withoutTag = await simulateStored('shop/api', (images) =>
@@ -295,20 +326,37 @@ describe('Function: runSweep (emulator)', () => {
     await runContainer(seedEcs, emu.control, { cluster: prod, family: 'api', image: `${api.uri}:latest` });
     const account = emulatorAccount(emu, { now: NOW });
     await sweep(account);
-    // CI pushes a new `latest`: ECR moves the tag, the running image stays with its protection tag only.
+    // CI pushes a new `latest`: ECR moves the tag, the running image stays with its protection and home tags only.
     const fresh = await push('shop/api', ['latest'], 0);
     const before = snapshot(account.counts);
 
     // Act
     const report = await sweep(account);
+    const afterSecond = snapshot(account.counts);
+    const third = await sweep(account);
 
     // Assess
-    expect(await storedTags(seedEcr, 'shop/api', running)).toEqual([keepTag('prod', running)]);
-    expect(await storedTags(seedEcr, 'shop/api', fresh)).toEqual(['latest']);
+    expect(report.failures).toEqual([]);
+    expect(await storedTags(seedEcr, 'shop/api', running)).toEqual(keeperTags('prod', running));
+    // The newest revision of the family `api` names `latest`, which a `run-task` would pull now:
+    // the new image is protected too, under tags of its own digest, never the running image's.
+    const uses = new Map(report.inUse.images.map((i) => [i.digest, i.uses.map((u) => u.kind).sort()]));
+    expect([...uses.keys()].sort()).toEqual([running, fresh].sort());
+    expect(uses.get(running)).toEqual(['task']);
+    expect(uses.get(fresh)).toEqual(['task-definition']);
+    expect(await storedTags(seedEcr, 'shop/api', fresh)).toEqual(['latest', ...keeperTags('prod', fresh)].sort());
     expect((await storedImages(seedEcr, 'shop/api')).map((i) => i.digest).sort()).toEqual([running, fresh].sort());
-    expect((await simulateStored('shop/api')).byDigest.get(running)?.decision.kind).toBe('keep');
-    expect(report.inUse.images.map((i) => i.digest)).toEqual([running]);
-    expect(writesIn(countsSince(account.counts, before))).toBe(0);
+    const stored = await simulateStored('shop/api');
+    expect(stored.byDigest.get(running)?.decision.kind).toBe('keep');
+    expect(stored.byDigest.get(fresh)?.decision.kind).toBe('keep');
+    // The sweep after the move only adds the new image's two tags: no policy, no tag removed.
+    const delta = byOperation(countsSince(afterSecond, before));
+    expect(delta['ECR:PutImage']).toBe(TAGS_PER_PROTECTED_IMAGE);
+    expect(writesIn(countsSince(afterSecond, before))).toBe(TAGS_PER_PROTECTED_IMAGE);
+    expect(report.totals).toMatchObject({ tagsAdded: TAGS_PER_PROTECTED_IMAGE, tagsReleased: 0, policiesWritten: 0 });
+    // And the next sweep over the unchanged account writes nothing.
+    expect(writesIn(countsSince(account.counts, afterSecond))).toBe(0);
+    expect(third.totals).toMatchObject({ tagsAdded: 0, tagsReleased: 0, policiesWritten: 0, unchanged: 1 });
   });
 
   it('reports a repository deleted mid-sweep as skipped and finishes the others', async () => {
@@ -360,9 +408,10 @@ describe('Function: runSweep (emulator)', () => {
     expect(report.inUse.complete).toBe(true);
     expect(report.inUse.images.map((i) => i.digest)).toEqual([pinned]);
     expect(report.inUse.images[0]?.uses.map((u) => u.kind)).toEqual(['service-revision']);
-    expect(await storedTags(seedEcr, 'shop/worker', pinned)).toEqual([keepTag('dev', pinned)]);
+    expect(await storedTags(seedEcr, 'shop/worker', pinned)).toEqual(keeperTags('dev', pinned));
     expect(await keepTagsOf('shop/worker', moved)).toEqual([]);
-    // Untagged but for its protection, 60 days old: only the protection rule keeps it.
+    expect(await homeTagsOf('shop/worker', moved)).toEqual([]);
+    // Untagged but for its protection (and home) tag, 60 days old: only the protection rule keeps it.
     expect((await simulateStored('shop/worker')).byDigest.get(pinned)?.decision.kind).toBe('keep');
   });
 
@@ -385,9 +434,9 @@ describe('Function: runSweep (emulator)', () => {
     const uses = new Map(report.inUse.images.map((i) => [i.digest, i.uses.map((u) => u.kind).sort()]));
     expect(uses.get(rollbackTarget)).toEqual(['deployment-revision']);
     expect(uses.get(current)).toEqual(['service-revision', 'task']);
-    expect(await storedTags(seedEcr, 'shop/api', rollbackTarget)).toEqual([keepTag('prod', rollbackTarget)]);
-    expect(await storedTags(seedEcr, 'shop/api', current)).toEqual([keepTag('prod', current), 'v1'].sort());
-    // Untagged but for its protection and 200 days old: without the tag the untagged rule would take it.
+    expect(await storedTags(seedEcr, 'shop/api', rollbackTarget)).toEqual(keeperTags('prod', rollbackTarget));
+    expect(await storedTags(seedEcr, 'shop/api', current)).toEqual([...keeperTags('prod', current), 'v1'].sort());
+    // Untagged but for its protection (and home) tag and 200 days old: without any tag the untagged rule would take it.
     expect((await simulateStored('shop/api')).byDigest.get(rollbackTarget)?.decision.kind).toBe('keep');
     const bare = await simulateStored('shop/api', (images) => images.map((i) => (i.digest === rollbackTarget ? { ...i, tags: [] } : i)));
     expect(bare.byDigest.get(rollbackTarget)?.decision.kind).toBe('expire');
@@ -412,11 +461,21 @@ describe('Function: runSweep (emulator)', () => {
       for (const [repository, digests] of Object.entries(demo.inUseDigests)) {
         for (const digest of digests) {
           const environment = environmentOf.get(`${repository} ${digest}`) ?? 'prod';
-          expect(await keepTagsOf(repository, digest), `${repository} ${digest}`).toEqual([keepTag(environment, digest)]);
+          expect(await keeperTagsOf(repository, digest), `${repository} ${digest}`).toEqual(keeperTags(environment, digest));
         }
       }
-      expect(await keepTagsOf('shop/worker', demo.scaledToZero.digest)).toEqual([keepTag('dev', demo.scaledToZero.digest)]);
-      expect(await keepTagsOf('shop/api', demo.stopped.digest)).toEqual([]);
+      const usesOf = (digest: Digest): string[] | undefined => first.inUse.images.find((i) => i.digest === digest)?.uses.map((u) => u.kind).sort();
+      // The service scaled to zero runs no task; its task definition is also the newest revision of
+      // its family `shop-batch`, which has no environment tag or name pattern: the default, prod,
+      // outranks the dev cluster of the service, so the image is protected as prod.
+      expect(usesOf(demo.scaledToZero.digest)).toEqual(['service-revision', 'task-definition']);
+      expect(await keeperTagsOf('shop/worker', demo.scaledToZero.digest)).toEqual(keeperTags('prod', demo.scaledToZero.digest));
+      // The canary task STOPPED, but the newest revision of its family `shop-api-canary` still names
+      // its image, which the next `run-task` would pull: in use through the family source only.
+      expect(usesOf(demo.stopped.digest)).toEqual(['task-definition']);
+      expect(await keeperTagsOf('shop/api', demo.stopped.digest)).toEqual(keeperTags('prod', demo.stopped.digest));
+      const protectedImages = new Set([...Object.values(demo.inUseDigests).flat(), demo.scaledToZero.digest, demo.stopped.digest]);
+      expect(new Set(first.inUse.images.map((i) => i.digest))).toEqual(protectedImages);
       expect((await simulateStored('shop/api')).byDigest.get(demo.oldInUse.digest)?.decision.kind).toBe('keep');
       expect((await simulateStored('shop/web')).byDigest.get(demo.index.digest)?.decision.kind).toBe('keep');
       expect(outcome(first, demo.excludedRepository)?.status).toBe('excluded');
@@ -425,6 +484,8 @@ describe('Function: runSweep (emulator)', () => {
       expect(await storedPolicy(seedEcr, 'shop/legacy')).not.toBe(demo.legacyPolicyText);
       expect(first.totals).toMatchObject({ repositories: 5, policiesWritten: 4, excluded: 1, blocked: 0, failed: 0 });
       expect(first.totals.tagsAdded).toBe(byOperation(afterFirst)['ECR:PutImage']);
+      expect(first.totals.tagsAdded).toBe(protectedImages.size * TAGS_PER_PROTECTED_IMAGE);
+      expect(byOperation(afterFirst)['ECR:BatchDeleteImage']).toBeUndefined();
       expect(writesIn(countsSince(account.counts, afterFirst))).toBe(0);
       expect(second.totals).toMatchObject({ tagsAdded: 0, policiesWritten: 0, unchanged: 4, excluded: 1 });
     });
