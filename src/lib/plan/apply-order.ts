@@ -47,7 +47,7 @@ export interface OrderInput {
 }
 
 export interface OrderResult {
-  /** The steps to run: the whole plan when `complete`, else its longest proven-safe prefix. */
+  /** The steps to run: the whole plan when `complete`, else its longest proven-safe prefix before the target policy. */
   readonly steps: readonly ApplyStep[];
   readonly complete: boolean;
   /** Why the full plan could not be ordered safely (set when `complete` is false). */
@@ -82,16 +82,22 @@ const applyTagStep = (images: readonly ImageRecord[], step: Extract<ApplyStep, {
   });
 };
 
-/** Digests the policy in force would expire or archive; `undefined` when it cannot be simulated. */
-const markedBy = (state: State, now: Date, count: { n: number }): Set<Digest> | undefined => {
-  if (state.inForce.kind === 'none') return new Set();
+type Marks = ReadonlyMap<Digest, 'expire' | 'transition'>;
+
+/** What the policy in force would do to each image it acts on; `undefined` when it cannot be simulated. */
+const markedBy = (state: State, now: Date, count: { n: number }): Marks | undefined => {
+  if (state.inForce.kind === 'none') return new Map();
   if (state.inForce.kind === 'unreadable') return undefined;
   count.n += 1;
   const simulation = simulatePolicy(state.inForce.policy, state.images, now);
-  const marked = new Set<Digest>();
-  for (const { image, decision } of simulation.verdicts) if (decision.kind !== 'keep') marked.add(image.digest);
+  const marked = new Map<Digest, 'expire' | 'transition'>();
+  for (const { image, decision } of simulation.verdicts) if (decision.kind !== 'keep') marked.set(image.digest, decision.kind);
   return marked;
 };
+
+/** True when `now` is worse for the image than `before`: kept → archived or expired, archived → expired. */
+const worse = (before: 'expire' | 'transition' | undefined, now: 'expire' | 'transition'): boolean =>
+  before === undefined || (before === 'transition' && now === 'expire');
 
 /** Which rules of `policy` select `image`, as a key: the simulator reads an image's tags only through this. */
 const membership = (policy: LifecyclePolicy, image: ImageRecord): string => policy.rules.map((r) => (selectionMatches(r.selection, image) ? '1' : '0')).join('');
@@ -113,7 +119,7 @@ const sameSelections = (policy: LifecyclePolicy, before: readonly ImageRecord[],
 const replay = (input: OrderInput, steps: readonly ApplyStep[], count: { n: number }): { safe: number; reason?: string } => {
   let state: State = { inForce: input.inForce, images: input.images, policyWritten: false };
   let marked = markedBy(state, input.now, count);
-  const atRiskBefore = new Set([...(marked ?? [])].filter((d) => input.inUse.has(d)));
+  const atRiskBefore = new Map([...(marked ?? new Map<Digest, 'expire' | 'transition'>())].filter(([d]) => input.inUse.has(d)));
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i] as ApplyStep;
     let next: State;
@@ -130,12 +136,12 @@ const replay = (input: OrderInput, steps: readonly ApplyStep[], count: { n: numb
     }
     const unchanged =
       step.kind !== 'put-policy' && marked !== undefined && next.inForce.kind === 'policy' && next.images.length === state.images.length && sameSelections(next.inForce.policy, state.images, next.images);
-    const nextMarked = unchanged && marked !== undefined ? marked : (markedBy(next, input.now, count) ?? new Set<Digest>());
-    for (const digest of nextMarked) {
+    const nextMarked = unchanged && marked !== undefined ? marked : (markedBy(next, input.now, count) ?? new Map<Digest, 'expire' | 'transition'>());
+    for (const [digest, kind] of nextMarked) {
       const inUse = input.inUse.has(digest);
-      if (inUse && (next.policyWritten || !atRiskBefore.has(digest)))
+      if (inUse && (next.policyWritten || worse(atRiskBefore.get(digest), kind)))
         return { safe: i, reason: `${describeStep(step)} would put in-use ${shortDigest(digest)} at risk` };
-      if (!inUse && !input.complete && marked !== undefined && !marked.has(digest))
+      if (!inUse && !input.complete && marked !== undefined && worse(marked.get(digest), kind))
         return { safe: i, reason: `${describeStep(step)} would newly expire ${shortDigest(digest)}, which cannot be proven unused (in-use set incomplete)` };
     }
     state = next;
@@ -152,7 +158,9 @@ const orderAdds = (input: OrderInput): ApplyStep[] => {
     .sort(
       (a, b) =>
         (pushed.get(a.digest) ?? 0) - (pushed.get(b.digest) ?? 0) ||
-        (a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0) ||
+        // The simulator ranks the smaller digest as the newer of two images pushed at the same time
+        // (ECR documents no tie-break), so the older of a tie is the larger digest: it goes first.
+        (a.digest > b.digest ? -1 : a.digest < b.digest ? 1 : 0) ||
         roleRank(a.role) - roleRank(b.role) ||
         (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0),
     )
@@ -179,8 +187,11 @@ export const orderSteps = (input: OrderInput): OrderResult => {
   for (const candidate of candidates) {
     const { safe, reason } = replay(input, candidate, count);
     if (safe === candidate.length) return { steps: candidate, complete: true, simulations: count.n };
-    // A partial prefix that ends on the guard alone protects nothing by itself; prefer tags landed.
-    if (best === undefined || safe > best.steps.length) best = { steps: candidate.slice(0, safe), reason: reason ?? 'unsafe' };
+    // A plan that cannot be applied whole writes no target policy (a blocked repository keeps the
+    // policy it has): the safe part kept is protection, and the guard that makes it safe.
+    const targetAt = candidate.findIndex((s) => s.kind === 'put-policy' && s.role === 'target');
+    const partial = candidate.slice(0, targetAt === -1 ? safe : Math.min(safe, targetAt));
+    if (best === undefined || partial.length > best.steps.length) best = { steps: partial, reason: reason ?? 'unsafe' };
   }
   return { steps: best?.steps ?? [], complete: false, reason: best?.reason, simulations: count.n };
 };
