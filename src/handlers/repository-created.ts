@@ -1,29 +1,22 @@
 /** CloudTrail CreateRepository (EventBridge): apply the baseline to that one repository at once. */
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import type { Context } from 'aws-lambda';
-import { loadSettings } from '../lib/config.js';
-import { accountOfFunctionArn, classifyRepositoryCreatedEvent } from '../lib/events.js';
+import { accountOfFunctionArn, classifyRepositoryCreated, CreateRepositoryEventSchema } from '../lib/events.js';
+import { lambdaHandler } from '../lib/lambda-handler.js';
 import { addCountMetrics, logger, metrics } from '../lib/observability.js';
 import { sweepCounts, summarizeSweep } from '../lib/report.js';
-import { createSweepDeps, once } from '../lib/runtime.js';
 import { runSweep } from '../lib/sweep.js';
 
-const settings = once(() => loadSettings(process.env));
-const deps = once(() => createSweepDeps(settings().config, logger));
-
-export const handler = middy()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics))
-  .handler(async (event: unknown, context: Context) => {
+export const handler = lambdaHandler({
+  schema: CreateRepositoryEventSchema,
+  env: process.env,
+  metrics: 'on',
+  handle: async (event, { context, settings, deps }) => {
     // Only our own account's repositories are ours to change; the function ARN says which that is.
     const ownAccount = accountOfFunctionArn(context.invokedFunctionArn);
     if (ownAccount === undefined)
       logger.warn('own account unknown (no function ARN in the Lambda context): the event account is not checked', {
         invokedFunctionArn: context.invokedFunctionArn,
       });
-    const created = classifyRepositoryCreatedEvent(event, { ownAccount });
+    const created = classifyRepositoryCreated(event, { ownAccount });
     if (created.kind === 'invalid') {
       logger.error('malformed CreateRepository event, nothing done', { reason: created.reason, field: created.error.field });
       // A metric, so an alarm can catch a rule that delivers events of a shape we do not expect.
@@ -39,4 +32,5 @@ export const handler = middy()
     const report = await runSweep(deps(), { mode, regions: [created.region], repositories: [created.repository] });
     addCountMetrics(metrics, sweepCounts(report));
     return summarizeSweep(report);
-  });
+  },
+});

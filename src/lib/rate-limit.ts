@@ -1,19 +1,23 @@
 /**
- * Spaces calls evenly per key (region): ECR allows PutImage 10 times a second per account and
+ * Spaces PutImage calls evenly per region: ECR allows PutImage 10 times a second per account and
  * region, and the SDK's adaptive retry only reacts after throttling has started.
  */
+import pThrottle from 'p-throttle';
+import type { Region } from './domain/types.js';
 
-/** Returns `wait(key)`, which resolves when the next call for `key` may go, at most `perSecond` a second. */
-export const createIntervalLimiter = (
-  perSecond: number,
-  clock: { now: () => number; sleep: (ms: number) => Promise<void> } = { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
-): ((key: string) => Promise<void>) => {
-  const interval = 1000 / perSecond;
-  const next = new Map<string, number>();
-  return async (key) => {
-    const now = clock.now();
-    const slot = Math.max(now, next.get(key) ?? now);
-    next.set(key, slot + interval);
-    if (slot > now) await clock.sleep(slot - now);
+/**
+ * Returns `throttle(region)`, which resolves when the next call in `region` may go: at most
+ * `perSecond` a second, one at a time `1000 / perSecond` ms apart (p-throttle's strict mode), each
+ * region on its own.
+ */
+export const createRegionThrottle = (perSecond: number): ((region: Region) => Promise<void>) => {
+  const slots = new Map<Region, () => Promise<void>>();
+  return (region) => {
+    let slot = slots.get(region);
+    if (slot === undefined) {
+      slot = pThrottle({ limit: 1, interval: 1000 / perSecond, strict: true })(async () => undefined);
+      slots.set(region, slot);
+    }
+    return slot();
   };
 };

@@ -7,13 +7,12 @@ import type { RegionAdapters } from './aws/ports.js';
 import type { Region } from './domain/types.js';
 import type { KeeperConfig } from './config.js';
 import type { Log } from './observability.js';
-import { createIntervalLimiter } from './rate-limit.js';
+import { createRegionThrottle } from './rate-limit.js';
 import type { SweepDeps } from './sweep.js';
 
 /** Sweep dependencies over real AWS clients (the SDK honours `AWS_ENDPOINT_URL` itself). */
 export const createSweepDeps = (config: KeeperConfig, log: Log): SweepDeps => {
   const adapters = new Map<Region, RegionAdapters>();
-  const throttle = createIntervalLimiter(config.concurrency.putImagePerSecond);
   return {
     config,
     log,
@@ -26,19 +25,6 @@ export const createSweepDeps = (config: KeeperConfig, log: Log): SweepDeps => {
       }
       return found;
     },
-    throttlePutImage: (region) => throttle(region),
-  };
-};
-
-/** Memoises a zero-argument function (settings are read on the first invocation, then kept). */
-export const once = <T>(f: () => T): (() => T) => {
-  let done = false;
-  let value: T;
-  return () => {
-    if (!done) {
-      value = f();
-      done = true;
-    }
-    return value;
+    throttlePutImage: createRegionThrottle(config.concurrency.putImagePerSecond),
   };
 };

@@ -1,7 +1,31 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { parse } from '@aws-lambda-powertools/parser';
 import { InputError } from '../../src/lib/errors.js';
-import { accountOfFunctionArn, classifyRepositoryCreatedEvent, parseAuditEvent, parseRepositoryCreatedEvent, parseSweepEvent } from '../../src/lib/events.js';
+import {
+  accountOfFunctionArn,
+  AuditEventSchema,
+  classifyRepositoryCreated,
+  CreateRepositoryEventSchema,
+  scopeOf,
+  SweepEventSchema,
+  type RepositoryCreated,
+  type RepositoryCreatedOptions,
+  type Scope,
+} from '../../src/lib/events.js';
+
+// What the handlers do: Powertools' parser middleware runs `parse(event, undefined, schema, true)`,
+// then the handler reads the result.
+const classifyRepositoryCreatedEvent = (event: unknown, options?: RepositoryCreatedOptions): RepositoryCreated =>
+  classifyRepositoryCreated(parse(event, undefined, CreateRepositoryEventSchema, true), options);
+/** Throws the `InputError` of an invalid event. */
+const parseRepositoryCreatedEvent = (event: unknown, options?: RepositoryCreatedOptions): RepositoryCreated => {
+  const created = classifyRepositoryCreatedEvent(event, options);
+  if (created.kind === 'invalid') throw created.error;
+  return created;
+};
+const parseSweepEvent = (event: unknown): Scope => scopeOf(parse(event, undefined, SweepEventSchema, true), 'sweep event');
+const parseAuditEvent = (event: unknown): Scope => scopeOf(parse(event, undefined, AuditEventSchema, true), 'audit event');
 
 const sample = (name: string): Record<string, unknown> => JSON.parse(readFileSync(`events/${name}`, 'utf8')) as Record<string, unknown>;
 const detailOf = (e: Record<string, unknown>): Record<string, unknown> => e.detail as Record<string, unknown>;

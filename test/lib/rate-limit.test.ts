@@ -1,22 +1,38 @@
-import { describe, expect, it } from 'vitest';
-import { createIntervalLimiter } from '../../src/lib/rate-limit.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Region } from '../../src/lib/domain/types.js';
+import { createRegionThrottle } from '../../src/lib/rate-limit.js';
 
-describe('Function: createIntervalLimiter', () => {
-  it('spaces calls per key at the configured rate, independently for each key', async () => {
-    // Prepare: a fake clock that records requested sleeps
-    let now = 1_000;
-    const sleeps: number[] = [];
-    const wait = createIntervalLimiter(5, { now: () => now, sleep: async (ms) => void sleeps.push(ms) });
+afterEach(() => {
+  vi.useRealTimers();
+});
 
-    // Act
-    await wait('us-east-1');
-    await wait('us-east-1');
-    await wait('us-east-1');
-    await wait('eu-west-1');
-    now += 1_000;
-    await wait('us-east-1');
+describe('Function: createRegionThrottle', () => {
+  it('spaces calls per region at the configured rate, independently for each region', async () => {
+    // Prepare: a fake clock; each call records when it was let through
+    vi.useFakeTimers({ now: 1_000 });
+    const throttle = createRegionThrottle(5);
+    const passed: [Region, number][] = [];
+    const call = async (region: string): Promise<void> => {
+      await throttle(region as Region);
+      passed.push([region as Region, Date.now()]);
+    };
+
+    // Act: three calls in one region and one in another at once, then one more after a pause
+    const burst = Promise.all([call('us-east-1'), call('us-east-1'), call('us-east-1'), call('eu-west-1')]);
+    await vi.runAllTimersAsync();
+    await burst;
+    vi.advanceTimersByTime(1_000);
+    const later = call('us-east-1');
+    await vi.advanceTimersByTimeAsync(0);
+    await later;
 
     // Assess: 5/s = 200 ms apart; the other region is not delayed; after a pause no wait
-    expect(sleeps).toEqual([200, 400]);
+    expect(passed).toEqual([
+      ['us-east-1', 1_000],
+      ['eu-west-1', 1_000],
+      ['us-east-1', 1_200],
+      ['us-east-1', 1_400],
+      ['us-east-1', 2_400],
+    ]);
   });
 });

@@ -10,6 +10,7 @@ import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
+  ECSClient,
   ListServiceDeploymentsCommand,
   paginateListClusters,
   paginateListServices,
@@ -17,13 +18,16 @@ import {
   paginateListTaskDefinitions,
   paginateListTasks,
   type ContainerImage as SdkContainerImage,
-  type ECSClient,
+  type ECSPaginationConfiguration,
+  type ListServiceDeploymentsCommandInput,
+  type ListServiceDeploymentsCommandOutput,
   type ServiceDeployment,
   type ServiceDeploymentBrief,
   type ServiceDeploymentStatus,
   type Tag,
   type TaskSet,
 } from '@aws-sdk/client-ecs';
+import { createPaginator } from '@smithy/core';
 import { isDigest, type Region } from '../domain/types.js';
 import { AwsCallError } from '../errors.js';
 import { callAws, chunksOf, pagesOf, type AdapterOptions } from './actions.js';
@@ -38,6 +42,15 @@ const MAX_DESCRIBE_REVISIONS = 20;
 const MAX_DESCRIBE_DEPLOYMENTS = 20;
 /** Largest page of the ECS list calls. */
 const MAX_LIST_PAGE = 100;
+
+/** The SDK ships no paginator for ListServiceDeployments; this is the one its code generator would write. */
+const paginateListServiceDeployments = createPaginator<ECSPaginationConfiguration, ListServiceDeploymentsCommandInput, ListServiceDeploymentsCommandOutput>(
+  ECSClient,
+  ListServiceDeploymentsCommand,
+  'nextToken',
+  'nextToken',
+  'maxResults',
+);
 
 /**
  * Deployments whose source and target revisions may both be running or be pulled again:
@@ -117,17 +130,10 @@ export const createEcsAdapter = (client: ECSClient, region: Region, options: Ada
   const send = options.signal === undefined ? {} : { abortSignal: options.signal };
 
   const listDeployments = async (cluster: string, service: string): Promise<ServiceDeploymentBrief[]> => {
-    // The SDK has no paginator for ListServiceDeployments; ECS keeps 90 days of deployment history.
+    // ECS keeps 90 days of deployment history.
     const briefs: ServiceDeploymentBrief[] = [];
-    let nextToken: string | undefined;
-    do {
-      const token = nextToken;
-      const page = await callAws('ecs:ListServiceDeployments', undefined, () =>
-        client.send(new ListServiceDeploymentsCommand({ cluster, service, maxResults: MAX_LIST_PAGE, nextToken: token }), send),
-      );
-      briefs.push(...(page.serviceDeployments ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken !== undefined);
+    const pages = paginateListServiceDeployments({ client, pageSize: MAX_LIST_PAGE }, { cluster, service }, send);
+    for await (const page of pagesOf('ecs:ListServiceDeployments', undefined, pages)) briefs.push(...(page.serviceDeployments ?? []));
     return briefs;
   };
 
