@@ -1,6 +1,6 @@
 /**
  * The IAM actions each Lambda function needs, built from the adapters' declarations.
- * `serverless.yml` grants exactly these (test/deploy/iam.test.ts reads the packaged template).
+ * `serverless.yml` grants exactly these (test/deploy/serverless-package.test.ts reads the packaged template).
  */
 import {
   BATCH_READ_ACTIONS,

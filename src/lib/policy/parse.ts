@@ -1,7 +1,7 @@
 /**
  * Lifecycle policy grammar: validates a policy (as text or as a parsed value) against every
  * rule ECR enforces, and returns either a fresh typed policy or the complete list of issues.
- * Grammar source: ECR user guide, "Lifecycle policy properties" and /work/shared/docs/ecr-facts.md.
+ * Grammar source: the Amazon ECR User Guide, "Lifecycle policy properties".
  */
 import { PolicyValidationError } from '../errors.js';
 import type { StorageClass } from '../domain/types.js';
