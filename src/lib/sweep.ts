@@ -294,7 +294,7 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
           const repository = first.plan?.repository;
           if (repository === undefined) return first;
           const inUse = [...inUseOf(repository), ...(fresh.get(repositoryKey(repository.registryId, repository.region, repository.name)) ?? [])];
-          const second = await sweepRepository(deps, input.mode, (adapters.get(repository.region) as RegionAdapters).ecr, repository, inUse, recheck?.complete === true, undefined, 'release');
+          const second = await sweepRepository(deps, input.mode, (adapters.get(repository.region) as RegionAdapters).ecr, repository, inUse, recheck?.complete === true, undefined, 'release', first.ownReads);
           return mergeOutcomes(first, second);
         }),
       ),
@@ -339,7 +339,7 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
       foreign: discovery.foreign,
       unresolved: discovery.unresolved,
     },
-    repositories: outcomes.map(({ pendingReleases: _pending, ...o }) => o),
+    repositories: outcomes.map(({ pendingReleases: _pending, ownReads: _reads, ...o }) => o),
     failures,
     totals,
   };
@@ -370,9 +370,17 @@ const mergeOutcomes = (first: InternalOutcome, second: InternalOutcome): Interna
   },
   status: second.status === 'unchanged' && first.status === 'applied' ? 'applied' : second.status,
   pendingReleases: 0,
+  ownReads: undefined,
 });
 
-type InternalOutcome = RepositoryOutcome & { readonly pendingReleases?: number };
+type InternalOutcome = RepositoryOutcome & {
+  readonly pendingReleases?: number;
+  /**
+   * Images whose manifest this sweep read (BatchGetImage counts as a pull in ECR), with the last
+   * pull time they had before: the release pass must not take ecr-keeper's own read for a consumer.
+   */
+  readonly ownReads?: ReadonlyMap<Digest, Date | undefined>;
+};
 
 /**
  * Reads, plans and (in apply mode) applies one repository; never throws. With `hold-releases` the
@@ -387,12 +395,16 @@ const sweepRepository = async (
   inUseComplete: boolean,
   preread: RepositoryState | undefined,
   pass: 'hold-releases' | 'release',
+  ownReads?: ReadonlyMap<Digest, Date | undefined>,
 ): Promise<InternalOutcome> => {
   const scope = `${repository.region}/${repository.name}`;
   const base = { region: repository.region, repository: repository.name };
   let plan: RepositoryPlan;
+  let images: readonly ImageRecord[] = [];
   try {
-    const read = preread ?? (await readRepository(ecr, repository));
+    const fresh = preread ?? (await readRepository(ecr, repository));
+    const read = ownReads === undefined ? fresh : { ...fresh, images: fresh.images.map((i) => (ownReads.has(i.digest) ? { ...i, lastPulledAt: ownReads.get(i.digest) } : i)) };
+    images = read.images;
     // A dry run reads no manifest: BatchGetImage counts as a pull, a side effect a dry run must not have.
     const state = deps.readIndexManifests === false || mode === 'dry-run' ? read : { ...read, images: await withIndexChildren(ecr, repository, read.images, inUse) };
     plan = planRepository({ repository, ...state, inUse, inUseComplete, config: deps.config, now: deps.now() });
@@ -412,10 +424,12 @@ const sweepRepository = async (
   }
 
   const applied = { ...NOTHING_APPLIED };
+  const pulledBefore = new Map(images.map((i) => [i.digest, i.lastPulledAt] as const));
+  const reads = new Map<Digest, Date | undefined>();
   try {
-    await applySteps(deps, ecr, repository, steps, applied);
+    await applySteps(deps, ecr, repository, steps, applied, (digest) => reads.set(digest, pulledBefore.get(digest)));
     deps.log.info('repository applied', { repository: scope, ...applied });
-    return { ...base, status: plan.status === 'blocked' ? 'blocked' : 'applied', reasons: plan.reasons, plan, applied, pendingReleases };
+    return { ...base, status: plan.status === 'blocked' ? 'blocked' : 'applied', reasons: plan.reasons, plan, applied, pendingReleases, ownReads: reads };
   } catch (error) {
     // What landed before the failure is reported: those writes are in the account now.
     if (isNotFound(error)) return { ...base, status: 'skipped', reasons: ['repository was deleted during the sweep'], plan, applied };
@@ -465,12 +479,20 @@ const withIndexChildren = async (ecr: EcrPort, repository: Repository, images: r
  * failure (every prefix is safe, so stopping anywhere leaves a safe state). One manifest read per
  * image serves both of its tags. `applied` is updated as writes land, so a failure still reports them.
  */
-const applySteps = async (deps: SweepDeps, ecr: EcrPort, repository: Repository, steps: readonly ApplyStep[], applied: Mutable<Applied>): Promise<void> => {
+const applySteps = async (
+  deps: SweepDeps,
+  ecr: EcrPort,
+  repository: Repository,
+  steps: readonly ApplyStep[],
+  applied: Mutable<Applied>,
+  onManifestRead: (digest: Digest) => void,
+): Promise<void> => {
   const manifests = new Map<Digest, Manifest>();
   for (const step of steps) {
     if (step.kind === 'add-tag') {
       let manifest = manifests.get(step.digest);
       if (manifest === undefined) {
+        onManifestRead(step.digest);
         manifest = await ecr.getManifest(repository.name, step.digest);
         if (manifest === undefined)
           throw new AwsCallError(`image ${step.digest} vanished before it could be tagged ${step.tag}`, { action: 'ecr:BatchGetImage', repository: repository.name, awsCode: 'ImageNotFoundException' });

@@ -7,7 +7,9 @@
  * - no image newly becomes expiring or archiving unless it is proven unused (in-use set complete
  *   and the digest not in it): what cannot be seen cannot be called unused;
  * - no in-use image is at risk that was not already at risk before the first write;
- * - once a policy has been written, no in-use image is at risk at all (the gate's promise).
+ * - once the target policy has been written, no in-use image is at risk at all (the gate's promise);
+ *   a guard policy (the policy in force with protection rules on top) is held to "no worse", and
+ *   the tags that follow it make the in-use images it could not yet shield safe.
  * Pure: no AWS SDK import.
  */
 import type { Digest, ImageRecord } from '../domain/types.js';
@@ -59,6 +61,7 @@ export interface OrderResult {
 interface State {
   readonly inForce: PolicyInForce;
   readonly images: readonly ImageRecord[];
+  /** True once the target policy is in force. */
   readonly policyWritten: boolean;
 }
 
@@ -127,7 +130,9 @@ const replay = (input: OrderInput, steps: readonly ApplyStep[], count: { n: numb
       if (!input.complete) return { safe: i, reason: `${describeStep(step)}: the in-use set is incomplete` };
       const policy = step.role === 'guard' ? input.guard?.policy : input.target?.policy;
       if (policy === undefined) return { safe: i, reason: `${describeStep(step)}: no such policy` };
-      next = { inForce: { kind: 'policy', policy }, images: state.images, policyWritten: true };
+      // The guard only shields (its extra rules never mark), so it is held to "no worse than before";
+      // the target is held to the gate's promise from the moment it is written: nothing in use at risk.
+      next = { inForce: { kind: 'policy', policy }, images: state.images, policyWritten: state.policyWritten || step.role === 'target' };
     } else {
       if (state.inForce.kind === 'unreadable') return { safe: i, reason: `${describeStep(step)}: the policy in force cannot be read, so no tag change can be proven safe under it` };
       const images = applyTagStep(state.images, step);

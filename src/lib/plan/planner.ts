@@ -315,7 +315,8 @@ export const planRepository = (input: PlanInput): RepositoryPlan => {
       `the target policy would lose ${gateResult.atRisk.length} in-use image(s): ${gateResult.atRisk.map(describeAtRisk).join('; ')}`,
     );
   if (config.existingPolicy === 'merge' && current !== undefined && currentSimulation !== undefined && gateResult !== undefined) {
-    const lost = keptByOwnRulesButExpiring(current, currentSimulation, gateResult.simulation);
+    // Same listing on both sides: what a release or a new tag changes is not the merge's doing.
+    const lost = keptByOwnRulesButExpiring(current, simulatePolicy(current, projected, now), gateResult.simulation);
     if (lost.length > 0)
       blockers.push(`merge would expire ${lost.length} image(s) the repository's own rules keep: ${lost.map(shortDigest).join(', ')}`);
   }
@@ -394,13 +395,25 @@ export const planRepository = (input: PlanInput): RepositoryPlan => {
   };
 };
 
-/** Digests the current policy keeps because one of the repository's own rules selected them, and the target marks. */
+/**
+ * Digests the current policy keeps because one of the repository's own rules selected them, and the
+ * target marks. A `tagStatus: any` rule is left out: it must come last in any policy, so it shields
+ * nothing below it; it is the team's catch-all, and the baseline's rules above it act on images no
+ * other own rule selects, which is what merge means.
+ */
 const keptByOwnRulesButExpiring = (current: LifecyclePolicy, before: SimulationResult, after: SimulationResult): Digest[] => {
-  const own = new Set(current.rules.filter((r) => r.description?.startsWith(KEEPER_DESCRIPTION_PREFIX) !== true).map((r) => r.rulePriority));
+  const own = new Set(
+    current.rules
+      .filter((r) => r.description?.startsWith(KEEPER_DESCRIPTION_PREFIX) !== true && r.selection.tagStatus !== 'any')
+      .map((r) => r.rulePriority),
+  );
   const lost: Digest[] = [];
   for (const { image, decision } of before.verdicts) {
     if (decision.kind !== 'keep' || decision.rulePriority === undefined || !own.has(decision.rulePriority)) continue;
     const later = after.byDigest.get(image.digest);
+    // A referrer leaves with its subject whatever its own rules say (ECR); that is the subject's fate.
+    const subject = image.subjectDigest === undefined ? undefined : after.byDigest.get(image.subjectDigest);
+    if (subject !== undefined && subject.decision.kind === 'expire') continue;
     if (later !== undefined && later.decision.kind !== 'keep') lost.push(image.digest);
   }
   return lost;
