@@ -7,12 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { renderSweepTable } from '../src/cli/sweep-table.js';
 import { countCommands, writeCallsIn, type CallCounts } from '../src/lib/aws/call-counter.js';
-import { createClients } from '../src/lib/aws/clients.js';
-import { createEcrAdapter } from '../src/lib/aws/ecr.js';
-import { createEcsAdapter } from '../src/lib/aws/ecs.js';
-import { createEventsAdapter } from '../src/lib/aws/eventbridge.js';
-import { createInspectorAdapter } from '../src/lib/aws/inspector2.js';
-import { createSchedulerAdapter } from '../src/lib/aws/scheduler.js';
+import { adaptersOver, createClients } from '../src/lib/aws/clients.js';
 import { parseConfig } from '../src/lib/config.js';
 import { toRegion } from '../src/lib/domain/types.js';
 import { silentLog } from '../src/lib/observability.js';
@@ -39,19 +34,8 @@ try {
   // The sweep runs in-process so every AWS call can be counted at the wire.
   const counts: CallCounts = new Map();
   const clients = createClients({ region, endpoint: emulator.endpoint, credentials: EMULATOR_CREDENTIALS });
-  countCommands(clients.ecr, counts);
-  countCommands(clients.ecs, counts);
-  countCommands(clients.inspector, counts);
-  countCommands(clients.events, counts);
-  countCommands(clients.scheduler, counts);
-  const adapters = {
-    region,
-    ecr: createEcrAdapter(clients.ecr, region),
-    ecs: createEcsAdapter(clients.ecs, region),
-    inspector: createInspectorAdapter(clients.inspector, region),
-    events: createEventsAdapter(clients.events, region),
-    scheduler: createSchedulerAdapter(clients.scheduler, region),
-  };
+  for (const client of Object.values(clients)) countCommands(client, counts);
+  const adapters = adaptersOver(clients, region);
   const config = parseConfig(JSON.parse(readFileSync(new URL('../config/default.json', import.meta.url), 'utf8')));
   const deps: SweepDeps = { config, log: silentLog, now: () => now, adaptersFor: () => adapters };
 

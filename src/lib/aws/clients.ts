@@ -17,6 +17,7 @@ import { createEcsAdapter } from './ecs.js';
 import { createEventsAdapter } from './eventbridge.js';
 import { createInspectorAdapter } from './inspector2.js';
 import { createLambdaAdapter } from './lambda.js';
+import type { AdapterOptions } from './actions.js';
 import type { RegionAdapters } from './ports.js';
 import { createSchedulerAdapter } from './scheduler.js';
 
@@ -86,18 +87,18 @@ export const createClients = (options: ClientOptions): RegionClients => {
   return clients;
 };
 
-/** The ECR, ECS and Inspector adapters of one region over shared clients; `signal` aborts their calls. */
-export const createRegionAdapters = (options: RegionAdapterOptions): RegionAdapters => {
-  const clients = createClients(options);
-  const adapterOptions = { signal: options.signal };
-  return {
-    region: options.region,
-    ecr: createEcrAdapter(clients.ecr, options.region, adapterOptions),
-    ecs: createEcsAdapter(clients.ecs, options.region, adapterOptions),
-    inspector: createInspectorAdapter(clients.inspector, options.region, adapterOptions),
-    lambda: createLambdaAdapter(clients.lambda, options.region, adapterOptions),
-    batch: createBatchAdapter(clients.batch, options.region, adapterOptions),
-    events: createEventsAdapter(clients.events, options.region, adapterOptions),
-    scheduler: createSchedulerAdapter(clients.scheduler, options.region, adapterOptions),
-  };
-};
+/** Every adapter of one region over the given clients (the core's `RegionAdapters`); `signal` aborts their calls. */
+export const adaptersOver = (clients: RegionClients, region: Region, options: AdapterOptions = {}): RegionAdapters => ({
+  region,
+  ecr: createEcrAdapter(clients.ecr, region, options),
+  ecs: createEcsAdapter(clients.ecs, region, options),
+  inspector: createInspectorAdapter(clients.inspector, region, options),
+  lambda: createLambdaAdapter(clients.lambda, region, options),
+  batch: createBatchAdapter(clients.batch, region, options),
+  events: createEventsAdapter(clients.events, region, options),
+  scheduler: createSchedulerAdapter(clients.scheduler, region, options),
+});
+
+/** Every adapter of one region over shared clients; `signal` aborts their calls. */
+export const createRegionAdapters = (options: RegionAdapterOptions): RegionAdapters =>
+  adaptersOver(createClients(options), options.region, { signal: options.signal });
