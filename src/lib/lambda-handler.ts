@@ -24,7 +24,7 @@ export interface Invocation {
   readonly context: Context;
   /** Settings from the environment, read once (throws `ConfigError` naming a bad key). */
   readonly settings: () => RuntimeSettings;
-  /** The core's dependencies over real SDK clients, built once. */
+  /** The core's dependencies over real SDK clients, built once; `shouldStop` follows this invocation's remaining time. */
   readonly deps: () => SweepDeps;
 }
 
@@ -37,6 +37,13 @@ export interface LambdaHandlerOptions<S extends z.ZodType, R> {
   readonly metrics?: 'off' | 'on' | 'on-with-cold-start';
   readonly handle: (event: ParsedResult<unknown, InferOutput<S>>, invocation: Invocation) => Promise<R>;
 }
+
+/**
+ * Time left at which a sweep starts no new repository: the repositories in flight finish (each write
+ * sequence is safe to stop anywhere) and the rest are left for the next run, well before Lambda's
+ * hard stop, which would end the run without a report.
+ */
+export const STOP_MARGIN_MS = 90_000;
 
 /** Memoises a zero-argument function. */
 const once = <T>(f: () => T): (() => T) => {
@@ -57,5 +64,7 @@ export const lambdaHandler = <S extends z.ZodType, R>({ schema, env, metrics = '
   const deps = once(() => createSweepDeps(settings().config, logger));
   const stack = middy<unknown, R>().use(injectLambdaContext(logger, { resetKeys: true }));
   if (metrics !== 'off') stack.use(logMetrics(keeperMetrics, { captureColdStartMetric: metrics === 'on-with-cold-start' }));
-  return stack.use(parser({ schema, safeParse: true })).handler<unknown, R>((event, context) => handle(event, { context, settings, deps }));
+  return stack.use(parser({ schema, safeParse: true })).handler<unknown, R>((event, context) =>
+    handle(event, { context, settings, deps: () => ({ ...deps(), shouldStop: () => context.getRemainingTimeInMillis() < STOP_MARGIN_MS }) }),
+  );
 };

@@ -36,7 +36,7 @@ const lambdaContext = (): Context => ({
   awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
   logGroupName: '/aws/lambda/ecr-keeper-repository-created',
   logStreamName: '2026/11/23/[$LATEST]abcdef',
-  getRemainingTimeInMillis: () => 60_000,
+  getRemainingTimeInMillis: () => 300_000,
   done: () => undefined,
   fail: () => undefined,
   succeed: () => undefined,
