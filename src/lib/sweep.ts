@@ -92,7 +92,7 @@ export interface SweepReport {
     readonly discoverySkipped: boolean;
     /** Sources that were on but unavailable without making the set incomplete (Inspector not enabled). */
     readonly warnings: readonly SourceWarning[];
-    /** The fresh in-use read made just before releases (absent when nothing was to be released). */
+    /** The fresh in-use read made just before policy writes and releases (absent when none was held back). */
     readonly releaseRecheck?: { readonly complete: boolean; readonly images: number } | undefined;
     readonly foreign: readonly { readonly image: string; readonly why: string }[];
     readonly unresolved: readonly { readonly image: string; readonly why: string }[];
@@ -274,14 +274,15 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
       limit(() =>
         deps.shouldStop?.() === true
           ? Promise.resolve(leftForNextRun(repository, left))
-          : sweepRepository(deps, input.mode, (adapters.get(repository.region) as RegionAdapters).ecr, repository, inUseOf(repository), discovery.complete, preread.get(repository), 'hold-releases'),
+          : sweepRepository(deps, input.mode, (adapters.get(repository.region) as RegionAdapters).ecr, repository, inUseOf(repository), discovery.complete, preread.get(repository), skipDiscovery ? 'all' : 'hold'),
       ),
     ),
   );
 
-  // 4. Releases, after a fresh look at every consumer: a rollback or deploy that started after the
-  //    first read must not lose its image. Each repository with a release is read and planned anew
-  //    with the fresh in-use set, and that plan (new protection first, then releases) is applied.
+  // 4. Policy writes and releases, after a fresh look at every consumer: a rollback or deploy that
+  //    started after the first read must not lose its image. Protection (and the guard that makes it
+  //    safe) went first; each repository with a write held back is read and planned anew with the
+  //    fresh in-use set, and that whole plan is applied. Only empty new repositories skip this.
   const releasing = outcomes.filter((o) => (o.pendingReleases ?? 0) > 0);
   let recheck: Discovery | undefined;
   if (input.mode === 'apply' && releasing.length > 0 && discovery.complete && deps.shouldStop?.() !== true) {
@@ -294,7 +295,7 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
           const repository = first.plan?.repository;
           if (repository === undefined) return first;
           const inUse = [...inUseOf(repository), ...(fresh.get(repositoryKey(repository.registryId, repository.region, repository.name)) ?? [])];
-          const second = await sweepRepository(deps, input.mode, (adapters.get(repository.region) as RegionAdapters).ecr, repository, inUse, recheck?.complete === true, undefined, 'release', first.ownReads);
+          const second = await sweepRepository(deps, input.mode, (adapters.get(repository.region) as RegionAdapters).ecr, repository, inUse, recheck?.complete === true, undefined, 'all', first.ownReads);
           return mergeOutcomes(first, second);
         }),
       ),
@@ -374,6 +375,7 @@ const mergeOutcomes = (first: InternalOutcome, second: InternalOutcome): Interna
 });
 
 type InternalOutcome = RepositoryOutcome & {
+  /** Writes held back for the re-checked pass (the target policy and releases). */
   readonly pendingReleases?: number;
   /**
    * Images whose manifest this sweep read (BatchGetImage counts as a pull in ECR), with the last
@@ -383,8 +385,10 @@ type InternalOutcome = RepositoryOutcome & {
 };
 
 /**
- * Reads, plans and (in apply mode) applies one repository; never throws. With `hold-releases` the
- * plan's releases are not run but counted in `pendingReleases`, for the re-checked release pass.
+ * Reads, plans and (in apply mode) applies one repository; never throws. With `hold`, only the
+ * plan's leading protection writes (tags, and the guard policy) are made; the rest (the target
+ * policy, releases) is counted in `pendingReleases` for the re-checked pass. Every prefix of the
+ * plan is proven safe, so stopping after the protection is safe.
  */
 const sweepRepository = async (
   deps: SweepDeps,
@@ -394,7 +398,7 @@ const sweepRepository = async (
   inUse: readonly InUseImage[],
   inUseComplete: boolean,
   preread: RepositoryState | undefined,
-  pass: 'hold-releases' | 'release',
+  pass: 'hold' | 'all',
   ownReads?: ReadonlyMap<Digest, Date | undefined>,
 ): Promise<InternalOutcome> => {
   const scope = `${repository.region}/${repository.name}`;
@@ -416,7 +420,8 @@ const sweepRepository = async (
   }
 
   if (plan.status === 'excluded') return { ...base, status: 'excluded', reasons: plan.reasons, plan, applied: NOTHING_APPLIED };
-  const steps = pass === 'hold-releases' ? plan.steps.filter((s) => s.kind !== 'remove-tag') : plan.steps;
+  const held = plan.steps.findIndex((s) => s.kind === 'remove-tag' || (s.kind === 'put-policy' && s.role === 'target'));
+  const steps = pass === 'hold' && held !== -1 ? plan.steps.slice(0, held) : plan.steps;
   const pendingReleases = plan.steps.length - steps.length;
   if (mode === 'dry-run' || steps.length === 0) {
     const status: RepositoryStatus = plan.status === 'blocked' ? 'blocked' : plan.steps.length === 0 ? 'unchanged' : mode === 'dry-run' ? 'planned' : 'unchanged';

@@ -257,7 +257,9 @@ describe('Function: runSweep', () => {
 
     // Assess
     expect(report.inUse.discoverySkipped).toBe(false);
-    expect(ecs.callsOf('listClusters')).toHaveLength(1);
+    // Once to plan, once more just before the policy write (the re-check).
+    expect(ecs.callsOf('listClusters')).toHaveLength(2);
+    expect(report.inUse.releaseRecheck).toEqual({ complete: true, images: 1 });
     expect(ecr.tagsOf('shop/new', live)).toEqual(['v1', `prod-keep-${live.slice(7)}`, `prod-kept-${live.slice(7)}`]);
   });
 

@@ -42,6 +42,8 @@ export interface OrderInput {
   readonly target?: PolicyToWrite | undefined;
   /** The policy in force with protection rules put first: written before tags when that is what makes them safe. */
   readonly guard?: PolicyToWrite | undefined;
+  /** Try the guard first even with no tag to add (no target is written, and in-use images are at risk under the policy in force). */
+  readonly preferGuard?: boolean | undefined;
   readonly inUse: ReadonlySet<Digest>;
   /** False when some consumer could not be read: then no image may newly expire and no policy be written. */
   readonly complete: boolean;
@@ -184,7 +186,10 @@ export const orderSteps = (input: OrderInput): OrderResult => {
   const target: ApplyStep[] = input.target === undefined ? [] : [{ kind: 'put-policy', role: 'target', text: input.target.text }];
   const guard: ApplyStep[] = input.guard === undefined ? [] : [{ kind: 'put-policy', role: 'guard', text: input.guard.text }];
   const candidates: ApplyStep[][] = [[...adds, ...target, ...removes]];
-  if (guard.length > 0 && adds.length > 0) candidates.push([...guard, ...adds, ...target, ...removes]);
+  // With no target to write, the guard alone can still shield protected in-use images that the
+  // policy in force (which lacks protection rules) would expire: then it goes first.
+  if (guard.length > 0 && input.preferGuard === true && target.length === 0) candidates.unshift([...guard, ...adds, ...removes]);
+  else if (guard.length > 0 && adds.length > 0) candidates.push([...guard, ...adds, ...target, ...removes]);
   if (target.length > 0 && adds.length > 0) candidates.push([...target, ...adds, ...removes]);
 
   const count = { n: 0 };

@@ -348,6 +348,7 @@ export const planRepository = (input: PlanInput): RepositoryPlan => {
     removes: blocked ? [] : tagsToRelease.map((t) => ({ digest: t.digest, tag: t.tag })),
     target: willWrite && target.text !== undefined ? { policy: target.policy, text: target.text } : undefined,
     guard: input.inUseComplete ? guard : undefined,
+    preferGuard: !willWrite && guard !== undefined && current !== undefined && guardShields(current, guard.policy, projectImages(images, tagsToAdd, []), inUse, now),
     inUse: inUseDigests,
     complete: input.inUseComplete,
     now,
@@ -418,6 +419,10 @@ const keptByOwnRulesButExpiring = (current: LifecyclePolicy, before: SimulationR
   }
   return lost;
 };
+
+/** True when, with the planned tags in place, the guard leaves fewer in-use images at risk than the policy in force. */
+const guardShields = (current: LifecyclePolicy, guard: LifecyclePolicy, images: readonly ImageRecord[], inUse: readonly InUseImage[], now: Date): boolean =>
+  inUseAtRisk(guard, simulatePolicy(guard, images, now), inUse).length < inUseAtRisk(current, simulatePolicy(current, images, now), inUse).length;
 
 /** The protection tag and home tag of every in-use image present, for environments it lacks them in. */
 const planProtection = (
