@@ -1,0 +1,433 @@
+/**
+ * `npm run bench:sweep` (`tsx bench/sweep.ts`): the real sweep (`runSweep`, dry run then apply, then
+ * a second apply) through the real SDK clients and adapters, over synthetic accounts of several sizes
+ * served by an in-process transport (`bench/sweep/transport.ts`). Prints, per size and operation, the
+ * calls made, the minimum the data requires, their ratio and the time at AWS's request rates, with
+ * wall time and peak RSS, and the targets of issue 8 side by side. Prints figures; asserts nothing.
+ *
+ *   npm run bench:sweep                      every size: r10, r100, r1000, r1000-100k (about 2 minutes here)
+ *   npm run bench:sweep -- --sizes r10,r100  only these (BENCH_SWEEP_SIZES=r10,r100 does the same)
+ *
+ * Each size runs in its own child process, so its peak RSS is its own.
+ */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { createClients } from '../src/lib/aws/clients.js';
+import { createBatchAdapter } from '../src/lib/aws/batch.js';
+import { createEcrAdapter } from '../src/lib/aws/ecr.js';
+import { createEcsAdapter } from '../src/lib/aws/ecs.js';
+import { createEventsAdapter } from '../src/lib/aws/eventbridge.js';
+import { createInspectorAdapter } from '../src/lib/aws/inspector2.js';
+import { createLambdaAdapter } from '../src/lib/aws/lambda.js';
+import type { RegionAdapters } from '../src/lib/aws/ports.js';
+import { createSchedulerAdapter } from '../src/lib/aws/scheduler.js';
+import { DEFAULT_CONFIG, parseConfig } from '../src/lib/config.js';
+import { toRegion } from '../src/lib/domain/types.js';
+import { silentLog } from '../src/lib/observability.js';
+import { runSweep, type SweepMode, type SweepReport } from '../src/lib/sweep.js';
+import { ACCOUNT, NOW, REGION, SIZES, buildAccount, imageCount, type BenchAccount, type SizeSpec } from './sweep/account.js';
+import { ASSUMED_ECR_READ_RATE, ASSUMED_OTHER_RATE, WRITE_OPERATIONS, minimumCalls, modelledSeconds, rateOf } from './sweep/minimum.js';
+import { createTransport, type Transport } from './sweep/transport.js';
+
+// ------------------------------------------------------------------ what a child reports
+
+interface OpFigure {
+  readonly op: string;
+  readonly calls: number;
+  readonly min: number;
+  readonly why: string;
+}
+
+interface RunResult {
+  readonly label: string;
+  readonly mode: SweepMode;
+  readonly ops: readonly OpFigure[];
+  readonly wallMs: number;
+  readonly cpuMs: number;
+  readonly peakRssMb: number;
+  readonly peakHeapMb: number;
+  /** Process maxRSS after the run, and whether the run raised it (then the run's peak is at least that). */
+  readonly maxRssMb: number;
+  readonly raisedMaxRss: boolean;
+  readonly discoveryPasses: number;
+  readonly rereadRepositories: number;
+  /** Reads at the pure data minimum: one read of every consumer and repository, no re-check. */
+  readonly dataMinimumReads: number;
+  readonly dataMinimumReadSeconds: number;
+  readonly perImageEntries: number;
+  readonly outcome: string;
+  readonly failures: readonly string[];
+}
+
+interface SizeResult {
+  readonly size: SizeSpec;
+  readonly shape: string;
+  readonly images: number;
+  readonly buildMs: number;
+  /** After importing the SDK and the sweep, before the account exists: what a Lambda holds before its sweep. */
+  readonly rssBeforeBuildMb: number;
+  readonly rssAfterBuildMb: number;
+  readonly heapAfterBuildMb: number;
+  readonly putImagePerSecond: number;
+  readonly runs: readonly RunResult[];
+  readonly elapsedMs: number;
+}
+
+const MB = 1_048_576;
+
+// ------------------------------------------------------------------ child: one size
+
+const clientsOver = (transport: Transport): RegionAdapters => {
+  const region = toRegion(REGION);
+  // Explicit credentials: no provider chain, and a client of its own (not the region cache).
+  const clients = createClients({ region, credentials: { accessKeyId: 'AKIABENCHMARK0000000', secretAccessKey: 'bench' } });
+  for (const client of Object.values(clients)) Object.assign(client.config, { requestHandler: transport });
+  return {
+    region,
+    ecr: createEcrAdapter(clients.ecr, region),
+    ecs: createEcsAdapter(clients.ecs, region),
+    inspector: createInspectorAdapter(clients.inspector, region),
+    lambda: createLambdaAdapter(clients.lambda, region),
+    batch: createBatchAdapter(clients.batch, region),
+    events: createEventsAdapter(clients.events, region),
+    scheduler: createSchedulerAdapter(clients.scheduler, region),
+  };
+};
+
+const shapeOf = (account: BenchAccount): string => {
+  const excluded = account.repositories.filter((r) => r.tags['ecr-keeper:managed'] === 'false').length;
+  const fmt = (n: number): string => n.toLocaleString('en-US');
+  return (
+    `${fmt(account.repositories.length)} repositories (${excluded} excluded), ${fmt(imageCount(account))} images (largest ${fmt(account.size.largestImages)}), ` +
+    `${account.clusters.length} clusters, ${fmt(account.tasks.length)} tasks, ${account.services.length} services, ${account.families.size} task-definition families, ` +
+    `${account.rules.length} rules, ${account.schedules.length} schedules, ${account.functions.length} functions, ${account.jobDefinitions.length} job-definition revisions, ` +
+    `${account.coverage.length} Inspector coverage records`
+  );
+};
+
+const outcomeOf = (report: SweepReport): string => {
+  const t = report.totals;
+  return (
+    `in-use ${t.inUseImages} images (complete: ${String(report.inUse.complete)}, unresolved ${report.inUse.unresolved.length}); ` +
+    `unchanged ${t.unchanged}, excluded ${t.excluded}, blocked ${t.blocked}, failed ${t.failed}, ` +
+    `planned/applied ${report.repositories.filter((o) => o.status === 'planned' || o.status === 'applied').length}; ` +
+    `tags added ${t.tagsAdded}, released ${t.tagsReleased}, policies written ${t.policiesWritten}`
+  );
+};
+
+/** Per-image entries the report holds (`affected` of the current and target simulations). */
+const perImageEntries = (report: SweepReport): number =>
+  report.repositories.reduce((n, o) => n + (o.plan?.current?.affected.length ?? 0) + (o.plan?.target?.affected.length ?? 0), 0);
+
+const runChild = async (sizeName: string): Promise<void> => {
+  // The SDK's Node 20 end-of-support notice, once per client set; every other warning still prints.
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => {
+    if (!warning.message.startsWith('NodeVersionSupportWarning')) console.error(`${warning.name}: ${warning.message}`);
+  });
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as (() => void) | undefined;
+  const size = SIZES.find((s) => s.name === sizeName);
+  if (size === undefined) throw new Error(`unknown size ${sizeName}`);
+  gc?.();
+  const rssBeforeBuildMb = process.memoryUsage().rss / MB;
+  const started = performance.now();
+  const account = buildAccount(size);
+  const buildMs = performance.now() - started;
+  gc?.();
+  const rssAfterBuildMb = process.memoryUsage().rss / MB;
+  const heapAfterBuildMb = process.memoryUsage().heapUsed / MB;
+  const transport = createTransport(account);
+  const config = parseConfig(DEFAULT_CONFIG, 'config/default.json');
+  const runs: RunResult[] = [];
+
+  for (const [label, mode] of [
+    ['dry-run', 'dry-run'],
+    ['apply #1', 'apply'],
+    ['apply #2', 'apply'],
+  ] as const) {
+    gc?.();
+    transport.reset();
+    const adapters = clientsOver(transport);
+    let peakRss = process.memoryUsage().rss;
+    let peakHeap = process.memoryUsage().heapUsed;
+    const sampler = setInterval(() => {
+      const m = process.memoryUsage();
+      peakRss = Math.max(peakRss, m.rss);
+      peakHeap = Math.max(peakHeap, m.heapUsed);
+    }, 20);
+    const maxRssBefore = process.resourceUsage().maxRSS;
+    const cpu = process.cpuUsage();
+    const t0 = performance.now();
+    // No PutImage throttle: the time PutImage takes at its quota is modelled from the count instead.
+    let report: SweepReport | undefined = await runSweep(
+      { config, adaptersFor: () => adapters, log: silentLog, now: () => NOW },
+      { mode, regions: [toRegion(REGION)] },
+    );
+    const wallMs = performance.now() - t0;
+    const used = process.cpuUsage(cpu);
+    clearInterval(sampler);
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+    const discoveryPasses = report.inUse.releaseRecheck === undefined ? 1 : 2;
+    const reread = new Set([...transport.effects.listings].filter(([, n]) => n > 1).map(([name]) => name));
+    const minimum = minimumCalls(account, { mode, discoveryPasses, rereadRepositories: reread, effects: transport.effects });
+    const dataOnly = minimumCalls(account, { mode, discoveryPasses: 1, rereadRepositories: new Set(), effects: transport.effects });
+    const dataReads = new Map([...dataOnly].filter(([op]) => !WRITE_OPERATIONS.has(op)).map(([op, m]) => [op, m.min]));
+    const ops = [...new Set([...minimum.keys(), ...transport.counts.keys()])].map((op) => ({
+      op,
+      calls: transport.counts.get(op) ?? 0,
+      min: minimum.get(op)?.min ?? 0,
+      why: minimum.get(op)?.why ?? 'no minimum modelled',
+    }));
+    runs.push({
+      label,
+      mode,
+      ops,
+      wallMs,
+      cpuMs: (used.user + used.system) / 1000,
+      peakRssMb: peakRss / MB,
+      peakHeapMb: peakHeap / MB,
+      maxRssMb: process.resourceUsage().maxRSS / 1024,
+      raisedMaxRss: process.resourceUsage().maxRSS > maxRssBefore,
+      discoveryPasses,
+      rereadRepositories: reread.size,
+      dataMinimumReads: [...dataReads.values()].reduce((a, b) => a + b, 0),
+      dataMinimumReadSeconds: modelledSeconds(dataReads, () => true).serial,
+      perImageEntries: perImageEntries(report),
+      outcome: outcomeOf(report),
+      failures: report.failures.slice(0, 3).map((f) => `${f.scope}: ${f.message}`.slice(0, 300)),
+    });
+    report = undefined;
+  }
+  const result: SizeResult = { size, shape: shapeOf(account), images: imageCount(account), buildMs, rssBeforeBuildMb, rssAfterBuildMb, heapAfterBuildMb, putImagePerSecond: config.concurrency.putImagePerSecond, runs, elapsedMs: performance.now() - started };
+  await new Promise<void>((resolve, reject) => process.send?.(result, (error: Error | null) => (error ? reject(error) : resolve())));
+};
+
+// ------------------------------------------------------------------ parent: print
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+const secs = (n: number): string => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+const ratioOf = (calls: number, min: number): number => (min === 0 ? (calls === 0 ? 1 : Number.POSITIVE_INFINITY) : calls / min);
+const ratioText = (calls: number, min: number): string => {
+  if (min === 0 && calls === 0) return '—';
+  const r = ratioOf(calls, min);
+  return `${r === Number.POSITIVE_INFINITY ? '∞' : r.toFixed(2)}${r > 1.05 ? '!' : ' '}`;
+};
+const pad = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repeat(n - s.length));
+const lpad = (s: string, n: number): string => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
+
+const modelled = (run: RunResult, at: 'calls' | 'min', include: (op: string) => boolean): { serial: number; parallel: number } =>
+  modelledSeconds(new Map(run.ops.map((o) => [o.op, at === 'calls' ? o.calls : o.min])), include);
+const isWrite = (op: string): boolean => WRITE_OPERATIONS.has(op);
+const isRead = (op: string): boolean => !isWrite(op);
+
+const printSize = (result: SizeResult): void => {
+  const { runs } = result;
+  console.log(`\n== ${result.size.name}: ${result.shape}`);
+  console.log(
+    `   account built in ${secs(result.buildMs / 1000)} s; RSS ${fmt(result.rssBeforeBuildMb)} MB with the SDK and sweep loaded, ` +
+      `${fmt(result.rssAfterBuildMb)} MB once the synthetic account is in memory (the transport's data, not the sweep's)`,
+  );
+  const ops = [...new Set(runs.flatMap((r) => r.ops.map((o) => o.op)))].sort((a, b) => Number(isWrite(a)) - Number(isWrite(b)) || a.localeCompare(b));
+  const head = `   ${pad('operation', 31)} ${lpad('rate/s', 7)} ` + runs.map((r) => `| ${pad(r.label, 8)} ${lpad('calls', 7)} ${lpad('min', 7)} ${lpad('ratio', 6)} ${lpad('model s', 7)} `).join('');
+  console.log(head);
+  console.log(`   ${'-'.repeat(head.length - 3)}`);
+  for (const op of ops) {
+    const rate = rateOf(op);
+    const cells = runs
+      .map((r) => {
+        const o = r.ops.find((x) => x.op === op);
+        const calls = o?.calls ?? 0;
+        const min = o?.min ?? 0;
+        return `| ${pad('', 8)} ${lpad(fmt(calls), 7)} ${lpad(fmt(min), 7)} ${lpad(ratioText(calls, min), 6)} ${lpad(secs(calls / rate.perSecond), 7)} `;
+      })
+      .join('');
+    console.log(`   ${pad(op, 31)} ${lpad(`${rate.perSecond}${rate.source === 'assumed' ? '*' : ''}`, 7)} ${cells}`);
+  }
+  console.log(`   ${'-'.repeat(head.length - 3)}`);
+  const total = (label: string, include: (op: string) => boolean): void => {
+    const cells = runs
+      .map((r) => {
+        const calls = r.ops.filter((o) => include(o.op)).reduce((n, o) => n + o.calls, 0);
+        const min = r.ops.filter((o) => include(o.op)).reduce((n, o) => n + o.min, 0);
+        return `| ${pad('', 8)} ${lpad(fmt(calls), 7)} ${lpad(fmt(min), 7)} ${lpad(ratioText(calls, min), 6)} ${lpad(secs(modelled(r, 'calls', include).serial), 7)} `;
+      })
+      .join('');
+    console.log(`   ${pad(label, 31)} ${lpad('', 7)} ${cells}`);
+  };
+  total('all reads', isRead);
+  total('all writes', isWrite);
+  for (const r of runs) {
+    const read = modelled(r, 'calls', isRead);
+    const readMin = modelled(r, 'min', isRead);
+    const write = modelled(r, 'calls', isWrite);
+    console.log(
+      `   ${pad(r.label, 9)} modelled reads ${secs(read.serial)} s serial / ${secs(read.parallel)} s all groups in parallel ` +
+        `(at the minimum: ${secs(readMin.serial)} / ${secs(readMin.parallel)} s); writes ${secs(write.serial)} s; ` +
+        `wall ${secs(r.wallMs / 1000)} s (cpu ${secs(r.cpuMs / 1000)} s)`,
+    );
+    const putImages = r.ops.find((o) => o.op === 'ECR:PutImage')?.calls ?? 0;
+    console.log(
+      `   ${pad('', 9)} peak RSS ${fmt(runPeakRss(r))} MB (sweep alone ≈ ${fmt(sweepOnlyRss(result, r))} MB); peak heap ${fmt(r.peakHeapMb)} MB ` +
+        `(+${fmt(r.peakHeapMb - result.heapAfterBuildMb)} MB over the account); report holds ${fmt(r.perImageEntries)} per-image entries` +
+        (r.discoveryPasses > 1
+          ? `; consumers read ×${r.discoveryPasses} and ${fmt(r.rereadRepositories)} repositories re-read for the re-checked pass ` +
+            `(counted in min; pure data minimum ${fmt(r.dataMinimumReads)} reads, ${secs(r.dataMinimumReadSeconds)} s serial)`
+          : '') +
+        (putImages > 0 ? `; PutImage at the configured ${result.putImagePerSecond}/s: ${secs(putImages / result.putImagePerSecond)} s` : ''),
+    );
+    console.log(`   ${pad('', 9)} ${r.outcome}`);
+    for (const f of r.failures) console.log(`   ${pad('', 9)} failure: ${f}`);
+  }
+  const over = runs.flatMap((r) => r.ops.filter((o) => ratioOf(o.calls, o.min) > 1.05).map((o) => `${r.label} ${o.op} (${fmt(o.calls)} vs ${fmt(o.min)}: ${o.why})`));
+  if (over.length > 0) {
+    console.log('   above 1.05 × minimum:');
+    for (const line of over) console.log(`     - ${line}`);
+  }
+  console.log(`   size ${result.size.name} took ${secs(result.elapsedMs / 1000)} s (build + 3 sweeps)`);
+};
+
+/**
+ * The process's peak without the synthetic account: RSS before the account was built plus what the
+ * run added over the RSS with the account in memory. An estimate of a Lambda running this sweep.
+ */
+const runPeakRss = (run: RunResult): number => (run.raisedMaxRss ? Math.max(run.peakRssMb, run.maxRssMb) : run.peakRssMb);
+const sweepOnlyRss = (result: SizeResult, run: RunResult): number => result.rssBeforeBuildMb + Math.max(0, runPeakRss(run) - result.rssAfterBuildMb);
+
+/** ListTagsForResource (one ARN a call) replaced by tag:GetResources (100 a page, assumed 20/s): the bulk read issue 8 asks for. */
+const withBulkTags = (run: RunResult, repositories: number): Map<string, number> => {
+  const min = new Map(run.ops.map((o) => [o.op, o.min]));
+  min.delete('ECR:ListTagsForResource');
+  min.set('ResourceGroupsTagging:GetResources', Math.max(1, Math.ceil(repositories / 100)));
+  return min;
+};
+
+const printTargets = (results: readonly SizeResult[]): void => {
+  console.log('\n== Targets (issue 8) side by side; figures, not assertions');
+  const col = 22;
+  const row = (label: string, cell: (r: SizeResult) => string): void => console.log(`   ${pad(label, 52)} ${results.map((r) => lpad(cell(r), col)).join(' ')}`);
+  row('size', (r) => r.size.name);
+  const worst = (r: SizeResult, label: string): string => {
+    const run = r.runs.find((x) => x.label === label);
+    if (run === undefined) return '-';
+    const ratios = run.ops.map((o) => ratioOf(o.calls, o.min));
+    const above = ratios.filter((x) => x > 1.05).length;
+    const max = Math.max(...ratios);
+    return `${above} ops over, max ${max === Number.POSITIVE_INFINITY ? '∞' : max.toFixed(2)}`;
+  };
+  row('calls ≤ 1.05 × minimum (dry-run)', (r) => worst(r, 'dry-run'));
+  row('calls ≤ 1.05 × minimum (apply #1)', (r) => worst(r, 'apply #1'));
+  row('calls ≤ 1.05 × minimum (apply #2, steady state)', (r) => worst(r, 'apply #2'));
+  const judge = (s: number): string => `${secs(s)}${s <= 60 ? '' : '!'}`;
+  const readS = (r: SizeResult, at: 'calls' | 'min'): string => {
+    const run = r.runs.find((x) => x.label === 'dry-run');
+    if (run === undefined) return '-';
+    const m = modelled(run, at, isRead);
+    return `${judge(m.serial)} / ${judge(m.parallel)} s`;
+  };
+  row('modelled full read ≤ 60 s (dry-run; serial / parallel)', (r) => readS(r, 'calls'));
+  row('  same at the minimum calls', (r) => readS(r, 'min'));
+  row('  minimum, repository tags in bulk (tag:GetResources)', (r) => {
+    const run = r.runs.find((x) => x.label === 'dry-run');
+    if (run === undefined) return '-';
+    const m = modelledSeconds(withBulkTags(run, r.size.repositories), isRead);
+    return `${judge(m.serial)} / ${judge(m.parallel)} s`;
+  });
+  row('  first apply: reads + writes (serial)', (r) => {
+    const run = r.runs.find((x) => x.label === 'apply #1');
+    return run === undefined ? '-' : `${secs(modelled(run, 'calls', () => true).serial)} s`;
+  });
+  row('peak RSS ≤ 512 MB: whole process (with the account)', (r) => {
+    const peak = Math.max(...r.runs.map(runPeakRss));
+    return `${fmt(peak)} MB${peak <= 512 ? '' : '!'}`;
+  });
+  row('  sweep alone (estimate, worst run)', (r) => {
+    const peak = Math.max(...r.runs.map((x) => sweepOnlyRss(r, x)));
+    return `${fmt(peak)} MB${peak <= 512 ? '' : '!'}`;
+  });
+  row('  RSS: SDK loaded / + synthetic account', (r) => `${fmt(r.rssBeforeBuildMb)} / ${fmt(r.rssAfterBuildMb)} MB`);
+  row('  peak heap over the account (worst run)', (r) => `${fmt(Math.max(...r.runs.map((x) => x.peakHeapMb - r.heapAfterBuildMb)))} MB`);
+  row('report per-image entries (dry-run)', (r) => fmt(r.runs[0]?.perImageEntries ?? 0));
+  console.log('\n== Cost against size (linear if the per-unit figures stay flat)');
+  row('repositories / images', (r) => `${fmt(r.size.repositories)} / ${fmt(r.images)}`);
+  const dry = (r: SizeResult): RunResult | undefined => r.runs.find((x) => x.label === 'dry-run');
+  row('dry-run calls', (r) => fmt(dry(r)?.ops.reduce((n, o) => n + o.calls, 0) ?? 0));
+  row('  per repository', (r) => ((dry(r)?.ops.reduce((n, o) => n + o.calls, 0) ?? 0) / r.size.repositories).toFixed(2));
+  row('dry-run modelled read s per 100 repositories', (r) => secs(((dry(r) === undefined ? 0 : modelled(dry(r) as RunResult, 'calls', isRead).serial) * 100) / r.size.repositories));
+  row('dry-run wall s', (r) => secs((dry(r)?.wallMs ?? 0) / 1000));
+  row('  wall ms per 1,000 images', (r) => secs((dry(r)?.wallMs ?? 0) / (r.images / 1000)));
+  row('dry-run peak RSS MB (sweep alone, estimate)', (r) => (dry(r) === undefined ? '-' : fmt(sweepOnlyRss(r, dry(r) as RunResult))));
+  row('size wall time (build + 3 sweeps), s', (r) => secs(r.elapsedMs / 1000));
+  row('CLI start-up < 0.5 s', () => 'not measured here');
+  console.log('   "!" = over the target. Serial = rate groups one after another; parallel = all groups at full quota at once.');
+  const last = results[results.length - 1];
+  const notes = last?.runs.find((x) => x.label === 'apply #1') ?? last?.runs[0];
+  if (last !== undefined && notes !== undefined) {
+    console.log(`\n== How each minimum is computed (figures of ${last.size.name}, ${notes.label})`);
+    for (const o of [...notes.ops].sort((a, b) => a.op.localeCompare(b.op))) console.log(`   ${pad(o.op, 31)} ${o.why}`);
+  }
+};
+
+const header = (sizes: readonly SizeSpec[]): void => {
+  console.log('ecr-keeper bench:sweep — the real runSweep (src/lib/sweep.ts) through the real SDK v3 clients (src/lib/aws/clients.ts createClients)');
+  console.log('and adapters, against an IN-PROCESS TRANSPORT that serves a synthetic account in each service\'s wire format:');
+  console.log('ECR, ECS, EventBridge as JSON 1.1 (X-Amz-Target), Inspector2, Lambda, Batch, Scheduler as REST-JSON, with the page and batch');
+  console.log('limits AWS documents (DescribeRepositories/DescribeImages ≤1,000, ListTasks/ListServices ≤100, DescribeTasks ≤100 ids,');
+  console.log('DescribeServices ≤10, DescribeServiceRevisions/DescribeServiceDeployments ≤20, BatchGetImage/BatchDeleteImage ≤100, ListCoverage ≤200,');
+  console.log('ListFunctions ≤50), counted per operation at the transport. Not the emulator: moto is too slow at 100,000 images and ignores');
+  console.log('maxResults (one page, never a nextToken; README "The emulator and its gaps"), so it cannot show pagination.');
+  console.log(`Account ${ACCOUNT}, ${REGION}, config/default.json: every in-use source on (ECS, scheduled tasks, task-definition families (newest 1),`);
+  console.log('Inspector 14 days, Lambda, Batch, pull guard 30 days); no source is switched off or served empty.');
+  console.log('Each size: dry run, first apply, second apply (steady state), in that order on the same account (writes land in it).');
+  console.log('PutImage is not throttled in-process (SweepDeps.throttlePutImage unset); its time at 10/s is modelled from the count.');
+  console.log(`Rates (per second, per account and region): ECS 20 sustained per action group (ListTasks+DescribeTasks, ListServices+DescribeServices,`);
+  console.log('DescribeTaskDefinition, DescribeServiceRevisions; other ECS calls assumed 20 each); ECR PutImage 10, BatchGetImage 2,000 (published);');
+  console.log(`ECR reads and other writes publish no rate: ASSUMED ${ASSUMED_ECR_READ_RATE} each; Lambda GetFunction 100, other Lambda control plane 15`);
+  console.log(`(published); EventBridge, Scheduler, Batch, Inspector2: ASSUMED ${ASSUMED_OTHER_RATE} each. * in the rate column = assumed.`);
+  console.log('"model s" = calls / rate; totals add the groups one after another ("serial") and, as a floor, run them all at once ("parallel").');
+  console.log('"min" = pages at the largest documented page size and batches at the largest batch size, from the synthetic data; for writes,');
+  console.log('what the run changed, batched as tightly as the API allows. "!" marks a ratio above 1.05.');
+  console.log('RSS: sampled every 20 ms, and process maxRSS when the run raised it. The synthetic account lives in the same process:');
+  console.log('"sweep alone" = RSS with the SDK loaded + what the run added over the RSS with the account in memory (an estimate).');
+  console.log('The runs of a size share one process, and V8 keeps freed pages, so apply #1 and #2 figures are upper bounds.');
+  console.log(`Sizes: ${sizes.map((s) => s.name).join(', ')} (--sizes a,b to narrow). ECR's default quota is 10,000 images per repository (adjustable).`);
+};
+
+const runSize = (size: SizeSpec): Promise<SizeResult> =>
+  new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), ['--child', size.name], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let result: SizeResult | undefined;
+    child.on('message', (message) => {
+      result = message as SizeResult;
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => (result === undefined ? reject(new Error(`size ${size.name}: child exited with ${String(code)} and no result`)) : resolve(result)));
+  });
+
+const main = async (): Promise<void> => {
+  const args = process.argv.slice(2);
+  const childAt = args.indexOf('--child');
+  if (childAt >= 0) {
+    await runChild(args[childAt + 1] ?? '');
+    process.exit(0);
+  }
+  const sizesAt = args.indexOf('--sizes');
+  const list = sizesAt >= 0 ? args[sizesAt + 1] : process.env['BENCH_SWEEP_SIZES'];
+  const wanted = list === undefined || list === '' ? SIZES.map((s) => s.name) : list.split(',');
+  const sizes = SIZES.filter((s) => wanted.includes(s.name));
+  if (sizes.length === 0) throw new Error(`no known size in "${list ?? ''}"; sizes: ${SIZES.map((s) => s.name).join(', ')}`);
+  header(sizes);
+  const results: SizeResult[] = [];
+  for (const size of sizes) {
+    const result = await runSize(size);
+    printSize(result);
+    results.push(result);
+  }
+  printTargets(results);
+};
+
+await main();
