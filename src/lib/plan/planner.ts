@@ -338,7 +338,14 @@ export const planRepository = (input: PlanInput): RepositoryPlan => {
   for (const o of target.overriddenBaseline) reasons.push(`baseline rule "${o.description}" left out: ${o.reason}`);
 
   const inForce: PolicyInForce = currentText === undefined ? { kind: 'none' } : current === undefined ? { kind: 'unreadable' } : { kind: 'policy', policy: current };
-  const guard = current === undefined ? undefined : buildGuardPolicy(config, current);
+  // The guard is a policy like any other: it may be written only if, with the tags this apply adds,
+  // it expires or archives no in-use image (the gate's rule). Before those tags land it is held to
+  // "no worse than the policy it replaces" (orderSteps).
+  const guardCandidate = current === undefined ? undefined : buildGuardPolicy(config, current);
+  const guard =
+    guardCandidate !== undefined && inUseAtRisk(guardCandidate.policy, simulatePolicy(guardCandidate.policy, projectImages(images, tagsToAdd, []), now), inUse).length === 0
+      ? guardCandidate
+      : undefined;
   const blocked = blockers.length > 0;
   const willWrite = !blocked && change !== 'none' && target.text !== undefined;
   const ordered = orderSteps({
@@ -348,7 +355,9 @@ export const planRepository = (input: PlanInput): RepositoryPlan => {
     removes: blocked ? [] : tagsToRelease.map((t) => ({ digest: t.digest, tag: t.tag })),
     target: willWrite && target.text !== undefined ? { policy: target.policy, text: target.text } : undefined,
     guard: input.inUseComplete ? guard : undefined,
-    preferGuard: !willWrite && guard !== undefined && current !== undefined && guardShields(current, guard.policy, projectImages(images, tagsToAdd, []), inUse, now),
+    // No target is written (blocked), yet the policy in force lacks protection rules: the guard shields
+    // the protected in-use images now and as they age (a foreign rule may archive them next month).
+    preferGuard: !willWrite && guard !== undefined && inUse.some((u) => present.has(u.digest)),
     inUse: inUseDigests,
     complete: input.inUseComplete,
     now,
@@ -385,6 +394,9 @@ export const planRepository = (input: PlanInput): RepositoryPlan => {
   const keptAdds = tagsToAdd.filter((t) => landedTags.has(`${t.digest} ${t.tag}`));
   if (keptAdds.length < tagsToAdd.length)
     reasons.push(`${tagsToAdd.length - keptAdds.length} protection tag(s) not added: under the policy in force they could put an image at risk`);
+  // The policy in force stays: say which in-use images it already puts at risk, so someone can act.
+  const leftAtRisk = currentSummary?.inUseAtRisk ?? [];
+  if (leftAtRisk.length > 0) reasons.push(`the current policy, which stays, puts ${leftAtRisk.length} in-use image(s) at risk: ${leftAtRisk.map(describeAtRisk).join('; ')}`);
   const targetWritten = ordered.steps.some((s) => s.kind === 'put-policy' && s.role === 'target');
   return {
     ...common,
@@ -419,10 +431,6 @@ const keptByOwnRulesButExpiring = (current: LifecyclePolicy, before: SimulationR
   }
   return lost;
 };
-
-/** True when, with the planned tags in place, the guard leaves fewer in-use images at risk than the policy in force. */
-const guardShields = (current: LifecyclePolicy, guard: LifecyclePolicy, images: readonly ImageRecord[], inUse: readonly InUseImage[], now: Date): boolean =>
-  inUseAtRisk(guard, simulatePolicy(guard, images, now), inUse).length < inUseAtRisk(current, simulatePolicy(current, images, now), inUse).length;
 
 /** The protection tag and home tag of every in-use image present, for environments it lacks them in. */
 const planProtection = (

@@ -11,7 +11,7 @@
 import type { EnvironmentConfig, KeeperConfig } from '../config.js';
 import type { StorageClass } from '../domain/types.js';
 import { PolicyValidationError } from '../errors.js';
-import { serializePolicy } from '../policy/canonical.js';
+import { policiesEquivalent, serializePolicy } from '../policy/canonical.js';
 import { MAX_RULES } from '../policy/parse.js';
 import type { LifecyclePolicy, PolicyIssue, Rule, Selection } from '../policy/types.js';
 import { protectionPrefix } from './protection.js';
@@ -200,13 +200,15 @@ export const buildTargetPolicy = (config: KeeperConfig, current: LifecyclePolicy
 export const buildGuardPolicy = (config: KeeperConfig, current: LifecyclePolicy): { policy: LifecyclePolicy; text: string } | undefined => {
   const protection = config.environments.map((env) => protectionRule(config, env, 'standard'));
   const needsArchive = current.rules.some((r) => classOf(r.selection) === 'archive');
-  const drafts: Draft[] = [
-    ...protection,
-    ...(needsArchive ? config.environments.map((env) => protectionRule(config, env, 'archive')) : []),
-    ...[...current.rules].sort((a, b) => a.rulePriority - b.rulePriority).map(({ rulePriority: _p, ...rest }) => rest),
-  ];
+  const shields = [...protection, ...(needsArchive ? config.environments.map((env) => protectionRule(config, env, 'archive')) : [])];
+  // A rule of the policy in force on ecr-keeper's own tag list cannot stand next to the protection
+  // rule (ECR: distinct lists) and the target drops it too; orderSteps checks the result is no worse.
+  const shieldLists = new Set(shields.map((d) => listKey(d.selection)));
+  const kept = [...current.rules].sort((a, b) => a.rulePriority - b.rulePriority).filter((r) => !shieldLists.has(listKey(r.selection)));
+  const drafts: Draft[] = [...shields, ...kept.map(({ rulePriority: _p, ...rest }) => rest)];
   const policy: LifecyclePolicy = { rules: drafts.map((draft, i) => ({ rulePriority: i + 1, ...draft })) };
-  if (policy.rules.length > MAX_RULES) return undefined;
+  // Already in force (the policy starts with the protection rules): nothing to guard.
+  if (policy.rules.length > MAX_RULES || policiesEquivalent(policy, current)) return undefined;
   try {
     return { policy, text: serializePolicy(policy) };
   } catch (error) {
