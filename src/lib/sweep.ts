@@ -8,10 +8,10 @@ import { isDigest, type AccountId, type Digest, type ImageRecord, type InUseImag
 import { AwsCallError, KeeperError } from './errors.js';
 import type { KeeperConfig } from './config.js';
 import type { Log } from './observability.js';
-import type { EcrPort, Manifest, RegionAdapters, StoredPolicy } from './aws/ports.js';
+import type { EcrPort, EcsPort, Manifest, RegionAdapters, StoredPolicy, TaskDefinitionImages } from './aws/ports.js';
 import { readOnlyEcr } from './aws/read-only.js';
 import { inUseByRepository, repositoryKey, resolveInUse, type WorkloadReference } from './inuse.js';
-import { planRepository } from './plan/planner.js';
+import { exclusionReason, planRepository } from './plan/planner.js';
 import type { ApplyStep, RepositoryPlan } from './plan/types.js';
 import { collectInUse, type SourceWarning } from './sources/index.js';
 
@@ -164,7 +164,7 @@ const discover = async (deps: SweepDeps, adapters: ReadonlyMap<Region, RegionAda
   const references: WorkloadReference[] = [];
   const warnings: SourceWarning[] = [];
   for (const [region, regionAdapters] of adapters) {
-    const collected = await collectInUse({ region, adapters: regionAdapters, config, now: deps.now() });
+    const collected = await collectInUse({ region, adapters: { ...regionAdapters, ecs: sharingTaskDefinitions(regionAdapters.ecs) }, config, now: deps.now() });
     warnings.push(...collected.warnings);
     for (const w of collected.warnings) log.warn('in-use source unavailable', { ...w });
     for (const f of collected.failures) if (!failures.some((x) => x.scope === f.scope)) failures.push(toFailure(f.scope, 'in-use', f.error));
@@ -186,6 +186,38 @@ const discover = async (deps: SweepDeps, adapters: ReadonlyMap<Region, RegionAda
   };
 };
 
+/**
+ * The ECS port with `describeTaskDefinitions` shared by every source of one discovery: services,
+ * scheduled tasks and task-definition families often name the same revision, and the API takes one
+ * definition a call (20/s shared with the account's other callers).
+ */
+const sharingTaskDefinitions = (ecs: EcsPort): EcsPort => {
+  const described = new Map<string, Promise<TaskDefinitionImages | undefined>>();
+  return {
+    region: ecs.region,
+    listClusters: () => ecs.listClusters(),
+    listTasks: (clusterArn) => ecs.listTasks(clusterArn),
+    listServices: (clusterArn) => ecs.listServices(clusterArn),
+    deploymentRevisionArns: (clusterArn, serviceArns) => ecs.deploymentRevisionArns(clusterArn, serviceArns),
+    describeServiceRevisions: (arns) => ecs.describeServiceRevisions(arns),
+    listTaskDefinitionFamilies: () => ecs.listTaskDefinitionFamilies(),
+    newestTaskDefinitionArns: (family, count) => ecs.newestTaskDefinitionArns(family, count),
+    describeTaskDefinitions: async (keys) => {
+      const missing = [...new Set(keys)].filter((k) => !described.has(k));
+      if (missing.length > 0) {
+        const batch = ecs.describeTaskDefinitions(missing);
+        for (const key of missing) described.set(key, batch.then((found) => found.get(key)));
+      }
+      const out = new Map<string, TaskDefinitionImages>();
+      for (const key of keys) {
+        const found = await described.get(key);
+        if (found !== undefined) out.set(key, found);
+      }
+      return out;
+    },
+  };
+};
+
 /** What was read of one repository before planning. */
 interface RepositoryState {
   readonly repositoryTags: Readonly<Record<string, string>>;
@@ -193,12 +225,14 @@ interface RepositoryState {
   readonly currentPolicy: StoredPolicy | undefined;
 }
 
-const readRepository = async (ecr: EcrPort, repository: Repository): Promise<RepositoryState> => {
-  const [repositoryTags, images, currentPolicy] = await Promise.all([
-    ecr.repositoryTags(repository.arn),
-    collect(ecr.listImages(repository.name)),
-    ecr.getLifecyclePolicy(repository.name),
-  ]);
+/**
+ * Reads what the planner needs of one repository. The repository's tags come first: an excluded
+ * repository (by name or tag) costs one call, not a listing of its images and its policy.
+ */
+const readRepository = async (ecr: EcrPort, repository: Repository, config: KeeperConfig): Promise<RepositoryState> => {
+  const repositoryTags = await ecr.repositoryTags(repository.arn);
+  if (exclusionReason(config, repository, repositoryTags) !== undefined) return { repositoryTags, images: [], currentPolicy: undefined };
+  const [images, currentPolicy] = await Promise.all([collect(ecr.listImages(repository.name)), ecr.getLifecyclePolicy(repository.name)]);
   return { repositoryTags, images, currentPolicy };
 };
 
@@ -247,7 +281,7 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
     const states = await Promise.all(
       targets.map(async (repository) => {
         try {
-          const state = await readRepository((adapters.get(repository.region) as RegionAdapters).ecr, repository);
+          const state = await readRepository((adapters.get(repository.region) as RegionAdapters).ecr, repository, config);
           preread.set(repository, state);
           return state.images.length;
         } catch {
@@ -406,7 +440,7 @@ const sweepRepository = async (
   let plan: RepositoryPlan;
   let images: readonly ImageRecord[] = [];
   try {
-    const fresh = preread ?? (await readRepository(ecr, repository));
+    const fresh = preread ?? (await readRepository(ecr, repository, deps.config));
     const read = ownReads === undefined ? fresh : { ...fresh, images: fresh.images.map((i) => (ownReads.has(i.digest) ? { ...i, lastPulledAt: ownReads.get(i.digest) } : i)) };
     images = read.images;
     // A dry run reads no manifest: BatchGetImage counts as a pull, a side effect a dry run must not have.
