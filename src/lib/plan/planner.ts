@@ -316,7 +316,7 @@ export const planRepository = (input: PlanInput): RepositoryPlan => {
     );
   if (config.existingPolicy === 'merge' && current !== undefined && currentSimulation !== undefined && gateResult !== undefined) {
     // Same listing on both sides: what a release or a new tag changes is not the merge's doing.
-    const lost = keptByOwnRulesButExpiring(current, simulatePolicy(current, projected, now), gateResult.simulation);
+    const lost = keptByOwnRulesButExpiring(current, simulatePolicy(current, projected, now), target.policy, gateResult.simulation);
     if (lost.length > 0)
       blockers.push(`merge would expire ${lost.length} image(s) the repository's own rules keep: ${lost.map(shortDigest).join(', ')}`);
   }
@@ -414,7 +414,9 @@ export const planRepository = (input: PlanInput): RepositoryPlan => {
  * nothing below it; it is the team's catch-all, and the baseline's rules above it act on images no
  * other own rule selects, which is what merge means.
  */
-const keptByOwnRulesButExpiring = (current: LifecyclePolicy, before: SimulationResult, after: SimulationResult): Digest[] => {
+const keptByOwnRulesButExpiring = (current: LifecyclePolicy, before: SimulationResult, target: LifecyclePolicy, after: SimulationResult): Digest[] => {
+  // Only a baseline rule acting is the merge's doing; the team's own rule acting is the team's.
+  const baseline = new Set(target.rules.filter((r) => r.description?.startsWith(KEEPER_DESCRIPTION_PREFIX) === true).map((r) => r.rulePriority));
   const own = new Set(
     current.rules
       .filter((r) => r.description?.startsWith(KEEPER_DESCRIPTION_PREFIX) !== true && r.selection.tagStatus !== 'any')
@@ -427,7 +429,7 @@ const keptByOwnRulesButExpiring = (current: LifecyclePolicy, before: SimulationR
     // A referrer leaves with its subject whatever its own rules say (ECR); that is the subject's fate.
     const subject = image.subjectDigest === undefined ? undefined : after.byDigest.get(image.subjectDigest);
     if (subject !== undefined && subject.decision.kind === 'expire') continue;
-    if (later !== undefined && later.decision.kind !== 'keep') lost.push(image.digest);
+    if (later !== undefined && later.decision.kind !== 'keep' && baseline.has(later.decision.rulePriority)) lost.push(image.digest);
   }
   return lost;
 };
