@@ -23,6 +23,7 @@ export default defineConfig({
           name: 'fuzz',
           env,
           include: ['test/**/*.fuzz.test.ts'],
+          setupFiles: ['test/fuzz-setup.ts'],
           testTimeout: 120_000,
         },
       },
