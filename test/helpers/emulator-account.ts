@@ -10,15 +10,8 @@ import {
 } from '@aws-sdk/client-ecr';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import { countCommands, type CallCounts } from '../../src/lib/aws/call-counter.js';
-import { createClients, type RegionClients } from '../../src/lib/aws/clients.js';
-import { createBatchAdapter } from '../../src/lib/aws/batch.js';
-import { createEcrAdapter } from '../../src/lib/aws/ecr.js';
-import { createEcsAdapter } from '../../src/lib/aws/ecs.js';
-import { createEventsAdapter } from '../../src/lib/aws/eventbridge.js';
-import { createInspectorAdapter } from '../../src/lib/aws/inspector2.js';
-import { createLambdaAdapter } from '../../src/lib/aws/lambda.js';
+import { adaptersOver, createClients, type RegionClients } from '../../src/lib/aws/clients.js';
 import type { EcrPort, RegionAdapters } from '../../src/lib/aws/ports.js';
-import { createSchedulerAdapter } from '../../src/lib/aws/scheduler.js';
 import { DEFAULT_CONFIG, parseConfig, type KeeperConfig } from '../../src/lib/config.js';
 import { imageRecordFromDetail } from '../../src/lib/domain/image-record.js';
 import { toRegion, type Digest, type ImageRecord, type Region } from '../../src/lib/domain/types.js';
@@ -106,25 +99,10 @@ export const emulatorAccount = (emu: Emulator, options: EmulatorAccountOptions):
   const region = toRegion(emu.region);
   const clients = createClients({ region, endpoint: emu.endpoint, credentials: emu.credentials, maxAttempts: 1 });
   const counts: CallCounts = new Map();
-  countCommands(clients.ecr, counts);
-  countCommands(clients.ecs, counts);
-  countCommands(clients.inspector, counts);
-  countCommands(clients.events, counts);
-  countCommands(clients.scheduler, counts);
-  countCommands(clients.lambda, counts);
-  countCommands(clients.batch, counts);
+  for (const client of Object.values(clients)) countCommands(client, counts);
   const ecrCalls = recordRepositoryCalls(clients.ecr);
-  const ecr = createEcrAdapter(clients.ecr, region);
-  const adapters: RegionAdapters = {
-    region,
-    ecr: options.wrapEcr === undefined ? ecr : options.wrapEcr(ecr),
-    ecs: createEcsAdapter(clients.ecs, region),
-    inspector: createInspectorAdapter(clients.inspector, region),
-    events: createEventsAdapter(clients.events, region),
-    scheduler: createSchedulerAdapter(clients.scheduler, region),
-    lambda: createLambdaAdapter(clients.lambda, region),
-    batch: createBatchAdapter(clients.batch, region),
-  };
+  const real = adaptersOver(clients, region);
+  const adapters: RegionAdapters = { ...real, ecr: options.wrapEcr === undefined ? real.ecr : options.wrapEcr(real.ecr) };
   const deps: SweepDeps = {
     config: options.config ?? defaultConfig(),
     log: silentLog,

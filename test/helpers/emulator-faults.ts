@@ -8,15 +8,8 @@
  */
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { countCommands, type CallCounts } from '../../src/lib/aws/call-counter.js';
-import { createBatchAdapter } from '../../src/lib/aws/batch.js';
-import { createClients } from '../../src/lib/aws/clients.js';
-import { createEcrAdapter } from '../../src/lib/aws/ecr.js';
-import { createEcsAdapter } from '../../src/lib/aws/ecs.js';
-import { createEventsAdapter } from '../../src/lib/aws/eventbridge.js';
-import { createInspectorAdapter } from '../../src/lib/aws/inspector2.js';
-import { createLambdaAdapter } from '../../src/lib/aws/lambda.js';
+import { adaptersOver, createClients } from '../../src/lib/aws/clients.js';
 import type { Cluster, EcrPort, EcsPort, RegionAdapters } from '../../src/lib/aws/ports.js';
-import { createSchedulerAdapter } from '../../src/lib/aws/scheduler.js';
 import type { KeeperConfig } from '../../src/lib/config.js';
 import { toRegion, type Region } from '../../src/lib/domain/types.js';
 import { AwsCallError } from '../../src/lib/errors.js';
@@ -56,24 +49,9 @@ export const multiRegionAccount = (
   for (const name of options.regions) {
     const region = toRegion(name);
     const clients = createClients({ region, endpoint: emu.endpoint, credentials: emu.credentials, maxAttempts: 1 });
-    countCommands(clients.ecr, counts);
-    countCommands(clients.ecs, counts);
-    countCommands(clients.inspector, counts);
-    countCommands(clients.events, counts);
-    countCommands(clients.scheduler, counts);
-    countCommands(clients.lambda, counts);
-    countCommands(clients.batch, counts);
+    for (const client of Object.values(clients)) countCommands(client, counts);
     recordRepositoryCalls(clients.ecr, ecrCalls);
-    const real: RegionAdapters = {
-      region,
-      ecr: createEcrAdapter(clients.ecr, region),
-      ecs: createEcsAdapter(clients.ecs, region),
-      inspector: createInspectorAdapter(clients.inspector, region),
-      events: createEventsAdapter(clients.events, region),
-      scheduler: createSchedulerAdapter(clients.scheduler, region),
-      lambda: createLambdaAdapter(clients.lambda, region),
-      batch: createBatchAdapter(clients.batch, region),
-    };
+    const real = adaptersOver(clients, region);
     const wrap = options.wrap?.[name];
     adapters.set(region, wrap === undefined ? real : wrap(real));
   }

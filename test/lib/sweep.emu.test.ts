@@ -192,7 +192,7 @@ describe('Function: runSweep (emulator)', () => {
     expect(withoutTag.byDigest.get(old)?.decision.kind).toBe('expire');
   });
 
-  it('blocks a repository whose target policy cannot be written, writes nothing to it, and goes on', async () => {
+  it('blocks a repository whose target policy cannot be written, writes only protection (and its guard) to it, and goes on', async () => {
     // Prepare: the team's own 45 rules plus the baseline exceed ECR's 50 rules, so merge cannot
     // produce a policy; the running image there must get nothing that changes its fate. (A target
     // that would expire an in-use image is blocked the same way: test/lib/sweep.test.ts and
@@ -221,8 +221,13 @@ describe('Function: runSweep (emulator)', () => {
     const blocked = outcome(report, 'shop/busy');
     expect(blocked?.status).toBe('blocked');
     expect(blocked?.reasons.join(' ')).toMatch(/target policy cannot be written: .*ECR allows at most 50/);
-    expect(writesTo(account.ecrCalls, 'shop/busy').filter((w) => w.operation === 'PutLifecyclePolicy')).toEqual([]);
-    expect(await storedPolicy(seedEcr, 'shop/busy')).toBe(ownPolicy);
+    // No target is written. The guard is: the team's rules unchanged in order, with ecr-keeper's
+    // protection rules put first, so the running image's protection holds under the policy that stays.
+    expect(blocked?.applied).toMatchObject({ guardWritten: true, policyWritten: false });
+    const stored = parsePolicyOrThrow((await storedPolicy(seedEcr, 'shop/busy')) ?? '');
+    const own = parsePolicyOrThrow(ownPolicy);
+    expect(stored.rules.filter((r) => r.description?.startsWith('ecr-keeper: protection') !== true).map((r) => r.selection)).toEqual(own.rules.map((r) => r.selection));
+    expect(stored.rules.slice(0, stored.rules.length - own.rules.length).every((r) => r.description?.startsWith('ecr-keeper: protection') === true)).toBe(true);
     expect((await storedImages(seedEcr, 'shop/busy')).map((i) => i.digest)).toEqual([running]);
     // Under the team's policy, which stays, the running image is kept after whatever landed.
     expect((await simulateStored('shop/busy')).byDigest.get(running)?.decision.kind).toBe('keep');
