@@ -3,7 +3,7 @@
  * reads back what ECR really stores (DescribeImages, GetLifecyclePolicy) or what went over the wire
  * (call counts by operation and repository), the same scenarios test/lib/sweep.test.ts runs on fakes.
  */
-import { DeleteRepositoryCommand, PutImageCommand, PutLifecyclePolicyCommand } from '@aws-sdk/client-ecr';
+import { DeleteRepositoryCommand, PutLifecyclePolicyCommand } from '@aws-sdk/client-ecr';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { writeCallsIn, type CallCounts } from '../../src/lib/aws/call-counter.js';
 import type { Digest, ImageRecord } from '../../src/lib/domain/types.js';
