@@ -4,6 +4,7 @@
  */
 import type { Tags } from './aws/ports.js';
 import type { KeeperConfig } from './config.js';
+import { globMatches } from './policy/match.js';
 
 /** What is known about a workload when its environment is resolved. */
 export interface WorkloadLabels {
@@ -22,12 +23,12 @@ export interface ResolvedEnvironment {
 
 type ResolutionConfig = Pick<KeeperConfig, 'environments' | 'environmentResolution'>;
 
-// Glob with `*` only, whole-string and case-insensitive; the other characters are literal.
-const globToRegExp = (pattern: string): RegExp =>
-  new RegExp(`^${pattern.split('*').map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'is');
-
-/** True when `name` matches the `*`-only glob `pattern`, ignoring case. */
-export const matchesNamePattern = (name: string, pattern: string): boolean => globToRegExp(pattern).test(name);
+/**
+ * True when the cluster or service `name` matches the name pattern `pattern`: the project's one
+ * glob (`*` any run, whole name, other characters literal), case-insensitive as the README
+ * documents, since ECS names are chosen freely (`STG-blue` matches `stg-*`).
+ */
+export const matchesNamePattern = (name: string, pattern: string): boolean => globMatches(name, pattern, { caseInsensitive: true });
 
 // ECS tag keys are case-sensitive, but `Environment` and `environment` mean the same to people:
 // an exact key wins, then any key equal ignoring case (in sorted order, so the result is stable).

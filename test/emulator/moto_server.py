@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import contextvars
 import copy
-import fnmatch
 import hashlib
 import json
 import logging
@@ -189,8 +188,11 @@ ecr_models.Image.update_tag = _image_update_tag  # type: ignore[method-assign]
 
 
 def _wildcard(pattern: str, value: str) -> bool:
-    # Exclusion filters are WILDCARD patterns (whole tag, `*` any run); moto used re.match.
-    return fnmatch.fnmatchcase(value, pattern)
+    # Exclusion filters are WILDCARD patterns, with the rule of ecr-keeper's one matcher
+    # (`globMatches`, src/lib/policy/match.ts): the whole tag, `*` any run of characters, every
+    # other character literal (fnmatch would also read `?` and `[...]`), case-sensitive.
+    # moto used re.match.
+    return re.fullmatch(".*".join(re.escape(part) for part in pattern.split("*")), value, re.DOTALL) is not None
 
 
 def _tag_is_immutable(repository: Any, tag: str) -> bool:

@@ -8,7 +8,7 @@ import type { EnvironmentConfig, KeeperConfig } from '../config.js';
 import type { Digest, ImageRecord, InUseImage, Repository, UseSource } from '../domain/types.js';
 import type { StoredPolicy } from '../aws/ports.js';
 import { policiesEquivalent } from '../policy/canonical.js';
-import { tagMatchesPattern } from '../policy/match.js';
+import { globMatches } from '../policy/match.js';
 import { parsePolicyText } from '../policy/parse.js';
 import { simulatePolicy } from '../policy/simulate.js';
 import type { LifecyclePolicy, SimulationResult } from '../policy/types.js';
@@ -49,8 +49,8 @@ export const exclusionReason = (
   repository: Repository,
   repositoryTags: Readonly<Record<string, string>>,
 ): string | undefined => {
-  // Same `*`-only whole-string glob as ECR tag patterns.
-  const pattern = config.exclusions.repositoryPatterns.find((p) => tagMatchesPattern(repository.name, p));
+  // The glob of ECR tag patterns, case-sensitive: ECR repository names are lower case by grammar.
+  const pattern = config.exclusions.repositoryPatterns.find((p) => globMatches(repository.name, p));
   if (pattern !== undefined) return `excluded: repository name matches "${pattern}"`;
   for (const [key, value] of Object.entries(config.exclusions.repositoryTags)) {
     if (Object.hasOwn(repositoryTags, key) && repositoryTags[key] === value) return `excluded: repository tag ${key}=${value}`;

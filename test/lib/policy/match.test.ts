@@ -1,11 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  buildTagTable,
-  compileTagPattern,
-  selectCandidates,
-  selectionMatches,
-  tagMatchesPattern,
-} from '../../../src/lib/policy/match.js';
+import { globMatches, selectionMatches } from '../../../src/lib/policy/match.js';
 import type { Selection } from '../../../src/lib/policy/types.js';
 import { imageFactory } from '../../helpers/factories.js';
 
@@ -16,11 +11,16 @@ const selection = (overrides: Partial<Selection>): Selection => ({
   ...overrides,
 });
 
-describe('Function: tagMatchesPattern', () => {
+// ECR user guide, lifecycle policy parameters, `tagPatternList`: the pattern is matched against the
+// whole tag, `*` matches any run of characters (including none), up to 4 `*` per pattern, and the
+// match is case-sensitive. "prod*" selects prod, prod1, prod2, ...
+describe('Function: globMatches (ECR tagPatternList semantics)', () => {
   it.each([
     ['prod', 'prod', true],
     ['prod', 'prod1', false],
     ['prod1', 'prod', false],
+    ['prod1', 'prod*', true],
+    ['prod2', 'prod*', true],
     ['prod-1', 'prod*', true],
     ['prod', 'prod*', true],
     ['preprod', 'prod*', false],
@@ -32,6 +32,8 @@ describe('Function: tagMatchesPattern', () => {
     ['release-2024', 'release-*-hotfix', false],
     ['anything', '*', true],
     ['', '*', true],
+    ['', '', true],
+    ['a', '', false],
     ['a-b-c', '*-*-*', true],
     ['ab', '*a*b*', true],
     ['ba', '*a*b*', false],
@@ -40,36 +42,77 @@ describe('Function: tagMatchesPattern', () => {
     ['aba', 'a*ba', true],
     ['aba', 'ab*ba', false],
     ['test123', '*test*1*2*3', true],
+    ['test123', 'test*1*2*3*', true],
     ['Prod', 'prod*', false],
+    ['prod', 'PROD', false],
   ])('matches tag %j against pattern %j: %s', (tag, pattern, expected) => {
     // Act
-    const result = tagMatchesPattern(tag, pattern);
+    const result = globMatches(tag, pattern);
 
     // Assess
     expect(result).toBe(expected);
   });
 
-  it('treats regex metacharacters literally', () => {
+  it('treats every character but * literally, including regex and other glob metacharacters', () => {
     // Act & Assess
-    expect(tagMatchesPattern('v1.2', 'v1.2')).toBe(true);
-    expect(tagMatchesPattern('v1x2', 'v1.2')).toBe(false);
-    expect(tagMatchesPattern('a+b', 'a+*')).toBe(true);
+    expect(globMatches('v1.2', 'v1.2')).toBe(true);
+    expect(globMatches('v1x2', 'v1.2')).toBe(false);
+    expect(globMatches('a+b', 'a+*')).toBe(true);
+    expect(globMatches('ab', 'a?')).toBe(false);
+    expect(globMatches('a?', 'a?')).toBe(true);
+    expect(globMatches('ab', '[a]b')).toBe(false);
+    expect(globMatches('[a]b', '[a]b')).toBe(true);
+    expect(globMatches('a\\b', 'a\\*')).toBe(true);
+  });
+
+  it('compares UTF-16 code units: characters beyond one byte match only themselves', () => {
+    // Act & Assess
+    expect(globMatches('abcé', 'abcé*')).toBe(true);
+    expect(globMatches('abce', 'abcé*')).toBe(false);
+    expect(globMatches('x€', '*€')).toBe(true);
+    expect(globMatches('xĀ', '*€')).toBe(false);
+  });
+
+  it('ignores case only when asked (environment name patterns), on both sides', () => {
+    // Act & Assess
+    expect(globMatches('STG-blue', 'stg-*')).toBe(false);
+    expect(globMatches('STG-blue', 'stg-*', { caseInsensitive: true })).toBe(true);
+    expect(globMatches('stg-blue', 'STG-*', { caseInsensitive: true })).toBe(true);
+    expect(globMatches('api-prod-1', '*-PROD-*', { caseInsensitive: true })).toBe(true);
+    expect(globMatches('api-prod', '*-prod-*', { caseInsensitive: true })).toBe(false);
   });
 
   it('answers in linear time on inputs that make a backtracking regex explode', () => {
     // Prepare
     const tag = 'a'.repeat(128);
     const pattern = '*a*a*a*b';
-    const matcher = compileTagPattern(pattern);
 
     // Act
     const started = performance.now();
-    const result = matcher(tag);
+    const result = globMatches(tag, pattern);
     const elapsed = performance.now() - started;
 
     // Assess
     expect(result).toBe(false);
     expect(elapsed).toBeLessThan(1_000);
+  });
+
+  it('agrees with a whole-string regex in which * is .* and everything else is literal', () => {
+    // Prepare: a small alphabet, so that patterns and values collide often.
+    const unit = fc.constantFrom('a', 'b', 'A', '-', '.', '?', 'é');
+    const value = fc.string({ unit, maxLength: 8 });
+    const pattern = fc.string({ unit: fc.oneof(unit, fc.constant('*')), maxLength: 8 });
+    const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
+    const reference = (v: string, p: string): boolean => new RegExp(`^${p.split('*').map(escape).join('.*')}$`, 's').test(v);
+
+    fc.assert(
+      fc.property(value, pattern, (v, p) => {
+        // Act & Assess
+        expect(globMatches(v, p)).toBe(reference(v, p));
+        expect(globMatches(v, p, { caseInsensitive: true })).toBe(reference(v.toLowerCase(), p.toLowerCase()));
+      }),
+      { numRuns: 2_000 },
+    );
   });
 });
 
@@ -113,19 +156,17 @@ describe('Function: selectionMatches', () => {
 
   it('matches tags whose characters fill the top bit of a byte or exceed one byte', () => {
     // Prepare
-    const images = [imageFactory({ tags: ['abcé'] }), imageFactory({ tags: ['€'] }), imageFactory({ tags: ['x'] })];
-    const table = buildTagTable(images);
-    const out = new Int32Array(images.length);
+    const accented = imageFactory({ tags: ['abcé'] });
+    const euro = imageFactory({ tags: ['€'] });
+    const plain = imageFactory({ tags: ['x'] });
 
     // Act
-    const accented = selectCandidates(selection({ tagPatternList: ['abcé*'] }), table, out);
-    const accentedFirst = out[0];
-    const euro = selectCandidates(selection({ tagPatternList: ['*€'] }), table, out);
-    const euroFirst = out[0];
+    const byAccent = [accented, euro, plain].map((image) => selectionMatches(selection({ tagPatternList: ['abcé*'] }), image));
+    const byEuro = [accented, euro, plain].map((image) => selectionMatches(selection({ tagPatternList: ['*€'] }), image));
 
     // Assess
-    expect([accented, accentedFirst]).toEqual([1, 0]);
-    expect([euro, euroFirst]).toEqual([1, 1]);
+    expect(byAccent).toEqual([true, false, false]);
+    expect(byEuro).toEqual([false, true, false]);
   });
 
   it('does not select an untagged image in a tagged rule, even with pattern *', () => {
