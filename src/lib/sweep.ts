@@ -206,7 +206,12 @@ const sharingTaskDefinitions = (ecs: EcsPort): EcsPort => {
       const missing = [...new Set(keys)].filter((k) => !described.has(k));
       if (missing.length > 0) {
         const batch = ecs.describeTaskDefinitions(missing);
-        for (const key of missing) described.set(key, batch.then((found) => found.get(key)));
+        for (const key of missing) {
+          const one = batch.then((found) => found.get(key));
+          // Another source may never await this key once the batch failed; its caller already got the error.
+          one.catch(() => undefined);
+          described.set(key, one);
+        }
       }
       const out = new Map<string, TaskDefinitionImages>();
       for (const key of keys) {
