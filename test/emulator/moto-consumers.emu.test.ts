@@ -7,26 +7,17 @@ import { DeregisterTaskDefinitionCommand, DescribeTaskDefinitionCommand, ListTas
 import { CreateEventBusCommand, ListEventBusesCommand, ListRulesCommand, ListTargetsByRuleCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { ListCoverageCommand } from '@aws-sdk/client-inspector2';
 import { CreateScheduleCommand, CreateScheduleGroupCommand, GetScheduleCommand, ListSchedulesCommand } from '@aws-sdk/client-scheduler';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { ecrClient, ecsClient, emulator, eventBridgeClient, inspectorClient, schedulerClient } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { useEmulator } from '../helpers/use-emulator.js';
 import { createRepository, pushImage, registerTaskDefinition } from './seed.js';
 
-const emu = emulator();
-const ecr = ecrClient(emu);
-const ecs = ecsClient(emu);
-const events = eventBridgeClient(emu);
-const scheduler = schedulerClient(emu);
-const inspector = inspectorClient(emu);
+const { emu, ecr, ecs, events, scheduler, inspector } = useEmulator();
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 const CLUSTER_ARN = `arn:aws:ecs:${emu.region}:${emu.accountId}:cluster/batch`;
 const ROLE_ARN = `arn:aws:iam::${emu.accountId}:role/ecs-events`;
 
 const family = (name: string, tag: string) =>
   registerTaskDefinition(ecs, { family: name, launchType: 'FARGATE', containers: [{ name: 'main', image: `${emu.accountId}.dkr.ecr.${emu.region}.amazonaws.com/jobs/${name}:${tag}` }] });
-
-beforeEach(async () => {
-  await emu.reset();
-});
 
 describe('Scheduled tasks and task definition families (as shipped, patch i)', () => {
   it('returns EventBridge rule targets with their EcsParameters, on the default and on custom buses', async () => {

@@ -5,32 +5,15 @@
  */
 import { DescribeJobDefinitionsCommand, DeregisterJobDefinitionCommand, type JobDefinition } from '@aws-sdk/client-batch';
 import { CreateFunctionCommand, GetFunctionCommand, ListAliasesCommand, ListFunctionsCommand, UpdateAliasCommand } from '@aws-sdk/client-lambda';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { ecrClient, emulator } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { useEmulator } from '../helpers/use-emulator.js';
 import { createRepository, pushImage } from './seed.js';
-import {
-  batchClient,
-  containerJob,
-  createAlias,
-  createImageFunction,
-  lambdaClient,
-  lambdaRole,
-  publishVersion,
-  registerJobDefinition,
-  updateFunctionImage,
-} from './seed-consumers.js';
+import { containerJob, createAlias, createImageFunction, lambdaRole, publishVersion, registerJobDefinition, updateFunctionImage } from './seed-consumers.js';
 
-const emu = emulator();
-const ecr = ecrClient(emu);
-const lambda = lambdaClient(emu);
-const batch = batchClient(emu);
+const { emu, ecr, lambda, batch } = useEmulator();
 
 const describeActive = async (name: string): Promise<JobDefinition[]> =>
   (await batch.send(new DescribeJobDefinitionsCommand({ jobDefinitionName: name, status: 'ACTIVE' }))).jobDefinitions ?? [];
-
-beforeEach(async () => {
-  await emu.reset();
-});
 
 describe('Patch lambda-a: image functions resolve their ImageUri in ECR', () => {
   it('reports the ECR digest of the tag at deploy as ResolvedImageUri and CodeSha256, also for a digest URI', async () => {

@@ -27,8 +27,8 @@ import {
   StopTaskCommand,
 } from '@aws-sdk/client-ecs';
 import { ListFindingsCommand, type FilterCriteria } from '@aws-sdk/client-inspector2';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { ecrClient, ecsClient, emulator, inspectorClient } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { useEmulator } from '../helpers/use-emulator.js';
 import {
   MEDIA_TYPES,
   buildImageManifest,
@@ -41,10 +41,7 @@ import {
   runTask,
 } from './seed.js';
 
-const emu = emulator();
-const ecr = ecrClient(emu);
-const ecs = ecsClient(emu);
-const inspector = inspectorClient(emu);
+const { emu, ecr, ecs, inspector } = useEmulator();
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 
 const describeAll = async (repositoryName: string, imageStatus?: 'ANY' | 'ACTIVE' | 'ARCHIVED'): Promise<ImageDetail[]> =>
@@ -56,10 +53,6 @@ const describeAll = async (repositoryName: string, imageStatus?: 'ANY' | 'ACTIVE
 
 const detailOf = async (repositoryName: string, digest: string): Promise<ImageDetail | undefined> =>
   (await describeAll(repositoryName, 'ANY')).find((detail) => detail.imageDigest === digest);
-
-beforeEach(async () => {
-  await emu.reset();
-});
 
 describe('Patch a: image times', () => {
   it('reports the push, pull, archive and activation times set through the control server', async () => {

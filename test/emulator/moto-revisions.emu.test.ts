@@ -16,10 +16,9 @@ import {
   type ServiceRevision,
 } from '@aws-sdk/client-ecs';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createRegionAdapters } from '../../src/lib/aws/clients.js';
-import { toRegion, type Digest } from '../../src/lib/domain/types.js';
+import type { Digest } from '../../src/lib/domain/types.js';
+import { useEmulator } from '../helpers/use-emulator.js';
 import { forgetServiceRevisions } from './control.js';
-import { ecrClient, ecsClient, emulator } from './harness.js';
 import {
   createCluster,
   createRepository,
@@ -32,9 +31,7 @@ import {
   type SeededRepository,
 } from './seed.js';
 
-const emu = emulator();
-const ecr = ecrClient(emu);
-const ecs = ecsClient(emu);
+const { emu, ecr, ecs, adapters } = useEmulator();
 const REVISION_ARN = /^arn:aws:ecs:us-east-1:123456789012:service-revision\/prod\/api\/\d{19}$/;
 const DEPLOYMENT_ARN = /^arn:aws:ecs:us-east-1:123456789012:service-deployment\/prod\/api\/[A-Za-z0-9]+$/;
 const SIDECAR = { name: 'log-router', image: 'public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.4' };
@@ -74,7 +71,6 @@ const deployTwice = async (): Promise<{ oldDigest: Digest; newDigest: Digest; fi
 };
 
 beforeEach(async () => {
-  await emu.reset();
   repository = await createRepository(ecr, 'team/api');
   clusterArn = await createCluster(ecs, 'prod');
 });
@@ -293,12 +289,11 @@ describe('Control /ecs/legacy-service: a service deployed before service revisio
 });
 
 describe('Function: createEcsAdapter (deployments and revisions against the emulator)', () => {
-  const adapter = () => createRegionAdapters({ region: toRegion(emu.region), endpoint: emu.endpoint, credentials: emu.credentials, maxAttempts: 1 }).ecs;
 
   it('finds the rollback source of the newest completed deployment and its old digest', async () => {
     // Prepare
     const { oldDigest, newDigest, first, second } = await deployTwice();
-    const ecsPort = adapter();
+    const ecsPort = adapters.ecs;
     const [service] = await collect(ecsPort.listServices(clusterArn));
 
     // Act
@@ -321,7 +316,7 @@ describe('Function: createEcsAdapter (deployments and revisions against the emul
     // Prepare
     const { first, second } = await deployTwice();
     await setDeploymentStatus(emu.control, { cluster: 'prod', service: 'api', status: 'IN_PROGRESS' });
-    const ecsPort = adapter();
+    const ecsPort = adapters.ecs;
     const [service] = await collect(ecsPort.listServices(clusterArn));
     const unknown = first.replace(/\d{19}$/, '1000000000000000000');
 

@@ -4,18 +4,15 @@
 import { DescribeImagesCommand, DescribeRepositoriesCommand, GetLifecyclePolicyCommand, ListTagsForResourceCommand } from '@aws-sdk/client-ecr';
 import { DescribeServicesCommand, DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ecrClient, ecsClient, emulator, inspectorClient } from './harness.js';
+import { useEmulator } from '../helpers/use-emulator.js';
 import { seedDemoAccount, type DemoAccount } from './seed.js';
 
-const emu = emulator();
-const ecr = ecrClient(emu);
-const ecs = ecsClient(emu);
+const { emu, ecr, ecs, inspector } = useEmulator({ reset: 'once' });
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 let demo: DemoAccount;
 
 beforeAll(async () => {
-  await emu.reset();
-  demo = await seedDemoAccount({ ecr, ecs, inspector: inspectorClient(emu) }, emu.control, NOW);
+  demo = await seedDemoAccount({ ecr, ecs, inspector }, emu.control, NOW);
 });
 
 describe('Function: seedDemoAccount', () => {

@@ -3,6 +3,9 @@
  * invocation, real SDK clients (pointed at the emulator by AWS_ENDPOINT_URL), the sample events of
  * events/. Each suite loads a fresh module graph so the handler reads its own environment.
  *
+ * The handlers read the clock themselves (`new Date()`), so the file fakes `Date` alone: it starts
+ * at NOW and runs on from there, and every seeded time is relative to NOW, whenever the tests run.
+ *
  * Running tasks are the in-use source here; services, their revisions and deployments are
  * exercised end to end in test/lib/sweep.emu.test.ts.
  */
@@ -10,12 +13,12 @@ import { readFileSync } from 'node:fs';
 import { DescribeImagesCommand, GetLifecyclePolicyCommand } from '@aws-sdk/client-ecr';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ecrClient, ecsClient, emulator } from '../emulator/harness.js';
 import { createCluster, createRepository, daysAgo, pushImage, registerTaskDefinition, runTask, type PushedImage } from '../emulator/seed.js';
+import { useEmulator } from '../helpers/use-emulator.js';
 
-const emu = emulator();
-const ecr = ecrClient(emu);
-const ecs = ecsClient(emu);
+const { emu, ecr, ecs } = useEmulator();
+/** The handlers' clock at the start of the file (whole seconds: the emulator stores push times to the second). */
+const NOW = new Date('2026-03-01T12:00:00.000Z');
 
 const CREATED = 'shop/payments';
 const EXISTING = 'shop/api';
@@ -83,13 +86,11 @@ interface Seeded {
  * 200-day-old `prod-` image still runs in the `prod` cluster.
  */
 const seedAccount = async (): Promise<Seeded> => {
-  const now = new Date();
-  await emu.reset();
   await createRepository(ecr, CREATED);
   const existing = await createRepository(ecr, EXISTING);
-  const inUse = await pushImage(ecr, emu.control, { repository: EXISTING, tags: ['prod-1.0.0'], pushedAt: daysAgo(now, 200) });
-  await pushImage(ecr, emu.control, { repository: EXISTING, tags: ['prod-1.1.0'], pushedAt: daysAgo(now, 10) });
-  await pushImage(ecr, emu.control, { repository: EXISTING, pushedAt: daysAgo(now, 30) });
+  const inUse = await pushImage(ecr, emu.control, { repository: EXISTING, tags: ['prod-1.0.0'], pushedAt: daysAgo(NOW, 200) });
+  await pushImage(ecr, emu.control, { repository: EXISTING, tags: ['prod-1.1.0'], pushedAt: daysAgo(NOW, 10) });
+  await pushImage(ecr, emu.control, { repository: EXISTING, pushedAt: daysAgo(NOW, 30) });
   await createCluster(ecs, 'prod');
   const taskDefinition = await registerTaskDefinition(ecs, {
     family: 'shop-api',
@@ -134,7 +135,14 @@ interface PolicyDocument {
   readonly rules: readonly { readonly rulePriority: number; readonly description?: string }[];
 }
 
+beforeAll(() => {
+  // Only `Date`: timers, ticks and the SDK's I/O stay real.
+  vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+  vi.setSystemTime(NOW);
+});
+
 afterAll(() => {
+  vi.useRealTimers();
   vi.unstubAllEnvs();
 });
 
@@ -213,6 +221,9 @@ describe('Function: handler (repository-created, misspelt setting)', () => {
   beforeAll(async () => {
     stubLambdaEnv({ KEEPER_DRYRUN: 'false' });
     invoke = await coldStart('repository-created');
+  });
+
+  beforeEach(async () => {
     await seedAccount();
   });
 

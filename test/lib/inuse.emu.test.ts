@@ -4,39 +4,33 @@
  * external controller deploys through task sets, still runs its task definition when scaled back up.
  */
 import { CreateServiceCommand, CreateTaskSetCommand } from '@aws-sdk/client-ecs';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Digest } from '../../src/lib/domain/types.js';
 import { parsePolicyOrThrow } from '../../src/lib/policy/parse.js';
-import { simulatePolicy } from '../../src/lib/policy/simulate.js';
 import { runSweep } from '../../src/lib/sweep.js';
 import { forgetServiceRevisions } from '../emulator/control.js';
-import { ecrClient, ecsClient, emulator } from '../emulator/harness.js';
 import { createCluster, createRepository, createService, currentRevisionArns, daysAgo, pushImage, registerTaskDefinition } from '../emulator/seed.js';
+import { agreedVerdicts, type VerdictKind } from '../helpers/agreed-verdicts.js';
 import { byOperation, emulatorAccount, storedImages, storedPolicy, storedTags } from '../helpers/emulator-account.js';
+import { useEmulator } from '../helpers/use-emulator.js';
 
-const emu = emulator();
-const seedEcr = ecrClient(emu);
-const seedEcs = ecsClient(emu);
-// Whole seconds: the emulator stores push times to the second.
-const NOW = new Date(Math.floor(Date.now() / 1000) * 1000);
+const { emu, ecr: seedEcr, ecs: seedEcs } = useEmulator();
+/** The sweep's clock; every seeded time is relative to it (whole seconds: the emulator stores push times to the second). */
+const NOW = new Date('2026-03-01T12:00:00.000Z');
 const KEEP_TAG = /^prod-keep-[0-9a-f]{64}$/;
 
 const push = async (tags: readonly string[], ageDays: number): Promise<Digest> =>
   (await pushImage(seedEcr, emu.control, { repository: 'shop/batch', tags, pushedAt: daysAgo(NOW, ageDays) })).digest;
 
-/** The verdict of the stored policy on one image, with or without its protection tags. */
-const verdictOf = async (digest: Digest, withProtection: boolean): Promise<string | undefined> => {
+/** The verdict of the stored policy on one image, with or without its protection tags, by the simulator and the reference evaluator alike. */
+const verdictOf = async (digest: Digest, withProtection: boolean): Promise<VerdictKind | undefined> => {
   const text = await storedPolicy(seedEcr, 'shop/batch');
   if (text === undefined) throw new Error('no lifecycle policy stored on shop/batch');
   const images = (await storedImages(seedEcr, 'shop/batch')).map((image) =>
     withProtection ? image : { ...image, tags: image.tags.filter((t) => !KEEP_TAG.test(t)) },
   );
-  return simulatePolicy(parsePolicyOrThrow(text), images, NOW).byDigest.get(digest)?.decision.kind;
+  return agreedVerdicts(parsePolicyOrThrow(text), images, NOW).get(digest);
 };
-
-beforeEach(async () => {
-  await emu.reset();
-});
 
 describe('Function: collectReferences through runSweep (emulator)', () => {
   it('keeps protected the task definition images of services scaled to zero that report no revision', async () => {

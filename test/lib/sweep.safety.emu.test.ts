@@ -3,17 +3,14 @@
  * real SDK against the emulator, with faults injected by wrapping one real port (a refused call, an
  * unreadable consumer region, the world changing between two reads of one sweep). Every test reads
  * back what ECR stores afterwards (DescribeImages, GetLifecyclePolicy) and judges the stored policy
- * with the project's simulator on the stored images.
+ * on the stored images with the project's simulator and, independently, the naive reference evaluator.
  */
 import { PutImageCommand, PutLifecyclePolicyCommand } from '@aws-sdk/client-ecr';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig, DEFAULT_CONFIG, type KeeperConfig } from '../../src/lib/config.js';
 import { toRegion, type Digest, type ImageRecord } from '../../src/lib/domain/types.js';
 import { parsePolicyOrThrow } from '../../src/lib/policy/parse.js';
-import { simulatePolicy } from '../../src/lib/policy/simulate.js';
-import type { SimulationResult } from '../../src/lib/policy/types.js';
 import { runSweep, type RepositoryOutcome, type SweepReport } from '../../src/lib/sweep.js';
-import { ecrClient, ecsClient, emulator } from '../emulator/harness.js';
 import {
   createCluster,
   createRepository,
@@ -26,6 +23,7 @@ import {
   updateService,
   type PushedImage,
 } from '../emulator/seed.js';
+import { agreedVerdicts, type VerdictKind } from '../helpers/agreed-verdicts.js';
 import { byOperation, runContainer, storedImages, storedPolicy, storedTags } from '../helpers/emulator-account.js';
 import {
   accessDenied,
@@ -35,12 +33,11 @@ import {
   multiRegionAccount,
   unreadableEcs,
 } from '../helpers/emulator-faults.js';
+import { useEmulator } from '../helpers/use-emulator.js';
 
-const emu = emulator();
-const seedEcr = ecrClient(emu);
-const seedEcs = ecsClient(emu);
-// Whole seconds: the emulator stores push times to the second.
-const NOW = new Date(Math.floor(Date.now() / 1000) * 1000);
+const { emu, ecr: seedEcr, ecs: seedEcs } = useEmulator();
+/** The sweep's clock; every seeded time is relative to it (whole seconds: the emulator stores push times to the second). */
+const NOW = new Date('2026-03-01T12:00:00.000Z');
 const US = toRegion('us-east-1');
 const EU = toRegion('eu-west-1');
 const PROTECTION = /^(?:prod|dev)-keep-[0-9a-f]{64}$/;
@@ -78,11 +75,11 @@ const storedPolicyOf = async (repository: string) => {
   return parsePolicyOrThrow(text);
 };
 
-/** The stored policy simulated on the stored images (optionally edited first), now. */
-const simulateStored = async (repository: string, edit: (images: ImageRecord[]) => ImageRecord[] = (i) => i): Promise<SimulationResult> =>
-  simulatePolicy(await storedPolicyOf(repository), edit(await storedImages(seedEcr, repository)), NOW);
+/** The stored policy's verdict on each stored image (optionally edited first), now, by the simulator and the reference evaluator alike. */
+const storedVerdicts = async (repository: string, edit: (images: ImageRecord[]) => ImageRecord[] = (i) => i): Promise<ReadonlyMap<Digest, VerdictKind>> =>
+  agreedVerdicts(await storedPolicyOf(repository), edit(await storedImages(seedEcr, repository)), NOW);
 
-const verdict = (simulation: SimulationResult, digest: Digest): string | undefined => simulation.byDigest.get(digest)?.decision.kind;
+const verdict = (verdicts: ReadonlyMap<Digest, VerdictKind>, digest: Digest): VerdictKind | undefined => verdicts.get(digest);
 
 /** The listing with every ecr-keeper tag (protection and home) taken off `digest`. */
 const withoutKeeperTags = (digest: Digest) => (images: ImageRecord[]): ImageRecord[] =>
@@ -90,10 +87,6 @@ const withoutKeeperTags = (digest: Digest) => (images: ImageRecord[]): ImageReco
 
 const keeperTagCount = async (repository: string): Promise<number> =>
   (await storedImages(seedEcr, repository)).flatMap((i) => i.tags).filter((t) => PROTECTION.test(t) || HOME.test(t)).length;
-
-beforeEach(async () => {
-  await emu.reset();
-});
 
 describe('Function: runSweep, safety of issue 6 (emulator)', () => {
   describe.each([
@@ -134,9 +127,9 @@ describe('Function: runSweep, safety of issue 6 (emulator)', () => {
       expect(await storedTags(seedEcr, 'shop/api', running.digest)).toContain(keepTag('prod', running.digest));
       expect(outcome(report, 'shop/api')?.applied.tagsReleased).toBe(0);
       expect(byOperation(account.counts)['ECR:BatchDeleteImage']).toBeUndefined();
-      expect(verdict(await simulateStored('shop/api'), running.digest)).toBe('keep');
+      expect(verdict(await storedVerdicts('shop/api'), running.digest)).toBe('keep');
       // What keeps it is ecr-keeper's tags: 100 days old and tagged v1, the catch-all would take it.
-      expect(verdict(await simulateStored('shop/api', withoutKeeperTags(running.digest)), running.digest)).toBe('expire');
+      expect(verdict(await storedVerdicts('shop/api', withoutKeeperTags(running.digest)), running.digest)).toBe('expire');
     });
 
     it('releases nothing and writes no policy when a consumer region cannot be read', async () => {
@@ -217,7 +210,7 @@ describe('Function: runSweep, safety of issue 6 (emulator)', () => {
       expect(refused.length).toBeGreaterThan(0);
       expect(result?.status).toBe('failed');
       expect(result?.failure).toMatchObject({ stage: 'apply', code: 'AccessDeniedException', action: 'ecr:PutLifecyclePolicy' });
-      const stored = await simulateStored('shop/api');
+      const stored = await storedVerdicts('shop/api');
       expect(verdict(stored, a.digest)).toBe('keep');
       expect(verdict(stored, b.digest)).toBe('keep');
       expect(result?.applied.tagsAdded).toBe(await keeperTagCount('shop/api'));
@@ -281,7 +274,7 @@ describe('Function: runSweep, safety of issue 6 (emulator)', () => {
     expect(await storedTags(seedEcr, 'shop/api', x.digest)).toContain(keepTag('prod', x.digest));
     expect(outcome(report, 'shop/api')?.applied.tagsReleased).toBe(0);
     expect(byOperation(account.counts)['ECR:BatchDeleteImage']).toBeUndefined();
-    expect(verdict(await simulateStored('shop/api'), x.digest)).toBe('keep');
+    expect(verdict(await storedVerdicts('shop/api'), x.digest)).toBe('keep');
   });
 
   describe('finding 4: a release never deletes an image', () => {
@@ -337,7 +330,7 @@ describe('Function: runSweep, safety of issue 6 (emulator)', () => {
       expect(report.failures).toEqual([]);
       expect(await storedTags(seedEcr, 'shop/api', w.digest)).toEqual([homeTag('prod', w.digest)]);
       expect(outcome(report, 'shop/api')?.applied).toMatchObject({ tagsReleased: 1, policyWritten: true });
-      const stored = await simulateStored('shop/api');
+      const stored = await storedVerdicts('shop/api');
       expect(verdict(stored, w.digest)).toBe('expire');
       for (const digest of newer) expect(verdict(stored, digest)).toBe('keep');
     });
@@ -376,12 +369,12 @@ describe('Function: runSweep, safety of issue 6 (emulator)', () => {
     expect(await storedTags(seedEcr, 'shop/api', signature.digest)).toContain(keepTag('prod', signature.digest));
     expect(await storedTags(seedEcr, 'shop/api', sbom.digest)).toContain(keepTag('prod', sbom.digest));
     expect(byOperation(account.counts)['ECR:BatchDeleteImage']).toBeUndefined();
-    const stored = await simulateStored('shop/api');
+    const stored = await storedVerdicts('shop/api');
     expect(verdict(stored, s.digest)).toBe('keep');
     expect(verdict(stored, signature.digest)).toBe('keep');
     expect(verdict(stored, sbom.digest)).toBe('keep');
     // Untagged and 10 days old: without its protection the untagged rule would take the SBOM.
-    expect(verdict(await simulateStored('shop/api', withoutKeeperTags(sbom.digest)), sbom.digest)).toBe('expire');
+    expect(verdict(await storedVerdicts('shop/api', withoutKeeperTags(sbom.digest)), sbom.digest)).toBe('expire');
   });
 
   it('finding 8: merge keeps the repository\'s own "release-* forever" above the baseline and lists every newly expiring image', async () => {
@@ -412,7 +405,7 @@ describe('Function: runSweep, safety of issue 6 (emulator)', () => {
     await push('shop/api', [], 20);
     await push('shop/api', ['v0.9'], 200);
     await seedEcr.send(new PutLifecyclePolicyCommand({ repositoryName: 'shop/api', lifecyclePolicyText: ownPolicy }));
-    const before = simulatePolicy(parsePolicyOrThrow(ownPolicy), await storedImages(seedEcr, 'shop/api'), NOW);
+    const before = agreedVerdicts(parsePolicyOrThrow(ownPolicy), await storedImages(seedEcr, 'shop/api'), NOW);
     const cluster = await createCluster(seedEcs, 'green', { environment: 'prod' });
     await runContainer(seedEcs, emu.control, { cluster, family: 'api', image: `${api.uri}:prod-7` });
     const account = multiRegionAccount(emu, { now: NOW, regions: [US] });
@@ -429,15 +422,15 @@ describe('Function: runSweep, safety of issue 6 (emulator)', () => {
     const baselineAt = written.rules.findIndex((r) => r.description?.startsWith('ecr-keeper:') === true && !r.description.includes('protection'));
     expect(ownAt).toBeGreaterThanOrEqual(0);
     expect(ownAt).toBeLessThan(baselineAt);
-    const after = await simulateStored('shop/api');
+    const after = await storedVerdicts('shop/api');
     expect(verdict(after, release1.digest)).toBe('keep');
     // Only the own rule keeps it: 400 days old, the catch-all would take it otherwise.
     const withoutOwn = { rules: written.rules.filter((r) => r.description !== 'releases are kept forever') };
-    expect(verdict(simulatePolicy(withoutOwn, await storedImages(seedEcr, 'shop/api'), NOW), release1.digest)).toBe('expire');
+    expect(verdict(agreedVerdicts(withoutOwn, await storedImages(seedEcr, 'shop/api'), NOW), release1.digest)).toBe('expire');
     expect(verdict(after, running.digest)).toBe('keep');
-    const newly = after.verdicts
-      .filter(({ image, decision }) => decision.kind !== 'keep' && before.byDigest.get(image.digest)?.decision.kind === 'keep')
-      .map(({ image }) => image.digest)
+    const newly = [...after]
+      .filter(([digest, kind]) => kind !== 'keep' && before.get(digest) === 'keep')
+      .map(([digest]) => digest)
       .sort();
     expect(newly.length).toBeGreaterThan(0);
     expect(result?.plan?.newlyExpiring.map((a) => a.digest).sort()).toEqual(newly);

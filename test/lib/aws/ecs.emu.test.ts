@@ -4,17 +4,17 @@
  * (served by the patched emulator) are in test/emulator/moto-revisions.emu.test.ts; paging and
  * failures that no emulator produces are in test/lib/aws/ecs.test.ts with aws-sdk-client-mock.
  */
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createRegionAdapters } from '../../../src/lib/aws/clients.js';
-import type { EcsPort } from '../../../src/lib/aws/ports.js';
-import { toRegion, type Digest } from '../../../src/lib/domain/types.js';
-import { ecrClient, ecsClient, emulator } from '../../emulator/harness.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Digest } from '../../../src/lib/domain/types.js';
 import { createCluster, createRepository, createService, pushImage, registerTaskDefinition, runTask } from '../../emulator/seed.js';
+import { useEmulator } from '../../helpers/use-emulator.js';
 
-const emu = emulator();
-const seedEcr = ecrClient(emu);
-const seedEcs = ecsClient(emu);
-let ecs: EcsPort;
+const {
+  emu,
+  ecr: seedEcr,
+  ecs: seedEcs,
+  adapters: { ecs },
+} = useEmulator();
 let clusterArn: string;
 let imageUri: string;
 let digest: Digest;
@@ -25,12 +25,7 @@ const collect = async <T>(items: AsyncIterable<T>): Promise<T[]> => {
   return out;
 };
 
-beforeAll(() => {
-  ecs = createRegionAdapters({ region: toRegion(emu.region), endpoint: emu.endpoint, credentials: emu.credentials, maxAttempts: 1 }).ecs;
-});
-
 beforeEach(async () => {
-  await emu.reset();
   const repository = await createRepository(seedEcr, 'team/api');
   digest = (await pushImage(seedEcr, emu.control, { repository: 'team/api', tags: ['v1'] })).digest;
   imageUri = `${repository.uri}:v1`;

@@ -2,24 +2,16 @@
  * The Inspector adapter over the real SDK against the emulator: active findings of the asked
  * images of one repository, counted by severity.
  */
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createRegionAdapters } from '../../../src/lib/aws/clients.js';
-import type { InspectorPort } from '../../../src/lib/aws/ports.js';
-import { toRegion, toRepositoryName } from '../../../src/lib/domain/types.js';
-import { emulator } from '../../emulator/harness.js';
+import { describe, expect, it } from 'vitest';
+import { toRepositoryName } from '../../../src/lib/domain/types.js';
 import { digestOf } from '../../helpers/factories.js';
+import { useEmulator } from '../../helpers/use-emulator.js';
 
-const emu = emulator();
+const {
+  emu,
+  adapters: { inspector },
+} = useEmulator();
 const api = toRepositoryName('team/api');
-let inspector: InspectorPort;
-
-beforeAll(() => {
-  inspector = createRegionAdapters({ region: toRegion(emu.region), endpoint: emu.endpoint, credentials: emu.credentials, maxAttempts: 1 }).inspector;
-});
-
-beforeEach(async () => {
-  await emu.reset();
-});
 
 describe('Function: findingsForImages', () => {
   it('counts active findings of the asked digests in the repository by severity', async () => {

@@ -4,31 +4,26 @@
  * revision of a job definition names (by ECS task properties, or in a multi-node range) must be in
  * the in-use set; an image only an older revision names must not.
  */
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { toAccountId } from '../../../src/lib/domain/types.js';
 import { resolveInUse } from '../../../src/lib/inuse.js';
 import { collectInUse } from '../../../src/lib/sources/index.js';
-import { ecrClient, emulator } from '../../emulator/harness.js';
-import { createRepository, pushImage } from '../../emulator/seed.js';
-import { batchClient, containerJob, registerJobDefinition } from '../../emulator/seed-consumers.js';
+import { createRepository, daysAgo, pushImage } from '../../emulator/seed.js';
+import { containerJob, registerJobDefinition } from '../../emulator/seed-consumers.js';
 import { byOperation, emulatorAccount } from '../../helpers/emulator-account.js';
+import { useEmulator } from '../../helpers/use-emulator.js';
 
-const emu = emulator();
-const seedEcr = ecrClient(emu);
-const seedBatch = batchClient(emu);
-const NOW = new Date(Math.floor(Date.now() / 1000) * 1000);
-
-beforeEach(async () => {
-  await emu.reset();
-});
+const { emu, ecr: seedEcr, batch: seedBatch } = useEmulator();
+/** The collection's clock; every seeded time is relative to it. */
+const NOW = new Date('2026-03-01T12:00:00.000Z');
 
 describe('Constant: batchSource (emulator)', () => {
   it('puts the images of the newest revision of each job definition in the in-use set, and not an older revision', async () => {
     // Prepare
     const repository = await createRepository(seedEcr, 'jobs/etl');
-    const old = await pushImage(seedEcr, emu.control, { repository: 'jobs/etl', tags: ['2026-10'] });
-    const nightly = await pushImage(seedEcr, emu.control, { repository: 'jobs/etl', tags: ['2026-11'] });
-    const worker = await pushImage(seedEcr, emu.control, { repository: 'jobs/etl', tags: ['mpi-worker'] });
+    const old = await pushImage(seedEcr, emu.control, { repository: 'jobs/etl', tags: ['2026-10'], pushedAt: daysAgo(NOW, 40) });
+    const nightly = await pushImage(seedEcr, emu.control, { repository: 'jobs/etl', tags: ['2026-11'], pushedAt: daysAgo(NOW, 10) });
+    const worker = await pushImage(seedEcr, emu.control, { repository: 'jobs/etl', tags: ['mpi-worker'], pushedAt: daysAgo(NOW, 5) });
     await registerJobDefinition(seedBatch, { jobDefinitionName: 'etl-dev', type: 'container', containerProperties: containerJob(`${repository.uri}:2026-10`) });
     const newest = await registerJobDefinition(seedBatch, {
       jobDefinitionName: 'etl-dev',

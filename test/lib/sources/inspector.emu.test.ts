@@ -3,24 +3,17 @@
  * ListCoverage, patch j), through `collectInUse` and `resolveInUse`. An image Inspector saw running
  * (ECS or EKS) within the window is in use by its digest, whatever its tags say.
  */
-import { beforeEach, describe, expect, it } from 'vitest';
-import { createRegionAdapters } from '../../../src/lib/aws/clients.js';
-import { toAccountId, toRegion } from '../../../src/lib/domain/types.js';
+import { describe, expect, it } from 'vitest';
+import { toAccountId } from '../../../src/lib/domain/types.js';
 import { resolveInUse } from '../../../src/lib/inuse.js';
 import { collectInUse } from '../../../src/lib/sources/index.js';
-import { ecrClient, emulator } from '../../emulator/harness.js';
 import { createRepository, daysAgo, pushImage } from '../../emulator/seed.js';
 import { configFactory } from '../../helpers/factories.js';
+import { useEmulator } from '../../helpers/use-emulator.js';
 
-const emu = emulator();
-const ecr = ecrClient(emu);
-const region = toRegion(emu.region);
+const { emu, ecr, region, adapters } = useEmulator();
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 const config = configFactory({ regions: [emu.region], inUse: { scheduledTasks: false, taskDefinitionRevisions: 0, inspectorInUseDays: 14 } });
-
-beforeEach(async () => {
-  await emu.reset();
-});
 
 describe('Source: inspector (emulator)', () => {
   it('keeps an image only Inspector coverage saw in use within the window, by digest, and not one seen before it', async () => {
@@ -32,7 +25,6 @@ describe('Source: inspector (emulator)', () => {
       { repositoryName: 'team/api', imageDigest: recent.digest, lastInUseAt: daysAgo(NOW, 2), inUseCount: 3 },
       { repositoryName: 'team/api', imageDigest: stale.digest, lastInUseAt: daysAgo(NOW, 30), inUseCount: 0 },
     ]);
-    const adapters = createRegionAdapters({ region, endpoint: emu.endpoint, credentials: emu.credentials, maxAttempts: 1 });
 
     // Act
     const collected = await collectInUse({ region, adapters, config, now: NOW });

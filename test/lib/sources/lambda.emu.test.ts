@@ -4,34 +4,29 @@
  * version behind an alias still runs must be in the in-use set, by the digest Lambda resolved at
  * deploy, even after its tag moved to another image and `$LATEST` runs something else.
  */
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { toAccountId } from '../../../src/lib/domain/types.js';
 import { resolveInUse } from '../../../src/lib/inuse.js';
 import { collectInUse } from '../../../src/lib/sources/index.js';
-import { ecrClient, emulator } from '../../emulator/harness.js';
-import { createRepository, pushImage } from '../../emulator/seed.js';
-import { createAlias, createImageFunction, lambdaClient, publishVersion, updateFunctionImage } from '../../emulator/seed-consumers.js';
+import { createRepository, daysAgo, pushImage } from '../../emulator/seed.js';
+import { createAlias, createImageFunction, publishVersion, updateFunctionImage } from '../../emulator/seed-consumers.js';
 import { byOperation, emulatorAccount } from '../../helpers/emulator-account.js';
+import { useEmulator } from '../../helpers/use-emulator.js';
 
-const emu = emulator();
-const seedEcr = ecrClient(emu);
-const seedLambda = lambdaClient(emu);
-const NOW = new Date(Math.floor(Date.now() / 1000) * 1000);
-
-beforeEach(async () => {
-  await emu.reset();
-});
+const { emu, ecr: seedEcr, lambda: seedLambda } = useEmulator();
+/** The collection's clock; every seeded time is relative to it. */
+const NOW = new Date('2026-03-01T12:00:00.000Z');
 
 describe('Constant: lambdaSource (emulator)', () => {
   it('puts the digest an alias version runs in the in-use set after its tag moved and $LATEST moved on', async () => {
     // Prepare: version 1 (alias live) was deployed from orders:v1; v1 was then rebuilt and $LATEST runs v2
     const repository = await createRepository(seedEcr, 'shop/orders');
-    const deployed = await pushImage(seedEcr, emu.control, { repository: 'shop/orders', tags: ['v1'] });
+    const deployed = await pushImage(seedEcr, emu.control, { repository: 'shop/orders', tags: ['v1'], pushedAt: daysAgo(NOW, 30) });
     await createImageFunction(seedLambda, emu.control, { name: 'orders', imageUri: `${repository.uri}:v1`, tags: { environment: 'dev' } });
     const version = await publishVersion(seedLambda, 'orders');
     const aliasArn = await createAlias(seedLambda, 'orders', 'live', version);
-    const rebuilt = await pushImage(seedEcr, emu.control, { repository: 'shop/orders', tags: ['v1'], config: { rebuilt: true } });
-    const latest = await pushImage(seedEcr, emu.control, { repository: 'shop/orders', tags: ['v2'] });
+    const rebuilt = await pushImage(seedEcr, emu.control, { repository: 'shop/orders', tags: ['v1'], pushedAt: daysAgo(NOW, 20), config: { rebuilt: true } });
+    const latest = await pushImage(seedEcr, emu.control, { repository: 'shop/orders', tags: ['v2'], pushedAt: daysAgo(NOW, 10) });
     await updateFunctionImage(seedLambda, 'orders', `${repository.uri}:v2`);
     const account = emulatorAccount(emu, { now: NOW });
     const { region, adapters, deps } = account;

@@ -5,21 +5,15 @@
  */
 import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateScheduleCommand, CreateScheduleGroupCommand } from '@aws-sdk/client-scheduler';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { createRegionAdapters } from '../../../src/lib/aws/clients.js';
-import { toAccountId, toRegion, type Digest, type InUseImage } from '../../../src/lib/domain/types.js';
+import { describe, expect, it } from 'vitest';
+import { toAccountId, type Digest, type InUseImage } from '../../../src/lib/domain/types.js';
 import { resolveInUse } from '../../../src/lib/inuse.js';
 import { collectInUse } from '../../../src/lib/sources/index.js';
-import { ecrClient, ecsClient, emulator, eventBridgeClient, schedulerClient } from '../../emulator/harness.js';
 import { createRepository, pushImage, registerTaskDefinition } from '../../emulator/seed.js';
 import { configFactory } from '../../helpers/factories.js';
+import { useEmulator } from '../../helpers/use-emulator.js';
 
-const emu = emulator();
-const ecr = ecrClient(emu);
-const ecs = ecsClient(emu);
-const events = eventBridgeClient(emu);
-const scheduler = schedulerClient(emu);
-const region = toRegion(emu.region);
+const { emu, ecr, ecs, events, scheduler, region, adapters } = useEmulator();
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 const CLUSTER = `arn:aws:ecs:${emu.region}:${emu.accountId}:cluster/jobs`;
 const ROLE = `arn:aws:iam::${emu.accountId}:role/ecs-events`;
@@ -29,7 +23,6 @@ const config = configFactory({ regions: [emu.region], inUse: { taskDefinitionRev
 
 /** The in-use set of the emulator's account as a sweep would build it. */
 const inUseSet = async (): Promise<{ readonly images: readonly InUseImage[]; readonly complete: boolean }> => {
-  const adapters = createRegionAdapters({ region, endpoint: emu.endpoint, credentials: emu.credentials, maxAttempts: 1 });
   const collected = await collectInUse({ region, adapters, config, now: NOW });
   const resolved = await resolveInUse(collected.references, () => adapters.ecr, new Set([toAccountId(emu.accountId)]), config);
   return { images: resolved.images, complete: collected.complete && resolved.complete };
@@ -37,10 +30,6 @@ const inUseSet = async (): Promise<{ readonly images: readonly InUseImage[]; rea
 
 const usesOf = (images: readonly InUseImage[], digest: Digest) =>
   images.find((image) => image.repository === 'jobs/nightly' && image.digest === digest)?.uses.map((use) => [use.kind, use.arn]);
-
-beforeEach(async () => {
-  await emu.reset();
-});
 
 describe('Source: scheduled-tasks (emulator)', () => {
   it('keeps an image that only a nightly EventBridge rule runs, by the latest revision of a revisionless task definition ARN', async () => {

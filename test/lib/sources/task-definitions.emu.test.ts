@@ -4,26 +4,21 @@
  * nothing between runs; the newest ACTIVE revisions of its family must keep its image.
  */
 import { DeregisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { createRegionAdapters } from '../../../src/lib/aws/clients.js';
+import { describe, expect, it } from 'vitest';
 import type { KeeperConfig } from '../../../src/lib/config.js';
-import { toAccountId, toRegion, type Digest, type InUseImage } from '../../../src/lib/domain/types.js';
+import { toAccountId, type Digest, type InUseImage } from '../../../src/lib/domain/types.js';
 import { resolveInUse } from '../../../src/lib/inuse.js';
 import { collectInUse } from '../../../src/lib/sources/index.js';
-import { ecrClient, ecsClient, emulator } from '../../emulator/harness.js';
 import { createRepository, pushImage, registerTaskDefinition } from '../../emulator/seed.js';
 import { configFactory } from '../../helpers/factories.js';
+import { useEmulator } from '../../helpers/use-emulator.js';
 
-const emu = emulator();
-const ecr = ecrClient(emu);
-const ecs = ecsClient(emu);
-const region = toRegion(emu.region);
+const { emu, ecr, ecs, region, adapters } = useEmulator();
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 const configWith = (revisions: number): KeeperConfig =>
   configFactory({ regions: [emu.region], inUse: { scheduledTasks: false, taskDefinitionRevisions: revisions, inspectorInUseDays: 0 } });
 
 const inUseSet = async (config: KeeperConfig): Promise<{ readonly images: readonly InUseImage[]; readonly complete: boolean }> => {
-  const adapters = createRegionAdapters({ region, endpoint: emu.endpoint, credentials: emu.credentials, maxAttempts: 1 });
   const collected = await collectInUse({ region, adapters, config, now: NOW });
   const resolved = await resolveInUse(collected.references, () => adapters.ecr, new Set([toAccountId(emu.accountId)]), config);
   return { images: resolved.images, complete: collected.complete && resolved.complete };
@@ -33,10 +28,6 @@ const kept = (images: readonly InUseImage[], digests: Readonly<Record<string, Di
   Object.entries(digests)
     .filter(([, digest]) => images.some((image) => image.digest === digest && image.uses.some((use) => use.kind === 'task-definition')))
     .map(([tag]) => tag);
-
-beforeEach(async () => {
-  await emu.reset();
-});
 
 describe('Source: task-definitions (emulator)', () => {
   it('keeps the images of the newest N ACTIVE revisions of a family that nothing runs, and no older one', async () => {
