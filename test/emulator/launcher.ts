@@ -73,6 +73,8 @@ export const startEmulator = async (options: StartOptions = {}): Promise<Running
     let stdout = '';
     const fail = (reason: string): void => {
       clearTimeout(timer);
+      // Fire-and-forget: the start has failed and the caller gets the rejection below at once; stop()
+      // only reaps the child (its wait on `exited` never rejects), so nothing is left to await for it.
       void stop();
       reject(new Error(`moto emulator did not start: ${reason}\n--- ${SCRIPT} stderr ---\n${stderr.trim()}`));
     };
