@@ -88,25 +88,3 @@ export const selectionMatches = (selection: Selection, image: ImageRecord): bool
   }
 };
 
-/** A repository listing for `selectCandidates`. */
-export interface TagTable {
-  readonly images: readonly ImageRecord[];
-}
-
-/**
- * @deprecated Kept only for test/lib/policy/simulate.fuzz.test.ts, which still imports it; delete
- * with `selectCandidates` once that test's `selectCandidates (properties)` block is dropped.
- */
-export const buildTagTable = (images: readonly ImageRecord[]): TagTable => ({ images });
-
-/**
- * @deprecated See `buildTagTable`. Writes to `out` the index of every image `selectionMatches`
- * picks, in listing order; returns how many.
- */
-export const selectCandidates = (selection: Selection, table: TagTable, out: Int32Array): number => {
-  let count = 0;
-  table.images.forEach((image, i) => {
-    if (selectionMatches(selection, image)) out[count++] = i;
-  });
-  return count;
-};
