@@ -6,7 +6,6 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { renderSweepTable } from '../src/cli/sweep-table.js';
-import { countCommands, writeCallsIn, type CallCounts } from '../src/lib/aws/call-counter.js';
 import { adaptersOver, createClients } from '../src/lib/aws/clients.js';
 import { parseConfig } from '../src/lib/config.js';
 import { toRegion } from '../src/lib/domain/types.js';
@@ -15,6 +14,7 @@ import { runSweep, type SweepDeps } from '../src/lib/sweep.js';
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from '../test/emulator/harness.js';
 import { startEmulator } from '../test/emulator/launcher.js';
 import { seedDemoAccount } from '../test/emulator/seed.js';
+import { countCommands, writeCallsIn, type CallCounts } from '../test/helpers/call-counter.js';
 
 // The SDK warns once that it will need Node 22 from 2027; Lambda runs Node 22, the demo may not.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

@@ -27,7 +27,8 @@ import {
   type Tag as EcsTag,
 } from '@aws-sdk/client-ecs';
 import type { Inspector2Client } from '@aws-sdk/client-inspector2';
-import { toDigest, type Digest } from '../../src/lib/domain/types.js';
+import type { Digest } from '../../src/lib/domain/types.js';
+import { toDigest } from '../helpers/factories.js';
 import { addContainerInstance, defaultNetwork, seedFindings, setImageTimes, type FindingSeed } from './control.js';
 
 export const MEDIA_TYPES = {

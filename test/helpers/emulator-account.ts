@@ -9,7 +9,7 @@ import {
   type ECRClient,
 } from '@aws-sdk/client-ecr';
 import type { ECSClient } from '@aws-sdk/client-ecs';
-import { countCommands, type CallCounts } from '../../src/lib/aws/call-counter.js';
+import { countCommands, type CallCounts } from './call-counter.js';
 import { adaptersOver, createClients, type RegionClients } from '../../src/lib/aws/clients.js';
 import type { EcrPort, RegionAdapters } from '../../src/lib/aws/ports.js';
 import { DEFAULT_CONFIG, parseConfig, type KeeperConfig } from '../../src/lib/config.js';

@@ -7,7 +7,7 @@
  * for everything it does not fault, so the rest still goes over the real SDK to the emulator.
  */
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { countCommands, type CallCounts } from '../../src/lib/aws/call-counter.js';
+import { countCommands, type CallCounts } from './call-counter.js';
 import { adaptersOver, createClients } from '../../src/lib/aws/clients.js';
 import type { Cluster, EcrPort, EcsPort, RegionAdapters } from '../../src/lib/aws/ports.js';
 import type { KeeperConfig } from '../../src/lib/config.js';

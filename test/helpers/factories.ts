@@ -4,8 +4,14 @@
  */
 import { createHash } from 'node:crypto';
 import { parseConfig, type KeeperConfig } from '../../src/lib/config.js';
-import { toAccountId, toDigest, toRegion, toRepositoryName, type Digest, type ImageRecord, type Repository } from '../../src/lib/domain/types.js';
+import { isDigest, toAccountId, toRegion, toRepositoryName, type Digest, type ImageRecord, type Repository } from '../../src/lib/domain/types.js';
 import type { Rule, Selection } from '../../src/lib/policy/types.js';
+
+/** Brands `value` as a digest; throws `TypeError` naming the value if it is not one (production code uses `isDigest`). */
+export const toDigest = (value: string): Digest => {
+  if (!isDigest(value)) throw new TypeError(`not a sha256 digest: ${JSON.stringify(value)}`);
+  return value;
+};
 
 /** A valid, deterministic digest: `sha256:` + the SHA-256 of `seed`. */
 export const digestOf = (seed: string): Digest =>

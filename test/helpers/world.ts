@@ -46,11 +46,12 @@ import type {
   Task,
   TaskDefinitionImages,
 } from '../../src/lib/aws/ports.js';
-import { toAccountId, toDigest, toRegion, toRepositoryName, type AccountId, type Digest, type ImageRecord, type Region, type Repository, type RepositoryName, type StorageClass, type TagMutability } from '../../src/lib/domain/types.js';
+import { toAccountId, toRegion, toRepositoryName, type AccountId, type Digest, type ImageRecord, type Region, type Repository, type RepositoryName, type StorageClass, type TagMutability } from '../../src/lib/domain/types.js';
 import { AwsCallError } from '../../src/lib/errors.js';
 import { parsePolicyText } from '../../src/lib/policy/parse.js';
 import { simulatePolicy } from '../../src/lib/policy/simulate.js';
 import type { LifecyclePolicy } from '../../src/lib/policy/types.js';
+import { toDigest } from './factories.js';
 import { referenceVerdicts } from './reference-evaluator.js';
 
 export const WORLD_ACCOUNT: AccountId = toAccountId('123456789012');

@@ -5,7 +5,7 @@
  */
 import { PutLifecyclePolicyCommand } from '@aws-sdk/client-ecr';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { writeCallsIn } from '../../src/lib/aws/call-counter.js';
+import { writeCallsIn } from '../helpers/call-counter.js';
 import { ECR_WRITE_METHODS, type EcrPort } from '../../src/lib/aws/ports.js';
 import { runAudit, type AuditReport } from '../../src/lib/audit.js';
 import { toRepositoryName, type Digest } from '../../src/lib/domain/types.js';

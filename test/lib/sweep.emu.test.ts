@@ -5,7 +5,7 @@
  */
 import { DeleteRepositoryCommand, PutLifecyclePolicyCommand } from '@aws-sdk/client-ecr';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { writeCallsIn, type CallCounts } from '../../src/lib/aws/call-counter.js';
+import { writeCallsIn, type CallCounts } from '../helpers/call-counter.js';
 import type { Digest, ImageRecord } from '../../src/lib/domain/types.js';
 import { parsePolicyOrThrow } from '../../src/lib/policy/parse.js';
 import { simulatePolicy } from '../../src/lib/policy/simulate.js';

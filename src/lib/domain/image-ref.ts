@@ -186,11 +186,3 @@ export const parseImageReference = (image: string): ImageReference => {
   const normalised = registry === DOCKER_HUB && path.length === 1 ? `library/${repository}` : repository;
   return { kind: 'other', registry, repository: normalised, tag, digest };
 };
-
-/** The canonical string of a parsed reference (`host/repo:tag@digest`), for reports and keys. */
-export const formatImageReference = (reference: EcrImageReference | UnplacedEcrImageReference | OtherImageReference): string => {
-  const host = reference.kind === 'other' ? reference.registry : reference.host;
-  const tag = reference.tag === undefined ? '' : `:${reference.tag}`;
-  const digest = reference.digest === undefined ? '' : `@${reference.digest}`;
-  return `${host}/${reference.repository}${tag}${digest}`;
-};

@@ -24,11 +24,6 @@ const ACCOUNT = /^\d{12}$/;
 
 /** True when `value` is a sha256 digest in canonical form. */
 export const isDigest = (value: string): value is Digest => DIGEST.test(value);
-/** Brands `value` as a digest; throws `TypeError` naming the value if it is not one. */
-export const toDigest = (value: string): Digest => {
-  if (!isDigest(value)) throw new TypeError(`not a sha256 digest: ${JSON.stringify(value)}`);
-  return value;
-};
 /** True when `value` follows ECR's repository name grammar (2–256 characters). */
 export const isRepositoryName = (value: string): value is RepositoryName =>
   value.length >= 2 && value.length <= 256 && REPOSITORY.test(value);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatImageReference, parseImageReference, partitionOf } from '../../../src/lib/domain/image-ref.js';
+import { parseImageReference, partitionOf } from '../../../src/lib/domain/image-ref.js';
 import { toRegion } from '../../../src/lib/domain/types.js';
 import { digestOf } from '../../helpers/factories.js';
 
@@ -112,19 +112,5 @@ describe('Function: partitionOf', () => {
     ['eusc-de-east-1', 'aws-eusc'],
   ])('places %s in %s', (region, partition) => {
     expect(partitionOf(toRegion(region))).toBe(partition);
-  });
-});
-
-describe('Function: formatImageReference', () => {
-  it.each([`${HOST}/team/api:v1@${D}`, 'ghcr.io/org/app:1', `localhost:5000/x@${D}`, `123456789012.dkr.ecr.us-east-1.example.gov/api:v1@${D}`])('formats %s back to the same string', (image) => {
-    // Prepare
-    const parsed = parseImageReference(image);
-    if (parsed.kind === 'invalid') throw new Error(parsed.reason);
-
-    // Act
-    const formatted = formatImageReference(parsed);
-
-    // Assess
-    expect(formatted).toBe(image);
   });
 });

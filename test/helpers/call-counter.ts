@@ -2,6 +2,7 @@
  * Counts the AWS operations a client sends, by `Service:Operation` (retries not counted twice).
  * Used by the demo to print a sweep's calls and by the emulator tests to prove
  * "a second sweep makes zero write calls" at the wire, not only at the port.
+ * Test and demo code only: nothing in src/ counts calls.
  */
 import type { MetadataBearer, MiddlewareStack } from '@smithy/types';
 
