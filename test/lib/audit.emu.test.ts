@@ -10,7 +10,6 @@ import { ECR_WRITE_METHODS, type EcrPort } from '../../src/lib/aws/ports.js';
 import { runAudit, type AuditReport } from '../../src/lib/audit.js';
 import { toRepositoryName, type Digest } from '../../src/lib/domain/types.js';
 import { buildTargetPolicy } from '../../src/lib/plan/target-policy.js';
-import { ecrClient, ecsClient, emulator } from '../emulator/harness.js';
 import { createCluster, createRepository, daysAgo, pushImage, seedDemoAccount } from '../emulator/seed.js';
 import {
   byOperation,
@@ -22,11 +21,11 @@ import {
   writesIn,
   type EmulatorAccount,
 } from '../helpers/emulator-account.js';
+import { useEmulator } from '../helpers/use-emulator.js';
 
-const emu = emulator();
-const seedEcr = ecrClient(emu);
-const seedEcs = ecsClient(emu);
-const NOW = new Date(Math.floor(Date.now() / 1000) * 1000);
+const { emu, ecr: seedEcr, ecs: seedEcs } = useEmulator();
+/** The audit's clock; every seeded time is relative to it (whole seconds: the emulator stores push times to the second). */
+const NOW = new Date('2026-03-01T12:00:00.000Z');
 const GIB = 1024 ** 3;
 /** Every protected image gets its protection tag and its home tag. */
 const TAGS_PER_PROTECTED_IMAGE = 2;
@@ -64,7 +63,6 @@ const wrapWritesThrowing = (ecr: EcrPort): EcrPort => {
 const audit = (account: EmulatorAccount): Promise<AuditReport> => runAudit(account.deps, { regions: [account.region] });
 
 beforeEach(async () => {
-  await emu.reset();
   const api = await createRepository(seedEcr, 'shop/api');
   const legacy = await createRepository(seedEcr, 'shop/legacy');
   const live = (await pushImage(seedEcr, emu.control, { repository: 'shop/api', tags: ['prod-5'], pushedAt: daysAgo(NOW, 3) })).digest;
