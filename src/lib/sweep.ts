@@ -308,15 +308,29 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
   // 3. Plan and apply, repository by repository, a bounded number at a time. Releases wait.
   const limit = pLimit(config.concurrency.repositories);
   const left: Repository[] = [];
+  // One manifest cache per repository for the whole sweep: the index-children read, the first pass
+  // and the re-checked pass share it, so no manifest is read (pulled) twice.
+  const manifestCaches = new Map<string, ManifestCache>();
+  const cacheOf = (repository: Repository): ManifestCache => {
+    const key = `${repository.region}/${repository.name}`;
+    let cache = manifestCaches.get(key);
+    if (cache === undefined) {
+      cache = new ManifestCache();
+      manifestCaches.set(key, cache);
+    }
+    return cache;
+  };
   let outcomes = await Promise.all(
     targets.map((repository) =>
       limit(() =>
         deps.shouldStop?.() === true
           ? Promise.resolve(leftForNextRun(repository, left))
-          : sweepRepository(deps, input.mode, (adapters.get(repository.region) as RegionAdapters).ecr, repository, inUseOf(repository), discovery.complete, preread.get(repository), skipDiscovery ? 'all' : 'hold'),
+          : sweepRepository(deps, input.mode, (adapters.get(repository.region) as RegionAdapters).ecr, repository, inUseOf(repository), discovery.complete, preread.get(repository), skipDiscovery ? 'all' : 'hold', cacheOf(repository)),
       ),
     ),
   );
+  // Only repositories with writes held back are visited again.
+  for (const o of outcomes) if ((o.pendingReleases ?? 0) === 0) manifestCaches.delete(`${o.region}/${o.repository}`);
 
   // 4. Policy writes and releases, after a fresh look at every consumer: a rollback or deploy that
   //    started after the first read must not lose its image. Protection (and the guard that makes it
@@ -334,7 +348,7 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
           const repository = first.plan?.repository;
           if (repository === undefined) return first;
           const inUse = [...inUseOf(repository), ...(fresh.get(repositoryKey(repository.registryId, repository.region, repository.name)) ?? [])];
-          const second = await sweepRepository(deps, input.mode, (adapters.get(repository.region) as RegionAdapters).ecr, repository, inUse, recheck?.complete === true, undefined, 'all', first.ownReads);
+          const second = await sweepRepository(deps, input.mode, (adapters.get(repository.region) as RegionAdapters).ecr, repository, inUse, recheck?.complete === true, undefined, 'all', cacheOf(repository));
           return mergeOutcomes(first, second);
         }),
       ),
@@ -379,7 +393,7 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
       foreign: discovery.foreign,
       unresolved: discovery.unresolved,
     },
-    repositories: outcomes.map(({ pendingReleases: _pending, ownReads: _reads, ...o }) => o),
+    repositories: outcomes.map(({ pendingReleases: _pending, ...o }) => o),
     failures,
     totals,
   };
@@ -410,18 +424,50 @@ const mergeOutcomes = (first: InternalOutcome, second: InternalOutcome): Interna
   },
   status: second.status === 'unchanged' && first.status === 'applied' ? 'applied' : second.status,
   pendingReleases: 0,
-  ownReads: undefined,
 });
 
 type InternalOutcome = RepositoryOutcome & {
   /** Writes held back for the re-checked pass (the target policy and releases). */
   readonly pendingReleases?: number;
-  /**
-   * Images whose manifest this sweep read (BatchGetImage counts as a pull in ECR), with the last
-   * pull time they had before: the release pass must not take ecr-keeper's own read for a consumer.
-   */
-  readonly ownReads?: ReadonlyMap<Digest, Date | undefined>;
 };
+
+/**
+ * The manifests one sweep read of one repository, shared by the index-children read, the first
+ * pass and the re-checked pass: a digest names its manifest's bytes, so one read serves the whole
+ * sweep, and BatchGetImage (a pull in ECR) is sent at most once per image, 100 digests a call.
+ */
+class ManifestCache {
+  private readonly manifests = new Map<Digest, Manifest>();
+  private readonly asked = new Map<Digest, Date | undefined>();
+
+  /**
+   * Images whose manifest this sweep asked for, with the last pull time they had before: the
+   * release pass must not take ecr-keeper's own read for a consumer's pull.
+   */
+  get ownReads(): ReadonlyMap<Digest, Date | undefined> {
+    return this.asked;
+  }
+
+  /**
+   * The manifests of `digests` (missing images are absent), reading only those not read yet, in one
+   * batched call. `pulledBefore` gives each image's last pull time as listed before this read.
+   */
+  async read(ecr: EcrPort, repository: RepositoryName, digests: readonly Digest[], pulledBefore: ReadonlyMap<Digest, Date | undefined>): Promise<ReadonlyMap<Digest, Manifest>> {
+    const wanted = [...new Set(digests)];
+    const missing = wanted.filter((d) => !this.manifests.has(d));
+    if (missing.length > 0) {
+      // Recorded before the call: a call that fails midway may still have pulled.
+      for (const digest of missing) if (!this.asked.has(digest)) this.asked.set(digest, pulledBefore.get(digest));
+      for (const [digest, manifest] of await ecr.getManifests(repository, missing)) this.manifests.set(digest, manifest);
+    }
+    const out = new Map<Digest, Manifest>();
+    for (const digest of wanted) {
+      const manifest = this.manifests.get(digest);
+      if (manifest !== undefined) out.set(digest, manifest);
+    }
+    return out;
+  }
+}
 
 /**
  * Reads, plans and (in apply mode) applies one repository; never throws. With `hold`, only the
@@ -438,7 +484,7 @@ const sweepRepository = async (
   inUseComplete: boolean,
   preread: RepositoryState | undefined,
   pass: 'hold' | 'all',
-  ownReads?: ReadonlyMap<Digest, Date | undefined>,
+  manifests: ManifestCache,
 ): Promise<InternalOutcome> => {
   const scope = `${repository.region}/${repository.name}`;
   const base = { region: repository.region, repository: repository.name };
@@ -446,10 +492,11 @@ const sweepRepository = async (
   let images: readonly ImageRecord[] = [];
   try {
     const fresh = preread ?? (await readRepository(ecr, repository, deps.config));
-    const read = ownReads === undefined ? fresh : { ...fresh, images: fresh.images.map((i) => (ownReads.has(i.digest) ? { ...i, lastPulledAt: ownReads.get(i.digest) } : i)) };
+    const ownReads = manifests.ownReads;
+    const read = ownReads.size === 0 ? fresh : { ...fresh, images: fresh.images.map((i) => (ownReads.has(i.digest) ? { ...i, lastPulledAt: ownReads.get(i.digest) } : i)) };
     images = read.images;
     // A dry run reads no manifest: BatchGetImage counts as a pull, a side effect a dry run must not have.
-    const state = deps.readIndexManifests === false || mode === 'dry-run' ? read : { ...read, images: await withIndexChildren(ecr, repository, read.images, inUse) };
+    const state = deps.readIndexManifests === false || mode === 'dry-run' ? read : { ...read, images: await withIndexChildren(ecr, repository, read.images, inUse, manifests) };
     plan = planRepository({ repository, ...state, inUse, inUseComplete, config: deps.config, now: deps.now() });
   } catch (error) {
     if (isNotFound(error)) return { ...base, status: 'skipped', reasons: ['repository was deleted during the sweep'], applied: NOTHING_APPLIED };
@@ -468,12 +515,10 @@ const sweepRepository = async (
   }
 
   const applied = { ...NOTHING_APPLIED };
-  const pulledBefore = new Map(images.map((i) => [i.digest, i.lastPulledAt] as const));
-  const reads = new Map<Digest, Date | undefined>();
   try {
-    await applySteps(deps, ecr, repository, steps, applied, (digest) => reads.set(digest, pulledBefore.get(digest)));
+    await applySteps(deps, ecr, repository, steps, applied, manifests, pulledTimes(images));
     deps.log.info('repository applied', { repository: scope, ...applied });
-    return { ...base, status: plan.status === 'blocked' ? 'blocked' : 'applied', reasons: plan.reasons, plan, applied, pendingReleases, ownReads: reads };
+    return { ...base, status: plan.status === 'blocked' ? 'blocked' : 'applied', reasons: plan.reasons, plan, applied, pendingReleases };
   } catch (error) {
     // What landed before the failure is reported: those writes are in the account now.
     if (isNotFound(error)) return { ...base, status: 'skipped', reasons: ['repository was deleted during the sweep'], plan, applied };
@@ -501,27 +546,38 @@ export const childDigestsOf = (body: string): Digest[] => {
   }
 };
 
+const pulledTimes = (images: readonly ImageRecord[]): ReadonlyMap<Digest, Date | undefined> => new Map(images.map((i) => [i.digest, i.lastPulledAt] as const));
+
 /**
  * Fills `childDigests` of the in-use image indexes from their manifests, so the simulator keeps
  * their children as ECR does and reports do not list them as expiring. Only in-use indexes are
  * read: BatchGetImage counts as a pull, which for an image in use changes nothing that matters.
+ * One batched read for all of them, through the sweep's cache (an index tagged next is not read again).
  */
-const withIndexChildren = async (ecr: EcrPort, repository: Repository, images: readonly ImageRecord[], inUse: readonly InUseImage[]): Promise<readonly ImageRecord[]> => {
+const withIndexChildren = async (
+  ecr: EcrPort,
+  repository: Repository,
+  images: readonly ImageRecord[],
+  inUse: readonly InUseImage[],
+  manifests: ManifestCache,
+): Promise<readonly ImageRecord[]> => {
   const used = new Set(inUse.map((u) => u.digest));
   const indexes = images.filter((i) => used.has(i.digest) && i.childDigests === undefined && INDEX_MEDIA_TYPES.has(i.manifestMediaType ?? '') && i.storageClass === 'standard');
   if (indexes.length === 0) return images;
-  const children = new Map<Digest, Digest[]>();
-  for (const index of indexes) {
-    const manifest = await ecr.getManifest(repository.name, index.digest);
-    if (manifest !== undefined) children.set(index.digest, childDigestsOf(manifest.body));
-  }
-  return images.map((i) => (children.has(i.digest) ? { ...i, childDigests: children.get(i.digest) } : i));
+  const read = await manifests.read(ecr, repository.name, indexes.map((i) => i.digest), pulledTimes(images));
+  return images.map((i) => {
+    const manifest = indexes.includes(i) ? read.get(i.digest) : undefined;
+    return manifest === undefined ? i : { ...i, childDigests: childDigestsOf(manifest.body) };
+  });
 };
 
 /**
  * Runs the plan's steps in the order `orderSteps` proved safe after each one; stops at the first
- * failure (every prefix is safe, so stopping anywhere leaves a safe state). One manifest read per
- * image serves both of its tags. `applied` is updated as writes land, so a failure still reports them.
+ * failure (every prefix is safe, so stopping anywhere leaves a safe state). The manifests of every
+ * image to tag are read in one batched call (100 a BatchGetImage) just before the first PutImage,
+ * through the sweep's cache, so one read serves all of an image's tags and both passes. An image
+ * missing from that read fails at its own step, after the steps before it landed. `applied` is
+ * updated as writes land, so a failure still reports them.
  */
 const applySteps = async (
   deps: SweepDeps,
@@ -529,19 +585,21 @@ const applySteps = async (
   repository: Repository,
   steps: readonly ApplyStep[],
   applied: Mutable<Applied>,
-  onManifestRead: (digest: Digest) => void,
+  cache: ManifestCache,
+  pulledBefore: ReadonlyMap<Digest, Date | undefined>,
 ): Promise<void> => {
-  const manifests = new Map<Digest, Manifest>();
+  let manifests: ReadonlyMap<Digest, Manifest> | undefined;
   for (const step of steps) {
     if (step.kind === 'add-tag') {
-      let manifest = manifests.get(step.digest);
-      if (manifest === undefined) {
-        onManifestRead(step.digest);
-        manifest = await ecr.getManifest(repository.name, step.digest);
-        if (manifest === undefined)
-          throw new AwsCallError(`image ${step.digest} vanished before it could be tagged ${step.tag}`, { action: 'ecr:BatchGetImage', repository: repository.name, awsCode: 'ImageNotFoundException' });
-        manifests.set(step.digest, manifest);
-      }
+      manifests ??= await cache.read(
+        ecr,
+        repository.name,
+        steps.flatMap((s) => (s.kind === 'add-tag' ? [s.digest] : [])),
+        pulledBefore,
+      );
+      const manifest = manifests.get(step.digest);
+      if (manifest === undefined)
+        throw new AwsCallError(`image ${step.digest} vanished before it could be tagged ${step.tag}`, { action: 'ecr:BatchGetImage', repository: repository.name, awsCode: 'ImageNotFoundException' });
       await deps.throttlePutImage?.(repository.region);
       const outcome = await ecr.putImageTag(repository.name, manifest, step.tag);
       if (outcome === 'added') applied.tagsAdded += 1;

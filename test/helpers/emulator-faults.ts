@@ -151,7 +151,7 @@ export const ecrWithFaults = (port: EcrPort, faults: EcrFaults): EcrPort => {
     repositoryTags: (arn) => port.repositoryTags(arn),
     getLifecyclePolicy: (repository) => port.getLifecyclePolicy(repository),
     resolveTags: (repository, tags) => port.resolveTags(repository, tags),
-    getManifest: (repository, digest) => port.getManifest(repository, digest),
+    getManifests: (repository, digests) => port.getManifests(repository, digests),
     putImageTag: (repository, manifest, tag) => port.putImageTag(repository, manifest, tag),
     putLifecyclePolicy: async (repository, text) => {
       puts += 1;

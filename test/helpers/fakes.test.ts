@@ -111,16 +111,20 @@ describe('Class: FakeEcr', () => {
     await expect(gone).rejects.toMatchObject({ awsCode: 'RepositoryNotFoundException' });
   });
 
-  it('counts getManifest as a pull', async () => {
+  it('counts getManifests as a pull of every image returned, leaves missing images out, and records one call', async () => {
     // Prepare
     const now = new Date('2025-06-01T00:00:00Z');
+    const missing = digestOf('missing');
     const ecr = new FakeEcr({ now: () => now }).withImage(REPO, { digest: A });
 
     // Act
-    await ecr.getManifest(REPO, A);
+    const manifests = await ecr.getManifests(REPO, [A, missing, A]);
 
     // Assess
     expect(ecr.image(REPO, A)?.lastPulledAt).toEqual(now);
+    expect([...manifests.keys()]).toEqual([A]);
+    expect(manifests.get(A)).toEqual(ecr.manifestOf(REPO, A));
+    expect(ecr.callsOf('getManifests')).toHaveLength(1);
   });
 
   it('throws ReadOnlyViolationError on writes when read-only', async () => {

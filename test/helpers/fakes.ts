@@ -138,7 +138,7 @@ const ECR_ACTION: Record<EcrMethod, string> = {
   repositoryTags: 'ecr:ListTagsForResource',
   getLifecyclePolicy: 'ecr:GetLifecyclePolicy',
   resolveTags: 'ecr:DescribeImages',
-  getManifest: 'ecr:BatchGetImage',
+  getManifests: 'ecr:BatchGetImage',
   putLifecyclePolicy: 'ecr:PutLifecyclePolicy',
   putImageTag: 'ecr:PutImage',
   removeImageTag: 'ecr:BatchDeleteImage',
@@ -148,7 +148,7 @@ const WRITE_METHODS: ReadonlySet<string> = new Set(ECR_WRITE_METHODS);
 
 /** Options for `FakeEcr`. */
 export interface FakeEcrOptions extends FakeOptions {
-  /** Clock for pull times set by `getManifest`; defaults to `new Date()`. */
+  /** Clock for pull times set by `getManifests`; defaults to `new Date()`. */
   readonly now?: () => Date;
   /** Write methods throw `ReadOnlyViolationError` (audit and dry-run tests). */
   readonly readOnly?: boolean;
@@ -253,7 +253,7 @@ export class FakeEcr extends Recorder<EcrMethod> implements EcrPort {
     return this.repositories.get(repository)?.policy?.text;
   }
 
-  /** The stored manifest of an image, as `getManifest` would return it (without counting as a pull). */
+  /** The stored manifest of an image, as `getManifests` would return it (without counting as a pull). */
   manifestOf(repository: string, digest: Digest): Manifest | undefined {
     const image = this.repositories.get(repository)?.images.get(digest);
     return image ? { digest, ...image.manifest } : undefined;
@@ -298,13 +298,22 @@ export class FakeEcr extends Recorder<EcrMethod> implements EcrPort {
     return resolved;
   }
 
-  /** Counts as a pull: sets `lastPulledAt` to `now()` (BatchGetImage refreshes lastRecordedPullTime). */
-  async getManifest(repository: RepositoryName, digest: Digest): Promise<Manifest | undefined> {
-    this.enter('getManifest', [repository, digest]);
-    const image = this.existing('getManifest', repository).images.get(digest);
-    if (!image) return undefined;
-    image.record = { ...image.record, lastPulledAt: this.now() };
-    return { digest, ...image.manifest };
+  /**
+   * One recorded call however many digests (the adapter sends one BatchGetImage per 100). Counts as
+   * a pull: sets `lastPulledAt` to `now()` on every image returned (BatchGetImage refreshes
+   * lastRecordedPullTime). Digests the repository does not hold are absent from the map.
+   */
+  async getManifests(repository: RepositoryName, digests: readonly Digest[]): Promise<ReadonlyMap<Digest, Manifest>> {
+    this.enter('getManifests', [repository, [...digests]]);
+    const images = this.existing('getManifests', repository).images;
+    const manifests = new Map<Digest, Manifest>();
+    for (const digest of new Set(digests)) {
+      const image = images.get(digest);
+      if (!image) continue;
+      image.record = { ...image.record, lastPulledAt: this.now() };
+      manifests.set(digest, { digest, ...image.manifest });
+    }
+    return manifests;
   }
 
   /** Refuses text outside 100..30,720 characters or not JSON (`InvalidParameterException`), as ECR does. */

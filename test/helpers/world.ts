@@ -231,7 +231,10 @@ interface SweepContext {
   readonly scope: SweepScope;
   calls: number;
   writes: number;
+  /** Digests asked for by BatchGetImage, whatever came back. */
   manifestReads: number;
+  /** `region/repository@digest` of every manifest returned in this sweep: none may be read twice. */
+  readonly manifestsReturned: Set<string>;
   tagsAdded: number;
   tagsRemoved: number;
   faultsFired: number;
@@ -265,7 +268,7 @@ const ECR_ACTIONS: Readonly<Record<string, string>> = {
   repositoryTags: 'ecr:ListTagsForResource',
   getLifecyclePolicy: 'ecr:GetLifecyclePolicy',
   resolveTags: 'ecr:DescribeImages',
-  getManifest: 'ecr:BatchGetImage',
+  getManifests: 'ecr:BatchGetImage',
   putLifecyclePolicy: 'ecr:PutLifecyclePolicy',
   putImageTag: 'ecr:PutImage',
   removeImageTag: 'ecr:BatchDeleteImage',
@@ -669,6 +672,7 @@ export class World {
       calls: 0,
       writes: 0,
       manifestReads: 0,
+      manifestsReturned: new Set(),
       tagsAdded: 0,
       tagsRemoved: 0,
       faultsFired: 0,
@@ -697,7 +701,6 @@ export class World {
     const ctx = this.ctx;
     if (ctx === undefined) return;
     ctx.calls += 1;
-    if (method === 'getManifest') ctx.manifestReads += 1;
     const consumer = service !== 'ecr';
     if (consumer && (ctx.previousService === undefined || ctx.previousService === 'ecr')) ctx.roundStart = ctx.calls;
     ctx.previousService = service;
@@ -771,6 +774,19 @@ export class World {
   /** Counts a keeper write that landed, for comparing with the report. */
   countWrite(what: 'tagsAdded' | 'tagsRemoved'): void {
     if (this.ctx !== undefined) this.ctx[what] += 1;
+  }
+
+  /** Manifests asked for by one BatchGetImage (a pull each, in ECR). */
+  countManifestReads(digests: number): void {
+    if (this.ctx !== undefined) this.ctx.manifestReads += digests;
+  }
+
+  /** A manifest BatchGetImage returned: one sweep reads each manifest at most once (its bytes never change). */
+  manifestReturned(region: Region, repository: string, digest: Digest): void {
+    const key = `${region}/${repository}@${digest}`;
+    if (this.ctx === undefined) return;
+    if (this.ctx.manifestsReturned.has(key)) this.violation('manifest-once (no manifest read twice in one sweep)', `${region}/${repository}@${shortDigest(digest)} read again`);
+    this.ctx.manifestsReturned.add(key);
   }
 
   // --- ports ---
@@ -863,14 +879,27 @@ class WorldEcr implements EcrPort {
     return out;
   }
 
-  /** BatchGetImage by digest: counts as a pull. ECR serves no manifest of an archived image. */
-  async getManifest(name: RepositoryName, digest: Digest): Promise<Manifest | undefined> {
-    this.world.enter('ecr', this.region, 'getManifest', false, name);
-    const image = this.existing('getManifest', name).images.get(digest);
-    if (image === undefined) return undefined;
-    if (image.storageClass === 'archive') throw awsError('ImageArchivedException', actionOf('ecr', 'getManifest'), name);
-    if (this.world.keeperPullsRecorded) image.lastPulledAt = this.world.now;
-    return { digest, body: image.manifest.body, mediaType: image.manifest.mediaType };
+  /**
+   * BatchGetImage by digest (one call here, one per 100 digests at the wire): counts as a pull for
+   * every image returned. ECR serves no manifest of an archived image: the whole call fails.
+   */
+  async getManifests(name: RepositoryName, digests: readonly Digest[]): Promise<ReadonlyMap<Digest, Manifest>> {
+    const wanted = [...new Set(digests)];
+    this.world.countManifestReads(wanted.length); // asked for, even if the call then fails
+    this.world.enter('ecr', this.region, 'getManifests', false, name);
+    const repository = this.existing('getManifests', name);
+    const found = wanted.flatMap((digest) => {
+      const image = repository.images.get(digest);
+      return image === undefined ? [] : [image];
+    });
+    if (found.some((image) => image.storageClass === 'archive')) throw awsError('ImageArchivedException', actionOf('ecr', 'getManifests'), name);
+    const out = new Map<Digest, Manifest>();
+    for (const image of found) {
+      if (this.world.keeperPullsRecorded) image.lastPulledAt = this.world.now;
+      this.world.manifestReturned(this.region, name, image.digest);
+      out.set(image.digest, { digest: image.digest, body: image.manifest.body, mediaType: image.manifest.mediaType });
+    }
+    return out;
   }
 
   async putLifecyclePolicy(name: RepositoryName, policyText: string): Promise<void> {

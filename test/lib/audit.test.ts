@@ -80,7 +80,7 @@ describe('Function: runAudit', () => {
     expect(repositoryOf(report, 'tools/ci')?.drift).toBe('excluded');
     expect(report.totals).toMatchObject({ repositories: 3, missingPolicy: 1, drifted: 1, inSync: 0 });
     expect(ecr.writeCalls()).toEqual([]);
-    expect(ecr.callsOf('getManifest')).toEqual([]);
+    expect(ecr.callsOf('getManifests')).toEqual([]);
   });
 
   it('reports in-sync after an apply, and the audit then writes nothing', async () => {

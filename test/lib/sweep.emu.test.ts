@@ -57,6 +57,8 @@ const KEEP_TAG = /^(?:prod|dev)-keep-[0-9a-f]{64}$/;
 const HOME_TAG = /^(?:prod|dev)-kept-[0-9a-f]{64}$/;
 /** Every protected image gets its protection tag and its home tag, protection first. */
 const TAGS_PER_PROTECTED_IMAGE = 2;
+/** BatchGetImage calls that read `n` manifests of one repository: up to 100 ids a call. */
+const manifestBatches = (n: number): number => Math.ceil(n / 100);
 
 const keepTag = (environment: 'prod' | 'dev', digest: Digest): string => `${environment}-keep-${digest.slice('sha256:'.length)}`;
 /** The home tag: governed by the baseline, never removed, so a release never takes an image's last tag. */
@@ -137,8 +139,9 @@ describe('Function: runSweep (emulator)', () => {
       const protectedDigests = [digests.prodA, digests.prodB, digests.dev];
       const tagsAdded = protectedDigests.length * TAGS_PER_PROTECTED_IMAGE;
       expect(byOperation(account.counts)['ECR:PutImage']).toBe(tagsAdded);
-      // One manifest read per image serves both of its tags.
-      expect(byOperation(account.counts)['ECR:BatchGetImage']).toBe(protectedDigests.length);
+      // One manifest read per image serves both of its tags, and the images of one repository are read together.
+      expect(byOperation(account.counts)['ECR:BatchGetImage']).toBe(manifestBatches(protectedDigests.length));
+      expect(account.ecrCalls.filter((c) => c.operation === 'ECR:BatchGetImage')).toEqual([{ operation: 'ECR:BatchGetImage', repository: 'shop/api' }]);
       expect(first.totals).toMatchObject({ tagsAdded, policiesWritten: 2, failed: 0, blocked: 0 });
       expect(await storedPolicy(seedEcr, 'shop/web')).toContain('ecr-keeper: protection (prod)');
     });
@@ -439,6 +442,7 @@ describe('Function: runSweep (emulator)', () => {
       // Act
       const first = await sweep(account);
       const afterFirst = snapshot(account.counts);
+      const ecrCallsOfFirst = account.ecrCalls.length;
       const second = await sweep(account);
 
       // Assess
@@ -474,6 +478,25 @@ describe('Function: runSweep (emulator)', () => {
       expect(first.totals.tagsAdded).toBe(byOperation(afterFirst)['ECR:PutImage']);
       expect(first.totals.tagsAdded).toBe(protectedImages.size * TAGS_PER_PROTECTED_IMAGE);
       expect(byOperation(afterFirst)['ECR:BatchDeleteImage']).toBeUndefined();
+      // Each manifest read once in the sweep, 100 a call: per repository, its in-use indexes (read for
+      // their children, then tagged without a second read) and the other images it tags.
+      const indexes = new Set<Digest>([demo.index.digest]);
+      const inUseBy = new Map<string, Set<Digest>>();
+      for (const i of first.inUse.images) if (outcome(first, i.repository)?.status !== 'excluded') inUseBy.set(i.repository, (inUseBy.get(i.repository) ?? new Set()).add(i.digest));
+      const readsOf = (calls: EmulatorAccount['ecrCalls']): Map<string, number> => {
+        const out = new Map<string, number>();
+        for (const c of calls) if (c.operation === 'ECR:BatchGetImage') out.set(c.repository, (out.get(c.repository) ?? 0) + 1);
+        return out;
+      };
+      const expectedReads = new Map(
+        [...inUseBy].map(([repository, digests]) => {
+          const inUseIndexes = [...digests].filter((d) => indexes.has(d)).length;
+          return [repository, manifestBatches(inUseIndexes) + manifestBatches(digests.size - inUseIndexes)] as const;
+        }),
+      );
+      expect(readsOf(account.ecrCalls.slice(0, ecrCallsOfFirst))).toEqual(expectedReads);
+      // The second sweep tags nothing: it reads only the in-use indexes, for their children.
+      expect(readsOf(account.ecrCalls.slice(ecrCallsOfFirst))).toEqual(new Map([['shop/web', manifestBatches(indexes.size)]]));
       expect(writesIn(countsSince(account.counts, afterFirst))).toBe(0);
       expect(second.totals).toMatchObject({ tagsAdded: 0, policiesWritten: 0, unchanged: 4, excluded: 1 });
     });

@@ -57,7 +57,7 @@ describe('Function: runSweep (image indexes)', () => {
 
     // Act
     const dry = await runSweep(deps, { mode: 'dry-run', regions: [REGION] });
-    const readsInDryRun = ecr.callsOf('getManifest').length;
+    const readsInDryRun = ecr.callsOf('getManifests').length;
     const applied = await runSweep(deps, { mode: 'apply', regions: [REGION] });
 
     // Assess: the dry run cannot know the children (no manifest read: it would count as a pull) …

@@ -21,7 +21,8 @@
  *    reported with `-blocked` when the repository was blocked because of another image;
  * 4. dry run and audit make zero write calls (and read no manifest: BatchGetImage counts as a pull).
  * Also checked: writes stay inside a narrowed sweep's scope (`scope`); the report's tag counts equal
- * the tags that landed (`report`); the simulator and the reference agree wherever both ran (`evaluators`).
+ * the tags that landed (`report`); the simulator and the reference agree wherever both ran (`evaluators`);
+ * no sweep reads the same manifest twice (`manifest-once`: BatchGetImage is a pull and a manifest never changes).
  * Every violation but `2-race` and `3-later-blocked` fails the run, with the shrunk command sequence; those two are counted.
  *
  * Size: KEEPER_MODEL_RUNS accounts (default 10,000) of up to KEEPER_MODEL_STEPS commands (default 8).
@@ -78,7 +79,7 @@ const PATH = process.env.KEEPER_MODEL_PATH;
 // `3-later-blocked` too: a blocked repository keeps the policy it has (no policy may be written that
 // still expires an in-use image, not even the guard), so an image that policy archives next month is
 // the team's to fix; the report names the images it puts at risk today.
-const ALL_BUT_RACE = new Set(['1', '2', '3', '3-blocked', '3-later', '4', 'scope', 'report', 'evaluators']);
+const ALL_BUT_RACE = new Set(['1', '2', '3', '3-blocked', '3-later', '4', 'scope', 'report', 'evaluators', 'manifest-once']);
 const ONLY = process.env.KEEPER_MODEL_ONLY === undefined ? ALL_BUT_RACE : new Set(process.env.KEEPER_MODEL_ONLY.split(','));
 /** `0` turns off world moves made in the middle of a sweep (to look past a race already reported). */
 const MID_SWEEP_MOVES = process.env.KEEPER_MODEL_MID_SWEEP_MOVES !== '0';
@@ -550,7 +551,7 @@ const triggerArb: fc.Arbitrary<Trigger> = fc.oneof(
     weight: 3,
     arbitrary: fc.record({
       kind: fc.constant('method' as const),
-      method: fc.constantFrom('listImages', 'getManifest', 'putLifecyclePolicy', 'removeImageTag', 'removeImageTag', 'describeServiceRevisions'),
+      method: fc.constantFrom('listImages', 'getManifests', 'putLifecyclePolicy', 'removeImageTag', 'removeImageTag', 'describeServiceRevisions'),
     }),
   },
 );

@@ -91,7 +91,7 @@ describe('Function: runSweep', () => {
 
     // Assess
     expect(ecr.writeCalls()).toEqual([]);
-    expect(ecr.callsOf('getManifest')).toEqual([]); // not even a pull
+    expect(ecr.callsOf('getManifests')).toEqual([]); // not even a pull
     const plan = outcome(report, 'shop/api')?.plan;
     expect(outcome(report, 'shop/api')?.status).toBe('planned');
     expect(plan?.tagsToAdd.map((t) => [t.digest, t.role])).toEqual([

@@ -47,7 +47,7 @@ export const ACCEPTED_MANIFEST_MEDIA_TYPES = [
 
 /** Largest page `DescribeRepositories` / `DescribeImages` accept (default 100). */
 const MAX_PAGE = 1000;
-/** `DescribeImages` accepts at most 100 image ids per call. */
+/** `DescribeImages` and `BatchGetImage` accept at most 100 image ids per call. */
 const MAX_IMAGE_IDS = 100;
 
 const TAG_MUTABILITIES: readonly TagMutability[] = ['MUTABLE', 'IMMUTABLE', 'IMMUTABLE_WITH_EXCLUSION', 'MUTABLE_WITH_EXCLUSION'];
@@ -174,35 +174,44 @@ export const createEcrAdapter = (client: ECRClient, region: Region, options: Ada
       return found;
     },
 
-    async getManifest(repository, digest): Promise<Manifest | undefined> {
-      const output = await callAws('ecr:BatchGetImage', repository, () =>
-        client.send(
-          new BatchGetImageCommand({
-            repositoryName: repository,
-            imageIds: [{ imageDigest: digest }],
-            acceptedMediaTypes: [...ACCEPTED_MANIFEST_MEDIA_TYPES],
-          }),
-          send,
-        ),
-      );
-      const image = output.images?.find((i) => i.imageId?.imageDigest === digest) ?? output.images?.[0];
-      if (image?.imageManifest !== undefined) {
-        // Media type from the response: PutImage of an OCI manifest without a `mediaType` field fails otherwise.
-        const mediaType = image.imageManifestMediaType;
-        if (mediaType === undefined) {
-          throw new AwsCallError(`ecr:BatchGetImage returned no media type for ${digest} (repository ${repository})`, {
-            action: 'ecr:BatchGetImage',
-            repository,
-          });
+    async getManifests(repository, digests): Promise<ReadonlyMap<Digest, Manifest>> {
+      const manifests = new Map<Digest, Manifest>();
+      for (const chunk of chunksOf([...new Set(digests)], MAX_IMAGE_IDS)) {
+        const output = await callAws('ecr:BatchGetImage', repository, () =>
+          client.send(
+            new BatchGetImageCommand({
+              repositoryName: repository,
+              imageIds: chunk.map((imageDigest) => ({ imageDigest })),
+              acceptedMediaTypes: [...ACCEPTED_MANIFEST_MEDIA_TYPES],
+            }),
+            send,
+          ),
+        );
+        const asked = new Set<string>(chunk);
+        for (const failure of output.failures ?? []) {
+          if (failure.failureCode === 'ImageNotFound') continue;
+          const which = failure.imageId?.imageDigest ?? (chunk.length === 1 ? chunk[0] : undefined) ?? 'an image';
+          throw new AwsCallError(
+            `ecr:BatchGetImage failed for ${which} (repository ${repository}): ${failure.failureCode ?? 'unknown'}: ${failure.failureReason ?? ''}`,
+            { action: 'ecr:BatchGetImage', repository, ...(failure.failureCode === undefined ? {} : { awsCode: failure.failureCode }) },
+          );
         }
-        return { digest, body: image.imageManifest, mediaType };
+        for (const image of output.images ?? []) {
+          // Asked by digest, so each image names its digest; a lone id needs no matching.
+          const digest = image.imageId?.imageDigest ?? (chunk.length === 1 ? chunk[0] : undefined);
+          if (digest === undefined || !asked.has(digest) || !isDigest(digest) || image.imageManifest === undefined) continue;
+          // Media type from the response: PutImage of an OCI manifest without a `mediaType` field fails otherwise.
+          const mediaType = image.imageManifestMediaType;
+          if (mediaType === undefined) {
+            throw new AwsCallError(`ecr:BatchGetImage returned no media type for ${digest} (repository ${repository})`, {
+              action: 'ecr:BatchGetImage',
+              repository,
+            });
+          }
+          manifests.set(digest, { digest, body: image.imageManifest, mediaType });
+        }
       }
-      const failure = output.failures?.[0];
-      if (failure === undefined || failure.failureCode === 'ImageNotFound') return undefined;
-      throw new AwsCallError(
-        `ecr:BatchGetImage failed for ${digest} (repository ${repository}): ${failure.failureCode ?? 'unknown'}: ${failure.failureReason ?? ''}`,
-        { action: 'ecr:BatchGetImage', repository, ...(failure.failureCode === undefined ? {} : { awsCode: failure.failureCode }) },
-      );
+      return manifests;
     },
 
     async putLifecyclePolicy(repository, policyText) {

@@ -36,10 +36,12 @@ export interface EcrPort {
   /** Digest of the image a tag points at, for each tag that exists (others are absent from the map). */
   resolveTags(repository: RepositoryName, tags: readonly string[]): Promise<ReadonlyMap<string, Digest>>;
   /**
-   * The manifest of one image fetched by digest with every manifest media type accepted,
-   * or `undefined` when the image does not exist. Note: counts as a pull in ECR.
+   * The manifests of images fetched by digest with every manifest media type accepted, keyed by
+   * digest: one BatchGetImage per 100 distinct digests. An image that does not exist is absent
+   * from the map; any other per-image failure throws (naming `ecr:BatchGetImage`).
+   * Note: counts as a pull in ECR, for every image returned.
    */
-  getManifest(repository: RepositoryName, digest: Digest): Promise<Manifest | undefined>;
+  getManifests(repository: RepositoryName, digests: readonly Digest[]): Promise<ReadonlyMap<Digest, Manifest>>;
 
   // --- writes: the only three calls that change anything ---
   /** Writes the policy text as given. */

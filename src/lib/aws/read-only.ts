@@ -18,7 +18,7 @@ export const readOnlyEcr = (port: EcrPort): EcrPort => ({
   repositoryTags: (arn) => port.repositoryTags(arn),
   getLifecyclePolicy: (repository) => port.getLifecyclePolicy(repository),
   resolveTags: (repository, tags) => port.resolveTags(repository, tags),
-  getManifest: (repository, digest) => port.getManifest(repository, digest),
+  getManifests: (repository, digests) => port.getManifests(repository, digests),
   putLifecyclePolicy: refuse('putLifecyclePolicy'),
   putImageTag: refuse('putImageTag'),
   removeImageTag: refuse('removeImageTag'),

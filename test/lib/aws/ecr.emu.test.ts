@@ -121,13 +121,16 @@ describe('Function: resolveTags', () => {
   });
 });
 
-describe('Function: getManifest', () => {
+/** The manifest of one image, read as the sweep reads it (BatchGetImage by digest). */
+const manifestOf = async (repository: typeof api, digest: ReturnType<typeof digestOf>) => (await ecr.getManifests(repository, [digest])).get(digest);
+
+describe('Function: getManifests', () => {
   it.each(['docker', 'oci'] as const)('returns a %s manifest byte for byte with its media type', async (format) => {
     // Prepare
     const pushed = await pushImage(seedEcr, emu.control, { repository: api, tags: ['v1'], format });
 
     // Act
-    const manifest = await ecr.getManifest(api, pushed.digest);
+    const manifest = await manifestOf(api, pushed.digest);
 
     // Assess
     expect(manifest?.body).toBe(pushed.manifest);
@@ -140,19 +143,35 @@ describe('Function: getManifest', () => {
     const index = await pushIndex(seedEcr, emu.control, { repository: api, tags: ['multi'] });
 
     // Act
-    const manifest = await ecr.getManifest(api, index.digest);
+    const manifest = await manifestOf(api, index.digest);
 
     // Assess
     expect(manifest?.body).toBe(index.manifest);
     expect(manifest?.mediaType).toBe('application/vnd.oci.image.index.v1+json');
   });
 
-  it('returns undefined for a digest the repository does not hold', async () => {
+  it('leaves out a digest the repository does not hold', async () => {
     // Act
-    const manifest = await ecr.getManifest(api, digestOf('never pushed'));
+    const manifests = await ecr.getManifests(api, [digestOf('never pushed')]);
 
     // Assess
-    expect(manifest).toBeUndefined();
+    expect(manifests.size).toBe(0);
+  });
+
+  it('reads several images of every kind in one call, each byte for byte under its own digest, without the missing one', async () => {
+    // Prepare
+    const docker = await pushImage(seedEcr, emu.control, { repository: api, tags: ['d'], format: 'docker' });
+    const oci = await pushImage(seedEcr, emu.control, { repository: api, tags: ['o'], format: 'oci' });
+    const index = await pushIndex(seedEcr, emu.control, { repository: api, tags: ['i'] });
+    const pushed = [docker, oci, index];
+    const absent = digestOf('never pushed');
+
+    // Act
+    const manifests = await ecr.getManifests(api, [absent, ...pushed.map((p) => p.digest)]);
+
+    // Assess
+    expect([...manifests.keys()].sort()).toEqual(pushed.map((p) => p.digest).sort());
+    for (const p of pushed) expect(manifests.get(p.digest)).toEqual({ digest: p.digest, body: p.manifest, mediaType: p.mediaType });
   });
 });
 
@@ -160,7 +179,7 @@ describe('Function: putImageTag', () => {
   it('adds a tag to the image, then reports it already present', async () => {
     // Prepare
     const pushed = await pushImage(seedEcr, emu.control, { repository: api, tags: ['v1'], pushedAt: daysAgo(NOW, 50) });
-    const manifest = await ecr.getManifest(api, pushed.digest);
+    const manifest = await manifestOf(api, pushed.digest);
     if (manifest === undefined) throw new Error('seeded manifest not found');
 
     // Act
@@ -179,7 +198,7 @@ describe('Function: putImageTag', () => {
   it('adds a new tag in an IMMUTABLE repository', async () => {
     // Prepare
     const pushed = await pushImage(seedEcr, emu.control, { repository: locked, tags: ['1.0.0'] });
-    const manifest = await ecr.getManifest(locked, pushed.digest);
+    const manifest = await manifestOf(locked, pushed.digest);
     if (manifest === undefined) throw new Error('seeded manifest not found');
 
     // Act
@@ -193,7 +212,7 @@ describe('Function: putImageTag', () => {
   it('tags an OCI manifest that carries no mediaType field', async () => {
     // Prepare
     const pushed = await pushImage(seedEcr, emu.control, { repository: api, tags: ['bare'], format: 'oci', omitMediaType: true });
-    const manifest = await ecr.getManifest(api, pushed.digest);
+    const manifest = await manifestOf(api, pushed.digest);
     if (manifest === undefined) throw new Error('seeded manifest not found');
 
     // Act

@@ -369,24 +369,39 @@ describe('Function: resolveTags', () => {
   });
 });
 
-describe('Function: getManifest', () => {
+describe('Function: getManifests', () => {
   const digest = digestOf('manifest');
+  const OCI = 'application/vnd.oci.image.manifest.v1+json';
   // Odd whitespace and key order: any parse/re-serialise would change these bytes (and the digest).
   const body = '{\n   "schemaVersion": 2,\t"mediaType":"application/vnd.oci.image.manifest.v1+json" ,"layers":[ ]}\n\n';
+  const bodyOf = (d: string): string => `{"schemaVersion":2,"config":{"digest":"${d}"}}`;
+  /** BatchGetImage answering every id asked for, except `missing` (ImageNotFound). */
+  const serving = (missing: ReadonlySet<string> = new Set()) =>
+    ecrMock.on(BatchGetImageCommand).callsFake((input: { imageIds?: { imageDigest?: string }[] }) => {
+      const ids = input.imageIds ?? [];
+      return {
+        images: ids
+          .filter((id) => !missing.has(id.imageDigest ?? ''))
+          .map((id) => ({ imageId: { imageDigest: id.imageDigest }, imageManifest: bodyOf(id.imageDigest ?? ''), imageManifestMediaType: OCI })),
+        failures: ids
+          .filter((id) => missing.has(id.imageDigest ?? ''))
+          .map((id) => ({ imageId: { imageDigest: id.imageDigest }, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' })),
+      };
+    });
+  const idsSent = (): string[][] => ecrMock.commandCalls(BatchGetImageCommand).map((c) => (c.args[0].input.imageIds ?? []).map((id) => id.imageDigest ?? ''));
 
   it('fetches by digest accepting all six manifest media types', async () => {
     // Prepare
-    ecrMock.on(BatchGetImageCommand).resolves({
-      images: [{ imageId: { imageDigest: digest }, imageManifest: body, imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json' }],
-    });
+    const other = digestOf('other');
+    serving();
 
     // Act
-    await adapter().getManifest(repo, digest);
+    await adapter().getManifests(repo, [digest, other]);
 
     // Assess
     expect(ecrMock).toReceiveCommandExactlyOnceWith(BatchGetImageCommand, {
       repositoryName: 'team/api',
-      imageIds: [{ imageDigest: digest }],
+      imageIds: [{ imageDigest: digest }, { imageDigest: other }],
     });
     const accepted = ecrMock.commandCalls(BatchGetImageCommand)[0]?.args[0].input.acceptedMediaTypes;
     expect(new Set(accepted)).toEqual(
@@ -402,36 +417,68 @@ describe('Function: getManifest', () => {
     expect(ACCEPTED_MANIFEST_MEDIA_TYPES).toHaveLength(6);
   });
 
-  it('returns the body exactly as received with the response media type', async () => {
+  it('reads 250 digests in 3 calls of at most 100 ids, each digest once, and returns every manifest by digest', async () => {
+    // Prepare: 250 distinct digests, the first 10 asked twice
+    const digests = Array.from({ length: 250 }, (_, i) => digestOf(`image-${i}`));
+    const asked = [...digests, ...digests.slice(0, 10)];
+    serving();
+
+    // Act
+    const manifests = await adapter().getManifests(repo, asked);
+
+    // Assess
+    const sent = idsSent();
+    expect(sent).toHaveLength(Math.ceil(digests.length / 100));
+    expect(sent.map((ids) => ids.length)).toEqual([100, 100, 50]);
+    expect(sent.flat()).toEqual(digests);
+    expect(manifests.size).toBe(digests.length);
+    for (const d of digests) expect(manifests.get(d)).toEqual({ digest: d, body: bodyOf(d), mediaType: OCI });
+  });
+
+  it('makes no call for no digest', async () => {
+    // Act
+    const manifests = await adapter().getManifests(repo, []);
+
+    // Assess
+    expect(manifests.size).toBe(0);
+    expect(ecrMock).toReceiveCommandTimes(BatchGetImageCommand, 0);
+  });
+
+  it('returns each body exactly as received with the response media type', async () => {
     // Prepare
+    const list = digestOf('list');
+    const listBody = ' {"schemaVersion":2,"manifests":[]} ';
     ecrMock.on(BatchGetImageCommand).resolves({
-      images: [{ imageId: { imageDigest: digest }, imageManifest: body, imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json' }],
+      images: [
+        { imageId: { imageDigest: list }, imageManifest: listBody, imageManifestMediaType: 'application/vnd.docker.distribution.manifest.list.v2+json' },
+        { imageId: { imageDigest: digest }, imageManifest: body, imageManifestMediaType: OCI },
+      ],
     });
 
     // Act
-    const manifest = await adapter().getManifest(repo, digest);
+    const manifests = await adapter().getManifests(repo, [digest, list]);
 
     // Assess
-    expect(manifest?.body).toBe(body);
-    expect(manifest?.mediaType).toBe('application/vnd.oci.image.manifest.v1+json');
-    expect(manifest?.digest).toBe(digest);
+    expect(manifests.get(digest)).toEqual({ digest, body, mediaType: OCI });
+    expect(manifests.get(list)).toEqual({ digest: list, body: listBody, mediaType: 'application/vnd.docker.distribution.manifest.list.v2+json' });
   });
 
-  it('returns undefined when the image does not exist', async () => {
-    // Prepare
-    ecrMock.on(BatchGetImageCommand).resolves({
-      images: [],
-      failures: [{ imageId: { imageDigest: digest }, failureCode: 'ImageNotFound', failureReason: 'Requested image not found' }],
-    });
+  it('leaves images that do not exist out of the map and returns the others', async () => {
+    // Prepare: 150 digests, one missing in each call
+    const digests = Array.from({ length: 150 }, (_, i) => digestOf(`some-${i}`));
+    const missing = new Set([digests[3] ?? '', digests[120] ?? '']);
+    serving(missing);
 
     // Act
-    const manifest = await adapter().getManifest(repo, digest);
+    const manifests = await adapter().getManifests(repo, digests);
 
     // Assess
-    expect(manifest).toBeUndefined();
+    expect(idsSent()).toHaveLength(Math.ceil(digests.length / 100));
+    expect(manifests.size).toBe(digests.length - missing.size);
+    for (const d of digests) expect(manifests.has(d)).toBe(!missing.has(d));
   });
 
-  it('fails with the failure code on any other failure', async () => {
+  it('fails naming ecr:BatchGetImage, the failure code and the digest on any other per-image failure', async () => {
     // Prepare
     ecrMock.on(BatchGetImageCommand).resolves({
       images: [],
@@ -439,10 +486,55 @@ describe('Function: getManifest', () => {
     });
 
     // Act
-    const result = adapter().getManifest(repo, digest);
+    const result = adapter().getManifests(repo, [digest]);
 
     // Assess
-    await expect(result).rejects.toMatchObject({ name: 'AwsCallError', action: 'ecr:BatchGetImage', awsCode: 'KmsError' });
+    await expect(result).rejects.toMatchObject({ name: 'AwsCallError', action: 'ecr:BatchGetImage', awsCode: 'KmsError', repository: 'team/api' });
+    await expect(result).rejects.toThrow(digest);
+  });
+
+  it('stops at the first call that fails: no later batch is sent', async () => {
+    // Prepare: the second of three calls is refused
+    const digests = Array.from({ length: 201 }, (_, i) => digestOf(`batch-${i}`));
+    ecrMock
+      .on(BatchGetImageCommand)
+      .resolvesOnce({ images: [] })
+      .rejectsOnce(awsError('ThrottlingException', 'Rate exceeded'));
+
+    // Act
+    const result = adapter().getManifests(repo, digests);
+
+    // Assess
+    await expect(result).rejects.toMatchObject({ name: 'AwsCallError', action: 'ecr:BatchGetImage', awsCode: 'ThrottlingException' });
+    expect(ecrMock).toReceiveCommandTimes(BatchGetImageCommand, 2);
+  });
+
+  it('fails when the response has no media type for a manifest (PutImage would need it)', async () => {
+    // Prepare
+    ecrMock.on(BatchGetImageCommand).resolves({ images: [{ imageId: { imageDigest: digest }, imageManifest: body }] });
+
+    // Act
+    const result = adapter().getManifests(repo, [digest]);
+
+    // Assess
+    await expect(result).rejects.toMatchObject({ name: 'AwsCallError', action: 'ecr:BatchGetImage' });
+  });
+
+  it('ignores an image the call was not asked for', async () => {
+    // Prepare
+    const stranger = digestOf('stranger');
+    ecrMock.on(BatchGetImageCommand).resolves({
+      images: [
+        { imageId: { imageDigest: stranger }, imageManifest: body, imageManifestMediaType: OCI },
+        { imageId: { imageDigest: digest }, imageManifest: body, imageManifestMediaType: OCI },
+      ],
+    });
+
+    // Act
+    const manifests = await adapter().getManifests(repo, [digest, digestOf('absent')]);
+
+    // Assess
+    expect([...manifests.keys()]).toEqual([digest]);
   });
 });
 

@@ -38,9 +38,9 @@ const recordingPort = (): { port: EcrPort; calls: string[] } => {
       calls.push('resolveTags');
       return new Map<string, Digest>([['v1', image.digest]]);
     },
-    getManifest: async (_repository, digest) => {
-      calls.push('getManifest');
-      return { digest, body: '{}', mediaType: 'application/vnd.oci.image.manifest.v1+json' };
+    getManifests: async (_repository, digests) => {
+      calls.push('getManifests');
+      return new Map(digests.map((digest) => [digest, { digest, body: '{}', mediaType: 'application/vnd.oci.image.manifest.v1+json' }]));
     },
     putLifecyclePolicy: async () => {
       calls.push('putLifecyclePolicy');
@@ -104,7 +104,7 @@ describe('Function: readOnlyEcr', () => {
     const tags = await guarded.repositoryTags('arn');
     const policy = await guarded.getLifecyclePolicy(repo);
     const resolved = await guarded.resolveTags(repo, ['v1']);
-    const fetched = await guarded.getManifest(repo, digestOf('x'));
+    const fetched = await guarded.getManifests(repo, [digestOf('x')]);
 
     // Assess
     expect(calls).toEqual([
@@ -114,14 +114,14 @@ describe('Function: readOnlyEcr', () => {
       'repositoryTags',
       'getLifecyclePolicy',
       'resolveTags',
-      'getManifest',
+      'getManifests',
     ]);
     expect(repositories).toHaveLength(1);
     expect(images).toHaveLength(1);
     expect(tags).toEqual({ env: 'prod' });
     expect(policy).toEqual({ text: '{}' });
     expect(resolved.size).toBe(1);
-    expect(fetched?.digest).toBe(digestOf('x'));
+    expect(fetched.get(digestOf('x'))?.digest).toBe(digestOf('x'));
     expect(guarded.region).toBe(region);
   });
 });
