@@ -8,10 +8,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { writeCallsIn, type CallCounts } from '../helpers/call-counter.js';
 import type { Digest, ImageRecord } from '../../src/lib/domain/types.js';
 import { parsePolicyOrThrow } from '../../src/lib/policy/parse.js';
-import { simulatePolicy } from '../../src/lib/policy/simulate.js';
-import type { SimulationResult } from '../../src/lib/policy/types.js';
 import { runSweep, type SweepReport } from '../../src/lib/sweep.js';
-import { ecrClient, ecsClient, emulator } from '../emulator/harness.js';
 import {
   createCluster,
   createRepository,
@@ -38,12 +35,12 @@ import {
   writesTo,
   type EmulatorAccount,
 } from '../helpers/emulator-account.js';
+import { agreedVerdicts, type VerdictKind } from '../helpers/agreed-verdicts.js';
+import { useEmulator } from '../helpers/use-emulator.js';
 
-const emu = emulator();
-const seedEcr = ecrClient(emu);
-const seedEcs = ecsClient(emu);
-// Whole seconds: the emulator stores push times to the second.
-const NOW = new Date(Math.floor(Date.now() / 1000) * 1000);
+const { emu, ecr: seedEcr, ecs: seedEcs } = useEmulator();
+/** The sweep's clock; every seeded time is relative to it (whole seconds: the emulator stores push times to the second). */
+const NOW = new Date('2026-03-01T12:00:00.000Z');
 /**
  * The default config without the task-definition family source, for tests of the service paths
  * alone: with it on, the newest revision of every family also keeps the digest its tag names now
@@ -76,21 +73,17 @@ const sweep = (account: EmulatorAccount): Promise<SweepReport> => runSweep(accou
 const push = async (repository: string, tags: readonly string[], ageDays: number): Promise<Digest> =>
   (await pushImage(seedEcr, emu.control, { repository, tags, pushedAt: daysAgo(NOW, ageDays) })).digest;
 
-/** The stored policy simulated on the stored images, now. */
-const simulateStored = async (repository: string, edit: (images: ImageRecord[]) => ImageRecord[] = (i) => i): Promise<SimulationResult> => {
+/** The stored policy's verdict on each stored image (optionally edited first), now, by the simulator and the reference evaluator alike. */
+const storedVerdicts = async (repository: string, edit: (images: ImageRecord[]) => ImageRecord[] = (i) => i): Promise<ReadonlyMap<Digest, VerdictKind>> => {
   const text = await storedPolicy(seedEcr, repository);
   if (text === undefined) throw new Error(`no lifecycle policy stored on ${repository}`);
-  return simulatePolicy(parsePolicyOrThrow(text), edit(await storedImages(seedEcr, repository)), NOW);
+  return agreedVerdicts(parsePolicyOrThrow(text), edit(await storedImages(seedEcr, repository)), NOW);
 };
 
 /** Clusters whose names say nothing: the environment can only come from their tags. */
 const clusters = async (): Promise<{ prod: string; dev: string }> => ({
   prod: await createCluster(seedEcs, 'green', { environment: 'prod' }),
   dev: await createCluster(seedEcs, 'blue', { environment: 'dev' }),
-});
-
-beforeEach(async () => {
-  await emu.reset();
 });
 
 describe('Function: runSweep (emulator)', () => {
@@ -185,14 +178,14 @@ describe('Function: runSweep (emulator)', () => {
 
     // Assess
     expect(outcome(report, 'shop/api')?.status).toBe('applied');
-    const withTag = await simulateStored('shop/api');
-    expect(withTag.byDigest.get(old)?.decision.kind).toBe('keep');
+    const withTag = await storedVerdicts('shop/api');
+    expect(withTag.get(old)).toBe('keep');
     // The protected image still takes a slot of "keep the newest 30 prod-*": days 31..35 go.
-    for (const [i, digest] of releases.entries()) expect(withTag.byDigest.get(digest)?.decision.kind).toBe(i < 30 ? 'keep' : 'expire');
-    const withoutTag = await simulateStored('shop/api', (images) =>
+    for (const [i, digest] of releases.entries()) expect(withTag.get(digest)).toBe(i < 30 ? 'keep' : 'expire');
+    const withoutTag = await storedVerdicts('shop/api', (images) =>
       images.map((image) => (image.digest === old ? { ...image, tags: image.tags.filter((t) => !KEEP_TAG.test(t)) } : image)),
     );
-    expect(withoutTag.byDigest.get(old)?.decision.kind).toBe('expire');
+    expect(withoutTag.get(old)).toBe('expire');
   });
 
   it('blocks a repository whose target policy cannot be written, writes only protection (and its guard) to it, and goes on', async () => {
@@ -233,7 +226,7 @@ describe('Function: runSweep (emulator)', () => {
     expect(stored.rules.slice(0, stored.rules.length - own.rules.length).every((r) => r.description?.startsWith('ecr-keeper: protection') === true)).toBe(true);
     expect((await storedImages(seedEcr, 'shop/busy')).map((i) => i.digest)).toEqual([running]);
     // Under the team's policy, which stays, the running image is kept after whatever landed.
-    expect((await simulateStored('shop/busy')).byDigest.get(running)?.decision.kind).toBe('keep');
+    expect((await storedVerdicts('shop/busy')).get(running)).toBe('keep');
     expect(outcome(report, 'shop/api')?.status).toBe('applied');
     expect(await keepTagsOf('shop/api', live)).toEqual([keepTag('prod', live)]);
     expect(report.totals).toMatchObject({ blocked: 1, failed: 0, policiesWritten: 1 });
@@ -301,11 +294,11 @@ describe('Function: runSweep (emulator)', () => {
     expect(await homeTagsOf('shop/api', previous)).toEqual([homeTag('prod', previous)]);
     expect(await homeTagsOf('shop/api', target)).toEqual([homeTag('prod', target)]);
     expect((await Promise.all(newer.map((digest) => keepTagsOf('shop/api', digest)))).flat()).toEqual([]);
-    expect((await simulateStored('shop/api')).byDigest.get(previous)?.decision.kind).toBe('keep');
-    const withoutTag = await simulateStored('shop/api', (images) =>
+    expect((await storedVerdicts('shop/api')).get(previous)).toBe('keep');
+    const withoutTag = await storedVerdicts('shop/api', (images) =>
       images.map((image) => (image.digest === previous ? { ...image, tags: image.tags.filter((t) => !KEEP_TAG.test(t)) } : image)),
     );
-    expect(withoutTag.byDigest.get(previous)?.decision.kind).toBe('expire');
+    expect(withoutTag.get(previous)).toBe('expire');
     expect(byOperation(account.counts)['ECS:DescribeServiceRevisions']).toBeGreaterThan(0);
   });
 
@@ -337,9 +330,9 @@ describe('Function: runSweep (emulator)', () => {
     expect(uses.get(fresh)).toEqual(['task-definition']);
     expect(await storedTags(seedEcr, 'shop/api', fresh)).toEqual(['latest', ...keeperTags('prod', fresh)].sort());
     expect((await storedImages(seedEcr, 'shop/api')).map((i) => i.digest).sort()).toEqual([running, fresh].sort());
-    const stored = await simulateStored('shop/api');
-    expect(stored.byDigest.get(running)?.decision.kind).toBe('keep');
-    expect(stored.byDigest.get(fresh)?.decision.kind).toBe('keep');
+    const stored = await storedVerdicts('shop/api');
+    expect(stored.get(running)).toBe('keep');
+    expect(stored.get(fresh)).toBe('keep');
     // The sweep after the move only adds the new image's two tags: no policy, no tag removed.
     const delta = byOperation(countsSince(afterSecond, before));
     expect(delta['ECR:PutImage']).toBe(TAGS_PER_PROTECTED_IMAGE);
@@ -403,7 +396,7 @@ describe('Function: runSweep (emulator)', () => {
     expect(await keepTagsOf('shop/worker', moved)).toEqual([]);
     expect(await homeTagsOf('shop/worker', moved)).toEqual([]);
     // Untagged but for its protection (and home) tag, 60 days old: only the protection rule keeps it.
-    expect((await simulateStored('shop/worker')).byDigest.get(pinned)?.decision.kind).toBe('keep');
+    expect((await storedVerdicts('shop/worker')).get(pinned)).toBe('keep');
   });
 
   it('protects the source revision of the last deployment (the rollback target) after the tag moved on', async () => {
@@ -428,9 +421,9 @@ describe('Function: runSweep (emulator)', () => {
     expect(await storedTags(seedEcr, 'shop/api', rollbackTarget)).toEqual(keeperTags('prod', rollbackTarget));
     expect(await storedTags(seedEcr, 'shop/api', current)).toEqual([...keeperTags('prod', current), 'v1'].sort());
     // Untagged but for its protection (and home) tag and 200 days old: without any tag the untagged rule would take it.
-    expect((await simulateStored('shop/api')).byDigest.get(rollbackTarget)?.decision.kind).toBe('keep');
-    const bare = await simulateStored('shop/api', (images) => images.map((i) => (i.digest === rollbackTarget ? { ...i, tags: [] } : i)));
-    expect(bare.byDigest.get(rollbackTarget)?.decision.kind).toBe('expire');
+    expect((await storedVerdicts('shop/api')).get(rollbackTarget)).toBe('keep');
+    const bare = await storedVerdicts('shop/api', (images) => images.map((i) => (i.digest === rollbackTarget ? { ...i, tags: [] } : i)));
+    expect(bare.get(rollbackTarget)).toBe('expire');
   });
 
   describe('over the demo account', () => {
@@ -468,8 +461,8 @@ describe('Function: runSweep (emulator)', () => {
       expect(await keeperTagsOf('shop/api', demo.stopped.digest)).toEqual(keeperTags('prod', demo.stopped.digest));
       const protectedImages = new Set([...Object.values(demo.inUseDigests).flat(), demo.scaledToZero.digest, demo.stopped.digest]);
       expect(new Set(first.inUse.images.map((i) => i.digest))).toEqual(protectedImages);
-      expect((await simulateStored('shop/api')).byDigest.get(demo.oldInUse.digest)?.decision.kind).toBe('keep');
-      expect((await simulateStored('shop/web')).byDigest.get(demo.index.digest)?.decision.kind).toBe('keep');
+      expect((await storedVerdicts('shop/api')).get(demo.oldInUse.digest)).toBe('keep');
+      expect((await storedVerdicts('shop/web')).get(demo.index.digest)).toBe('keep');
       expect(outcome(first, demo.excludedRepository)?.status).toBe('excluded');
       expect(writesTo(account.ecrCalls, demo.excludedRepository)).toEqual([]);
       expect(await storedPolicy(seedEcr, demo.excludedRepository)).toBeUndefined();

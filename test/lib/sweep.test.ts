@@ -4,8 +4,8 @@ import { parseConfig, type KeeperConfig } from '../../src/lib/config.js';
 import type { Digest, ImageRecord, Region } from '../../src/lib/domain/types.js';
 import { silentLog } from '../../src/lib/observability.js';
 import { parsePolicyOrThrow } from '../../src/lib/policy/parse.js';
-import { simulatePolicy } from '../../src/lib/policy/simulate.js';
 import { runSweep, type SweepDeps, type SweepReport } from '../../src/lib/sweep.js';
+import { agreedVerdicts } from '../helpers/agreed-verdicts.js';
 import { digestOf } from '../helpers/factories.js';
 import { awsError, FakeBatch, FakeEcr, FakeEcs, FakeEvents, FakeInspector, FakeLambda, FakeScheduler } from '../helpers/fakes.js';
 
@@ -28,11 +28,11 @@ const running = (repository: string, digest: Digest, tag = 'v1') => ({ image: `$
 const sweep = (deps: SweepDeps, mode: 'apply' | 'dry-run' = 'apply'): Promise<SweepReport> => runSweep(deps, { mode, regions: [REGION] });
 const outcome = (report: SweepReport, repository: string) => report.repositories.find((o) => o.repository === repository);
 
-/** What the stored policy would do to the stored images right now, per digest. */
+/** What the stored policy would do to one stored image right now, by the simulator and the reference evaluator alike. */
 const verdictOf = (ecr: FakeEcr, repository: string, digest: Digest) => {
   const text = ecr.policyOf(repository);
   if (text === undefined) throw new Error(`no policy on ${repository}`);
-  return simulatePolicy(parsePolicyOrThrow(text), ecr.imagesOf(repository), NOW).byDigest.get(digest)?.decision.kind;
+  return agreedVerdicts(parsePolicyOrThrow(text), ecr.imagesOf(repository), NOW).get(digest);
 };
 
 /** 40 prod releases, one a day, so the newest 30 are days 1..30. */

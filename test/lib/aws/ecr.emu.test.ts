@@ -2,20 +2,20 @@
  * The ECR adapter over the real SDK against the emulator: what we read and write is what ECR
  * stores (byte-exact manifests, push times, mutability, policies, repository tags).
  */
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createRegionAdapters } from '../../../src/lib/aws/clients.js';
-import type { EcrPort } from '../../../src/lib/aws/ports.js';
-import { toRegion, toRepositoryName } from '../../../src/lib/domain/types.js';
-import { ecrClient, emulator } from '../../emulator/harness.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { toRepositoryName } from '../../../src/lib/domain/types.js';
 import { createRepository, daysAgo, pushImage, pushIndex } from '../../emulator/seed.js';
 import { digestOf } from '../../helpers/factories.js';
+import { useEmulator } from '../../helpers/use-emulator.js';
 
-const emu = emulator();
-const seedEcr = ecrClient(emu);
+const {
+  emu,
+  ecr: seedEcr,
+  adapters: { ecr },
+} = useEmulator();
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 const api = toRepositoryName('team/api');
 const locked = toRepositoryName('team/locked');
-let ecr: EcrPort;
 
 const collect = async <T>(items: AsyncIterable<T>): Promise<T[]> => {
   const out: T[] = [];
@@ -34,12 +34,7 @@ const POLICY = JSON.stringify({
   ],
 });
 
-beforeAll(() => {
-  ecr = createRegionAdapters({ region: toRegion(emu.region), endpoint: emu.endpoint, credentials: emu.credentials, maxAttempts: 1 }).ecr;
-});
-
 beforeEach(async () => {
-  await emu.reset();
   await createRepository(seedEcr, api, { tags: { team: 'core', env: 'prod' } });
   await createRepository(seedEcr, locked, { mutability: 'IMMUTABLE' });
 });
