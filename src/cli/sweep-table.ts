@@ -8,8 +8,9 @@ export const renderSweepTable = (report: SweepReport): string => {
     o.region,
     o.repository,
     o.status,
-    String(o.plan?.tagsToAdd.length ?? 0),
-    String(o.plan?.tagsToRelease.length ?? 0),
+    // Apply: what landed (a sweep may plan twice, before and after its re-check); dry run: the plan.
+    String(report.mode === 'apply' ? o.applied.tagsAdded : (o.plan?.tagsToAdd.length ?? 0)),
+    String(report.mode === 'apply' ? o.applied.tagsReleased : (o.plan?.tagsToRelease.length ?? 0)),
     o.plan?.policy.change ?? 'none',
     o.reasons.join('; '),
   ]);
@@ -19,7 +20,7 @@ export const renderSweepTable = (report: SweepReport): string => {
     '',
     renderTable(['REGION', 'REPOSITORY', 'STATUS', '+TAGS', '-TAGS', 'POLICY', 'WHY'], rows, [3, 4]),
     '',
-    `${t.repositories} repositories, ${t.inUseImages} images in use: ${t.tagsAdded} protected, ${t.tagsReleased} released, ` +
+    `${t.repositories} repositories, ${t.inUseImages} images in use: ${t.tagsAdded} tags added, ${t.tagsReleased} released, ` +
       `${t.policiesWritten} policies written, ${t.unchanged} unchanged, ${t.blocked} blocked, ${t.excluded} excluded, ${t.skipped} skipped, ${t.failed} failed`,
   ];
   if (!report.inUse.complete) lines.push('in-use set INCOMPLETE: no policy written and no protection released (see failures)');
