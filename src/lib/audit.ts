@@ -7,7 +7,7 @@
  */
 import pLimit from 'p-limit';
 import type { Digest, Region, RepositoryName } from './domain/types.js';
-import type { ImageFindings } from './aws/ports.js';
+import type { ImageFindingCounts, ImageFindings } from './aws/ports.js';
 import type { AffectedImage, AtRiskImage, DroppedRule, RuleTotal } from './plan/types.js';
 import { runSweep, toFailure, type Failure, type RepositoryOutcome, type SweepDeps } from './sweep.js';
 
@@ -17,6 +17,12 @@ const GIB = 1024 ** 3;
 
 export type Drift = 'in-sync' | 'missing' | 'drifted' | 'excluded' | 'unknown';
 
+/**
+ * Active Inspector findings. `bySeverity` keys: from ListFindingAggregations (the usual source)
+ * `CRITICAL`, `HIGH`, `MEDIUM` and `OTHER`, where `OTHER` = all − critical − high − medium (LOW,
+ * INFORMATIONAL and UNTRIAGED together: the aggregation counts no more); from the ListFindings
+ * fallback each finding's own severity (`LOW`, `INFORMATIONAL`, `UNTRIAGED` apart). `total` counts all.
+ */
 export interface FindingCounts {
   readonly total: number;
   readonly bySeverity: Readonly<Record<string, number>>;
@@ -51,6 +57,14 @@ export interface AuditRepository {
   readonly findingsLeaving: FindingCounts & {
     /** Expiring images with no findings whose last push or pull is older than Inspector's rescan window: "not scanned", not "clean". */
     readonly possiblyUnscanned: number;
+    /**
+     * How the counts were read: `aggregation` (ListFindingAggregations), `list-findings` (ListFindings,
+     * when the aggregation was not permitted or failed: see `fallback`), `none` (no expiring image, or
+     * Inspector failed: see the report's `failures`).
+     */
+    readonly source: ImageFindingCounts['source'] | 'none';
+    /** Why the aggregation was not used, when the counts came from the ListFindings fallback. */
+    readonly fallback?: Failure | undefined;
   };
   /** In-use images the repository's CURRENT policy would expire or archive (a live risk today). */
   readonly atRiskUnderCurrentPolicy: readonly AtRiskImage[];
@@ -119,12 +133,26 @@ export const runAudit = async (
       limit(async (): Promise<AuditRepository> => {
         const target = o.plan?.target;
         const expiring = (target?.affected ?? []).filter((a) => a.action === 'expire');
+        const scope = `${o.region}/${o.repository}`;
         let findings: ReadonlyMap<Digest, ImageFindings> = new Map();
+        let source: AuditRepository['findingsLeaving']['source'] = 'none';
+        let fallback: Failure | undefined;
         if (expiring.length > 0) {
+          const inspector = deps.adaptersFor(o.region).inspector;
+          const digests = expiring.map((a) => a.digest);
           try {
-            findings = await deps.adaptersFor(o.region).inspector.findingsForImages(o.repository, expiring.map((a) => a.digest));
+            const counted: ImageFindingCounts =
+              inspector.findingCountsForImages === undefined
+                ? { images: await inspector.findingsForImages(o.repository, digests), source: 'list-findings' }
+                : await inspector.findingCountsForImages(o.repository, digests);
+            findings = counted.images;
+            source = counted.source;
+            if (counted.fallback !== undefined) {
+              fallback = toFailure(scope, 'inventory', counted.fallback);
+              deps.log.warn('Inspector aggregation unavailable; counted findings with ListFindings', { ...fallback });
+            }
           } catch (error) {
-            failures.push(toFailure(`${o.region}/${o.repository}`, 'inventory', error));
+            failures.push(toFailure(scope, 'inventory', error));
           }
         }
         const list: ExpiringImage[] = expiring.map((a) => {
@@ -147,7 +175,7 @@ export const runAudit = async (
           newlyExpiring: o.plan?.newlyExpiring.length ?? 0,
           wouldExpire: { images: target?.expiringImages ?? 0, bytes, dollarsPerMonth: dollarsPerMonth(bytes, price), byRule: target?.byRule ?? [], list },
           wouldArchive: { images: target?.transitioningImages ?? 0, bytes: target?.transitioningBytes ?? 0 },
-          findingsLeaving: { ...leaving, possiblyUnscanned },
+          findingsLeaving: { ...leaving, possiblyUnscanned, source, ...(fallback === undefined ? {} : { fallback }) },
           atRiskUnderCurrentPolicy: o.plan?.current?.inUseAtRisk ?? [],
           atRiskUnderTargetPolicy: o.plan?.gate.atRisk ?? [],
         };

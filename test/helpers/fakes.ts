@@ -32,6 +32,7 @@ import type {
   EcrPort,
   EcsPort,
   EventsPort,
+  ImageFindingCounts,
   ImageFindings,
   InspectorPort,
   LambdaAlias,
@@ -720,6 +721,31 @@ export class FakeInspector extends Recorder<InspectorMethod> implements Inspecto
       if (found && found.total > 0) result.set(digest, found);
     }
     return result;
+  }
+
+  /**
+   * The aggregation's view of the same findings: `CRITICAL`, `HIGH`, `MEDIUM` and `OTHER` (every
+   * other severity). When `failOn` fails it, falls back to `findingsForImages` as the adapter does.
+   */
+  async findingCountsForImages(repository: RepositoryName, digests: readonly Digest[]): Promise<ImageFindingCounts> {
+    try {
+      this.enter('findingCountsForImages', [repository, [...digests]]);
+    } catch (error) {
+      const images = await this.findingsForImages(repository, digests);
+      return { images, source: 'list-findings', fallback: error instanceof Error ? error : new Error(String(error)) };
+    }
+    const images = new Map<Digest, ImageFindings>();
+    for (const digest of digests) {
+      const found = this.findings.get(`${repository}@${digest}`);
+      if (found === undefined || found.total === 0) continue;
+      const bySeverity: Record<string, number> = {};
+      for (const [severity, n] of Object.entries(found.bySeverity)) {
+        const key = severity === 'CRITICAL' || severity === 'HIGH' || severity === 'MEDIUM' ? severity : 'OTHER';
+        if (n > 0) bySeverity[key] = (bySeverity[key] ?? 0) + n;
+      }
+      images.set(digest, { digest, bySeverity, total: found.total });
+    }
+    return { images, source: 'aggregation' };
   }
 }
 

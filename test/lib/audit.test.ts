@@ -1,5 +1,8 @@
+import { Inspector2Client, ListFindingAggregationsCommand, ListFindingsCommand } from '@aws-sdk/client-inspector2';
+import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { dollarsPerMonth, runAudit, type AuditReport } from '../../src/lib/audit.js';
+import { createInspectorAdapter, MAX_AGGREGATION_PAGE } from '../../src/lib/aws/inspector2.js';
 import { DEFAULT_CONFIG, parseConfig, type KeeperConfig } from '../../src/lib/config.js';
 import type { Digest, ImageRecord, Region } from '../../src/lib/domain/types.js';
 import { silentLog } from '../../src/lib/observability.js';
@@ -14,6 +17,8 @@ const HOST = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
 const GIB = 1024 ** 3;
 const daysAgo = (days: number): Date => new Date(NOW.getTime() - days * 86_400_000 - 3_600_000);
 const config: KeeperConfig = parseConfig(DEFAULT_CONFIG);
+/** Digests per ListFindings query (a `FilterCriteria` field takes at most 10 filters). */
+const MAX_FILTERS_PER_QUERY = 10;
 
 /** One account in one region, ECR read-only unless said otherwise; the default config unless one is given. */
 const account = (options: { readOnly?: boolean; config?: KeeperConfig } = {}) => {
@@ -183,9 +188,12 @@ describe('Function: runAudit', () => {
     expect(repositoryOf(report, 'shop/a')?.findingsLeaving).toMatchObject({ total: 3, bySeverity: { CRITICAL: 1, HIGH: 2 } });
     expect(repositoryOf(report, 'shop/a')?.wouldExpire.list.find((i) => i.digest === digestOf('a1'))?.findings).toEqual({ total: 3, bySeverity: { CRITICAL: 1, HIGH: 2 } });
     expect(repositoryOf(report, 'shop/a')?.wouldExpire.list.find((i) => i.digest === digestOf('a2'))?.findings).toBeUndefined();
-    expect(report.totals.findingsLeaving).toEqual({ total: 8, bySeverity: { CRITICAL: 1, HIGH: 3, LOW: 4 } });
-    const askedFor = inspector.callsOf('findingsForImages').flatMap((c) => c.args[1] as Digest[]);
+    // The aggregation counts critical, high and medium apart; LOW is counted under OTHER.
+    expect(report.totals.findingsLeaving).toEqual({ total: 8, bySeverity: { CRITICAL: 1, HIGH: 3, OTHER: 4 } });
+    expect(repositoryOf(report, 'shop/a')?.findingsLeaving.source).toBe('aggregation');
+    const askedFor = inspector.callsOf('findingCountsForImages').flatMap((c) => c.args[1] as Digest[]);
     expect(askedFor).not.toContain(live);
+    expect(inspector.callsOf('findingsForImages')).toEqual([]);
   });
 
   it('counts expiring images without findings and unseen past the rescan window as possibly unscanned', async () => {
@@ -241,6 +249,67 @@ describe('Function: runAudit', () => {
     expect(repositoryOf(report, 'shop/a')?.wouldExpire.images).toBe(1);
     expect(repositoryOf(report, 'shop/a')?.findingsLeaving.total).toBe(0);
     expect(repositoryOf(report, 'shop/b')?.findingsLeaving.total).toBe(1);
+  });
+
+  it('counts with ListFindings when the aggregation is not permitted, and says so in the repository', async () => {
+    // Prepare
+    const { ecr, inspector, deps } = account();
+    ecr.withImages('shop/a', [untagged('a1', 30, 10)]);
+    inspector.withFindings('shop/a', digestOf('a1'), { HIGH: 1, LOW: 2 });
+    inspector.failOn = (method) =>
+      method === 'findingCountsForImages' ? awsError('AccessDeniedException', 'inspector2:ListFindingAggregations', 'shop/a') : undefined;
+
+    // Act
+    const report = await audit(deps);
+
+    // Assess
+    expect(report.failures).toEqual([]);
+    expect(repositoryOf(report, 'shop/a')?.findingsLeaving).toMatchObject({
+      total: 3,
+      bySeverity: { HIGH: 1, LOW: 2 },
+      source: 'list-findings',
+      fallback: { scope: 'us-east-1/shop/a', action: 'inspector2:ListFindingAggregations', code: 'AccessDeniedException' },
+    });
+  });
+
+  it('counts the findings of 1,000 expiring images in 10 aggregation calls, where ListFindings took 100', async () => {
+    // Prepare: one repository of 1,000 untagged images the untagged rule expires, Inspector over the real adapter
+    const images = Array.from({ length: 1000 }, (_, i) => untagged(`bulk-${i}`, 30, 10));
+    const digests = images.map((i) => i.digest as Digest);
+    const run = async (aggregation: 'served' | 'denied') => {
+      const { ecr, deps } = account();
+      ecr.withImages('shop/bulk', images);
+      const mock = mockClient(Inspector2Client);
+      if (aggregation === 'served') {
+        mock.on(ListFindingAggregationsCommand).callsFake((input: { nextToken?: string; maxResults?: number }) => {
+          const start = Number(input.nextToken ?? '0');
+          const end = start + (input.maxResults ?? 0);
+          const responses = digests.slice(start, end).map((imageSha) => ({
+            awsEcrContainerAggregation: { resourceId: imageSha, repository: 'shop/bulk', imageSha, severityCounts: { all: 2, critical: 1, high: 0, medium: 0 } },
+          }));
+          return { aggregationType: 'AWS_ECR_CONTAINER', responses, ...(end < digests.length ? { nextToken: String(end) } : {}) };
+        });
+      } else {
+        mock.on(ListFindingAggregationsCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException', $metadata: {} }));
+      }
+      mock.on(ListFindingsCommand).resolves({ findings: [] });
+      const client = new Inspector2Client({ region: REGION, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } });
+      const inspector = createInspectorAdapter(client, REGION);
+      const report = await audit({ ...deps, adaptersFor: (region) => ({ ...deps.adaptersFor(region), inspector }) });
+      const calls = { aggregations: mock.commandCalls(ListFindingAggregationsCommand).length, findings: mock.commandCalls(ListFindingsCommand).length };
+      mock.restore();
+      return { report, calls };
+    };
+
+    // Act
+    const before = await run('denied');
+    const after = await run('served');
+
+    // Assess
+    expect(repositoryOf(after.report, 'shop/bulk')?.wouldExpire.images).toBe(1000);
+    expect(before.calls).toEqual({ aggregations: 1, findings: 1000 / MAX_FILTERS_PER_QUERY });
+    expect(after.calls).toEqual({ aggregations: 1000 / MAX_AGGREGATION_PAGE, findings: 0 });
+    expect(repositoryOf(after.report, 'shop/bulk')?.findingsLeaving).toMatchObject({ total: 2000, bySeverity: { CRITICAL: 1000, OTHER: 1000 }, source: 'aggregation' });
   });
 
   it('flags in-use images the current policy would expire', async () => {

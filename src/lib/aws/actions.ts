@@ -34,8 +34,11 @@ export const ECS_READ_ACTIONS = [
   'ecs:ListTaskDefinitions',
 ] as const;
 
-/** Inspector2 actions used to report the findings that leave with an image. */
-export const INSPECTOR_READ_ACTIONS = ['inspector2:ListFindings'] as const;
+/**
+ * Inspector2 actions used to report the findings that leave with an image: severity counts per image
+ * (`ListFindingAggregations`), and `ListFindings` where the aggregation is not permitted or fails.
+ */
+export const INSPECTOR_READ_ACTIONS = ['inspector2:ListFindingAggregations', 'inspector2:ListFindings'] as const;
 
 /** Inspector2 action used to read which images ECS tasks and EKS pods ran lately (coverage `lastInUseAt`). */
 export const INSPECTOR_COVERAGE_READ_ACTIONS = ['inspector2:ListCoverage'] as const;

@@ -168,10 +168,32 @@ export interface ImageFindings {
   readonly total: number;
 }
 
+/**
+ * Finding counts of some images of one repository, and how they were read.
+ * - `aggregation`: ListFindingAggregations gives `critical`, `high`, `medium` and `all` per image, so
+ *   `bySeverity` holds `CRITICAL`, `HIGH`, `MEDIUM` and `OTHER` = all − critical − high − medium
+ *   (LOW, INFORMATIONAL and UNTRIAGED together); `total` is `all`.
+ * - `list-findings`: ListFindings, one finding at a time, `bySeverity` by each finding's own severity.
+ */
+export interface ImageFindingCounts {
+  readonly images: ReadonlyMap<Digest, ImageFindings>;
+  readonly source: 'aggregation' | 'list-findings';
+  /** Why the aggregation was not used (its `AwsCallError`), when `source` is `list-findings` after a failure. */
+  readonly fallback?: Error | undefined;
+}
+
 export interface InspectorPort {
   readonly region: Region;
-  /** Active findings for the given images of one repository, one entry per digest with findings. */
+  /** Active findings for the given images of one repository, one entry per digest with findings (ListFindings, 10 digests a query). */
   findingsForImages(repository: RepositoryName, digests: readonly Digest[]): Promise<ReadonlyMap<Digest, ImageFindings>>;
+  /**
+   * The same counts in far fewer calls: ListFindingAggregations (`AWS_ECR_CONTAINER`, 100 images a
+   * page), over the whole repository or by digest filter (10 a query), whichever costs less. Its
+   * `bySeverity` holds `CRITICAL`, `HIGH`, `MEDIUM` and `OTHER` (see `ImageFindingCounts`). When the
+   * aggregation is not permitted or fails, it falls back to `findingsForImages` and says so; it throws
+   * only when that fails too. Optional: a port without it is read with `findingsForImages`.
+   */
+  findingCountsForImages?(repository: RepositoryName, digests: readonly Digest[]): Promise<ImageFindingCounts>;
   /**
    * ECR images Inspector saw in use (ECS tasks, EKS pods) at or after `since`: ListCoverage with
    * `resourceType` AWS_ECR_CONTAINER_IMAGE and `ecrImageLastInUseAt`, 200 a page. A delegated
