@@ -113,16 +113,29 @@ export const collectReferences = async (
     failures.push({ scope: `ecs:${region}:clusters`, error });
   }
 
-  for (const cluster of clusters) {
-    const clusterScope = `ecs:${region}:cluster/${cluster.name}`;
-    const add = (
+  // Each cluster's references and failures, kept apart so the result lists them cluster by cluster
+  // although deployments and revisions are read for all clusters at once.
+  interface ClusterRead {
+    readonly cluster: Cluster;
+    readonly scope: string;
+    readonly services: Service[];
+    readonly references: WorkloadReference[];
+    readonly failures: ScopedFailure[];
+    readonly add: (
       kind: UseSource['kind'],
       arn: string,
       container: ContainerImage,
       labels: { serviceName?: string | undefined; serviceTags?: Tags | undefined; taskTags?: Tags | undefined },
-    ): void => {
+    ) => void;
+  }
+  const reads: ClusterRead[] = [];
+  for (const cluster of clusters) {
+    const clusterScope = `ecs:${region}:cluster/${cluster.name}`;
+    const clusterReferences: WorkloadReference[] = [];
+    const clusterFailures: ScopedFailure[] = [];
+    const add: ClusterRead['add'] = (kind, arn, container, labels) => {
       const { environment } = resolveEnvironment(config, { ...labels, clusterTags: cluster.tags, clusterName: cluster.name });
-      references.push({
+      clusterReferences.push({
         source: { kind, region, cluster: cluster.name, service: labels.serviceName, arn, image: container.image, environment },
         imageDigest: container.imageDigest,
       });
@@ -133,7 +146,7 @@ export const collectReferences = async (
     try {
       for await (const service of ecs.listServices(cluster.arn)) services.push(service);
     } catch (error) {
-      failures.push({ scope: `${clusterScope}:services`, error });
+      clusterFailures.push({ scope: `${clusterScope}:services`, error });
     }
     const serviceByName = new Map(services.map((s) => [s.name, s]));
 
@@ -144,33 +157,46 @@ export const collectReferences = async (
         for (const container of task.containers) add('task', task.arn, container, { serviceName, serviceTags, taskTags: task.tags });
       }
     } catch (error) {
-      failures.push({ scope: `${clusterScope}:tasks`, error });
+      clusterFailures.push({ scope: `${clusterScope}:tasks`, error });
     }
+    reads.push({ cluster, scope: clusterScope, services, references: clusterReferences, failures: clusterFailures, add });
+  }
 
-    // A service scaled to zero or rolling back pulls the digests pinned in its revisions
-    // (software version consistency), so revisions count even with no task running.
-    // One lookup and one describe per cluster: ECS throttles these calls per account, not per service.
-    const serviceArns = services.map((service) => service.arn);
-    let deployed: DeploymentRevisions = { byService: new Map(), failures: new Map() };
-    if (services.length > 0) {
-      try {
-        deployed = await ecs.deploymentRevisionArns(cluster.arn, serviceArns);
-      } catch (error) {
-        deployed = { byService: new Map(), failures: new Map(serviceArns.map((arn) => [arn, error])) };
-      }
+  // A service scaled to zero or rolling back pulls the digests pinned in its revisions
+  // (software version consistency), so revisions count even with no task running.
+  // One lookup and one describe per region: ECS throttles these calls per account, not per service,
+  // and both describes take ARNs only, so their batches span clusters.
+  const withServices = reads.filter((read) => read.services.length > 0);
+  let deployedByCluster: ReadonlyMap<string, DeploymentRevisions> = new Map();
+  let deployedFailure: { readonly error: unknown } | undefined;
+  if (withServices.length > 0) {
+    try {
+      deployedByCluster = await ecs.deploymentRevisionArns(withServices.map((read) => ({ clusterArn: read.cluster.arn, serviceArns: read.services.map((s) => s.arn) })));
+    } catch (error) {
+      deployedFailure = { error };
     }
-    const arnsOf = (service: Service): string[] => [...new Set([...service.currentRevisionArns, ...(deployed.byService.get(service.arn) ?? [])])];
-    const wanted = [...new Set(services.flatMap(arnsOf))];
-    const revisions = new Map<string, ServiceRevision>();
-    let describeFailure: { readonly error: unknown } | undefined;
-    if (wanted.length > 0) {
-      try {
-        for (const revision of await ecs.describeServiceRevisions(wanted)) revisions.set(revision.arn, revision);
-      } catch (error) {
-        describeFailure = { error };
-      }
+  }
+  const deployedOf = (read: ClusterRead): DeploymentRevisions =>
+    deployedFailure !== undefined
+      ? { byService: new Map(), failures: new Map(read.services.map((s) => [s.arn, deployedFailure?.error])) }
+      : (deployedByCluster.get(read.cluster.arn) ?? { byService: new Map(), failures: new Map() });
+  const arnsOf = (deployed: DeploymentRevisions, service: Service): string[] => [
+    ...new Set([...service.currentRevisionArns, ...(deployed.byService.get(service.arn) ?? [])]),
+  ];
+  const wanted = [...new Set(reads.flatMap((read) => read.services.flatMap((service) => arnsOf(deployedOf(read), service))))];
+  const revisions = new Map<string, ServiceRevision>();
+  let describeFailure: { readonly error: unknown } | undefined;
+  if (wanted.length > 0) {
+    try {
+      for (const revision of await ecs.describeServiceRevisions(wanted)) revisions.set(revision.arn, revision);
+    } catch (error) {
+      describeFailure = { error };
     }
+  }
 
+  for (const read of reads) {
+    const { scope: clusterScope, services, failures: clusterFailures, add } = read;
+    const deployed = deployedOf(read);
     const definitionArns = [...new Set(services.flatMap(fallbackTaskDefinitions))].filter((arn) => !taskDefinitions.has(arn));
     let definitionFailure: { readonly error: unknown } | undefined;
     if (definitionArns.length > 0) {
@@ -183,7 +209,7 @@ export const collectReferences = async (
 
     for (const service of services) {
       const scope = `${clusterScope}:service/${service.name}`;
-      if (deployed.failures.has(service.arn)) failures.push({ scope: `${scope}:deployments`, error: deployed.failures.get(service.arn) });
+      if (deployed.failures.has(service.arn)) clusterFailures.push({ scope: `${scope}:deployments`, error: deployed.failures.get(service.arn) });
       const fallback = fallbackTaskDefinitions(service);
       for (const arn of fallback)
         for (const container of taskDefinitions.get(arn)?.containerImages ?? [])
@@ -191,14 +217,14 @@ export const collectReferences = async (
       // The service names them, so they exist unless deleted under us: their images are unknown, not unused.
       const unread = fallback.filter((arn) => !taskDefinitions.has(arn));
       if (unread.length > 0)
-        failures.push({
+        clusterFailures.push({
           scope: `${scope}:task-definitions`,
           error: definitionFailure?.error ?? new Error(`task definition(s) not returned by DescribeTaskDefinition: ${unread.join(', ')}`),
         });
-      const arns = arnsOf(service);
+      const arns = arnsOf(deployed, service);
       if (arns.length === 0) continue;
       if (describeFailure !== undefined) {
-        failures.push({ scope: `${scope}:revisions`, error: describeFailure.error });
+        clusterFailures.push({ scope: `${scope}:revisions`, error: describeFailure.error });
         continue;
       }
       const current = new Set(service.currentRevisionArns);
@@ -212,8 +238,12 @@ export const collectReferences = async (
       // we were told about but could not read may pin a digest we would then fail to protect.
       const missing = arns.filter((arn) => !revisions.has(arn));
       if (missing.length > 0)
-        failures.push({ scope: `${scope}:revisions`, error: new Error(`service revision(s) not returned by DescribeServiceRevisions: ${missing.join(', ')}`) });
+        clusterFailures.push({ scope: `${scope}:revisions`, error: new Error(`service revision(s) not returned by DescribeServiceRevisions: ${missing.join(', ')}`) });
     }
+  }
+  for (const read of reads) {
+    references.push(...read.references);
+    failures.push(...read.failures);
   }
   return { references, failures, complete: failures.length === 0 };
 };

@@ -198,7 +198,7 @@ const sharingTaskDefinitions = (ecs: EcsPort): EcsPort => {
     listClusters: () => ecs.listClusters(),
     listTasks: (clusterArn) => ecs.listTasks(clusterArn),
     listServices: (clusterArn) => ecs.listServices(clusterArn),
-    deploymentRevisionArns: (clusterArn, serviceArns) => ecs.deploymentRevisionArns(clusterArn, serviceArns),
+    deploymentRevisionArns: (clusters) => ecs.deploymentRevisionArns(clusters),
     describeServiceRevisions: (arns) => ecs.describeServiceRevisions(arns),
     listTaskDefinitionFamilies: () => ecs.listTaskDefinitionFamilies(),
     newestTaskDefinitionArns: (family, count) => ecs.newestTaskDefinitionArns(family, count),

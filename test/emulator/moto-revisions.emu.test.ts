@@ -30,6 +30,7 @@ import {
   updateService,
   type SeededRepository,
 } from './seed.js';
+import { deploymentRevisionsIn } from '../helpers/fakes.js';
 
 const { emu, ecr, ecs, adapters } = useEmulator();
 const REVISION_ARN = /^arn:aws:ecs:us-east-1:123456789012:service-revision\/prod\/api\/\d{19}$/;
@@ -297,7 +298,7 @@ describe('Function: createEcsAdapter (deployments and revisions against the emul
     const [service] = await collect(ecsPort.listServices(clusterArn));
 
     // Act
-    const deployed = await ecsPort.deploymentRevisionArns(clusterArn, [service?.arn ?? '']);
+    const deployed = await deploymentRevisionsIn(ecsPort, clusterArn, [service?.arn ?? '']);
     const rollbackArns = deployed.byService.get(service?.arn ?? '') ?? [];
     const revisions = await ecsPort.describeServiceRevisions([...(service?.currentRevisionArns ?? []), ...rollbackArns]);
 
@@ -321,7 +322,7 @@ describe('Function: createEcsAdapter (deployments and revisions against the emul
     const unknown = first.replace(/\d{19}$/, '1000000000000000000');
 
     // Act
-    const arns = (await ecsPort.deploymentRevisionArns(clusterArn, [service?.arn ?? ''])).byService.get(service?.arn ?? '') ?? [];
+    const arns = (await deploymentRevisionsIn(ecsPort, clusterArn, [service?.arn ?? ''])).byService.get(service?.arn ?? '') ?? [];
     const revisions = await ecsPort.describeServiceRevisions([unknown, ...arns]);
 
     // Assess

@@ -124,7 +124,7 @@ export const ecsWithDiscoveryHook = (port: EcsPort, beforeDiscovery: (discovery:
     }),
     listTasks: (cluster) => port.listTasks(cluster),
     listServices: (cluster) => port.listServices(cluster),
-    deploymentRevisionArns: (cluster, services) => port.deploymentRevisionArns(cluster, services),
+    deploymentRevisionArns: (clusters) => port.deploymentRevisionArns(clusters),
     describeServiceRevisions: (arns) => port.describeServiceRevisions(arns),
     describeTaskDefinitions: (arns) => port.describeTaskDefinitions(arns),
     listTaskDefinitionFamilies: () => port.listTaskDefinitionFamilies(),

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { toRepositoryName } from '../../src/lib/domain/types.js';
 import { AwsCallError, ReadOnlyViolationError } from '../../src/lib/errors.js';
 import { digestOf } from './factories.js';
-import { awsError, FakeEcr, FakeEcs, FakeInspector } from './fakes.js';
+import { awsError, deploymentRevisionsIn, FakeEcr, FakeEcs, FakeInspector } from './fakes.js';
 
 const REPO = toRepositoryName('team/api');
 const A = digestOf('a');
@@ -152,7 +152,7 @@ describe('Class: FakeEcs', () => {
     const clusters = await collect(ecs.listClusters());
     const tasks = await collect(ecs.listTasks(clusterArn));
     const [service] = await collect(ecs.listServices(clusterArn));
-    const deployed = await ecs.deploymentRevisionArns(clusterArn, [ecs.serviceArn('main', 'api')]);
+    const deployed = await deploymentRevisionsIn(ecs, clusterArn, [ecs.serviceArn('main', 'api')]);
     const deployment = deployed.byService.get(ecs.serviceArn('main', 'api')) ?? [];
     const revisions = await ecs.describeServiceRevisions([...(service?.currentRevisionArns ?? []), ...deployment, 'unknown']);
 
@@ -169,7 +169,7 @@ describe('Class: FakeEcs', () => {
     ecs.failOn = (method, args) => (method === 'deploymentRevisionArns' && args[1] === web ? awsError('ThrottlingException', 'ecs:ListServiceDeployments') : undefined);
 
     // Act
-    const deployed = await ecs.deploymentRevisionArns(ecs.clusterArn('main'), [api, web]);
+    const deployed = await deploymentRevisionsIn(ecs, ecs.clusterArn('main'), [api, web]);
 
     // Assess
     expect(deployed.byService.get(api)).toHaveLength(1);

@@ -28,6 +28,7 @@ import type {
   Cluster,
   ContainerImage,
   CoveredImage,
+  ClusterServices,
   DeploymentRevisions,
   EcrPort,
   EcsPort,
@@ -413,6 +414,13 @@ const isJson = (text: string): boolean => {
 // ECS
 // ---------------------------------------------------------------------------------------------
 
+/** `EcsPort.deploymentRevisionArns` for the services of one cluster: that cluster's result. */
+export const deploymentRevisionsIn = async (port: EcsPort, clusterArn: string, serviceArns: readonly string[]): Promise<DeploymentRevisions> => {
+  const found = (await port.deploymentRevisionArns([{ clusterArn, serviceArns }])).get(clusterArn);
+  if (found === undefined) throw new Error(`deploymentRevisionArns returned nothing for ${clusterArn}`);
+  return found;
+};
+
 /** The methods of `EcsPort`, as recorded in `FakeEcs.calls`. */
 export type EcsMethod = Exclude<keyof EcsPort, 'region'>;
 
@@ -583,19 +591,23 @@ export class FakeEcs extends Recorder<EcsMethod> implements EcsPort {
   }
 
   /** Recorded once per service (as the adapter lists per service); a `failOn` fault fails that service only. */
-  async deploymentRevisionArns(clusterArn: string, serviceArns: readonly string[]): Promise<DeploymentRevisions> {
-    this.byArn(clusterArn);
-    const byService = new Map<string, readonly string[]>();
-    const failures = new Map<string, unknown>();
-    for (const serviceArn of serviceArns) {
-      try {
-        this.enter('deploymentRevisionArns', [clusterArn, serviceArn]);
-        byService.set(serviceArn, [...(this.deployments.get(serviceArn) ?? [])]);
-      } catch (error) {
-        failures.set(serviceArn, error);
+  async deploymentRevisionArns(clusters: readonly ClusterServices[]): Promise<ReadonlyMap<string, DeploymentRevisions>> {
+    const result = new Map<string, DeploymentRevisions>();
+    for (const { clusterArn, serviceArns } of clusters) {
+      this.byArn(clusterArn);
+      const byService = new Map<string, readonly string[]>();
+      const failures = new Map<string, unknown>();
+      for (const serviceArn of serviceArns) {
+        try {
+          this.enter('deploymentRevisionArns', [clusterArn, serviceArn]);
+          byService.set(serviceArn, [...(this.deployments.get(serviceArn) ?? [])]);
+        } catch (error) {
+          failures.set(serviceArn, error);
+        }
       }
+      result.set(clusterArn, { byService, failures });
     }
-    return { byService, failures };
+    return result;
   }
 
   /** Any number of ARNs (the adapter batches); unknown ARNs are skipped, as the port says. */

@@ -25,6 +25,7 @@ import type {
   BatchPort,
   Cluster,
   CoveredImage,
+  ClusterServices,
   DeploymentRevisions,
   EcrPort,
   EcsPort,
@@ -1007,15 +1008,19 @@ class WorldEcs implements EcsPort {
       yield { arn: s.arn, name: s.name, clusterArn, desiredCount: s.desiredCount, tags: { ...s.tags }, currentRevisionArns: this.world.currentRevisions(s) };
   }
 
-  async deploymentRevisionArns(clusterArn: string, serviceArns: readonly string[]): Promise<DeploymentRevisions> {
+  async deploymentRevisionArns(clusters: readonly ClusterServices[]): Promise<ReadonlyMap<string, DeploymentRevisions>> {
     this.world.enter('ecs', this.region, 'deploymentRevisionArns', false);
-    this.cluster('deploymentRevisionArns', clusterArn);
-    const byService = new Map<string, readonly string[]>();
-    for (const arn of serviceArns) {
-      const service = this.world.services.find((s) => s.arn === arn);
-      byService.set(arn, service === undefined ? [] : this.world.deploymentRevisions(service));
+    const result = new Map<string, DeploymentRevisions>();
+    for (const { clusterArn, serviceArns } of clusters) {
+      this.cluster('deploymentRevisionArns', clusterArn);
+      const byService = new Map<string, readonly string[]>();
+      for (const arn of serviceArns) {
+        const service = this.world.services.find((s) => s.arn === arn);
+        byService.set(arn, service === undefined ? [] : this.world.deploymentRevisions(service));
+      }
+      result.set(clusterArn, { byService, failures: new Map() });
     }
-    return { byService, failures: new Map() };
+    return result;
   }
 
   async describeServiceRevisions(arns: readonly string[]): Promise<readonly ServiceRevision[]> {

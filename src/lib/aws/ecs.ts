@@ -208,22 +208,31 @@ export const createEcsAdapter = (client: ECSClient, region: Region, options: Ada
       }
     },
 
-    async deploymentRevisionArns(clusterArn, serviceArns): Promise<DeploymentRevisions> {
-      const failures = new Map<string, unknown>();
-      // Deployment ARN → the service it was listed for (the one whose revisions it pins).
-      const serviceOf = new Map<string, string>();
-      for (const serviceArn of serviceArns) {
-        try {
-          for (const brief of worthDescribing(await listDeployments(clusterArn, serviceArn)))
-            if (brief.serviceDeploymentArn !== undefined) serviceOf.set(brief.serviceDeploymentArn, serviceArn);
-        } catch (error) {
-          failures.set(serviceArn, error);
+    async deploymentRevisionArns(clusters): Promise<ReadonlyMap<string, DeploymentRevisions>> {
+      // Keyed by cluster and service: an old-format service ARN does not name its cluster.
+      interface Owner {
+        readonly failures: Map<string, unknown>;
+        readonly deployments: Map<string, ServiceDeployment[]>;
+        // Service ARN → its listed deployments that came back in failures[] or not at all, with the reason.
+        readonly undescribed: Map<string, string[]>;
+      }
+      const owners = new Map<string, Owner>();
+      // Deployment ARN → the cluster and service it was listed for (the one whose revisions it pins).
+      const serviceOf = new Map<string, { readonly owner: Owner; readonly serviceArn: string }>();
+      for (const { clusterArn, serviceArns } of clusters) {
+        const owner: Owner = owners.get(clusterArn) ?? { failures: new Map(), deployments: new Map(), undescribed: new Map() };
+        owners.set(clusterArn, owner);
+        for (const serviceArn of serviceArns) {
+          owner.deployments.set(serviceArn, owner.deployments.get(serviceArn) ?? []);
+          try {
+            for (const brief of worthDescribing(await listDeployments(clusterArn, serviceArn)))
+              if (brief.serviceDeploymentArn !== undefined) serviceOf.set(brief.serviceDeploymentArn, { owner, serviceArn });
+          } catch (error) {
+            owner.failures.set(serviceArn, error);
+          }
         }
       }
-      // Described 20 at a time across services: one call covers many services' deployments.
-      const deployments = new Map<string, ServiceDeployment[]>(serviceArns.map((arn) => [arn, []]));
-      // Service ARN → its listed deployments that came back in failures[] or not at all, with the reason.
-      const undescribed = new Map<string, string[]>();
+      // Described 20 at a time across services and clusters: the call takes deployment ARNs only.
       for (const chunk of chunksOf([...serviceOf.keys()], MAX_DESCRIBE_DEPLOYMENTS)) {
         try {
           const output = await callAws('ecs:DescribeServiceDeployments', undefined, () =>
@@ -231,32 +240,37 @@ export const createEcsAdapter = (client: ECSClient, region: Region, options: Ada
           );
           const returned = new Set<string>();
           for (const deployment of output.serviceDeployments ?? []) {
-            const serviceArn = serviceOf.get(deployment.serviceDeploymentArn ?? '');
-            if (serviceArn === undefined) continue;
+            const listed = serviceOf.get(deployment.serviceDeploymentArn ?? '');
+            if (listed === undefined) continue;
             returned.add(deployment.serviceDeploymentArn ?? '');
-            deployments.get(serviceArn)?.push(deployment);
+            listed.owner.deployments.get(listed.serviceArn)?.push(deployment);
           }
           // A listed deployment in failures[] (or missing altogether) may pin revisions we would then
           // never see: its service's in-use set is unknown, exactly as if the call had failed.
           const reasons = new Map((output.failures ?? []).map((f) => [f.arn ?? '', [f.reason, f.detail].filter(Boolean).join(': ')]));
           for (const arn of chunk) {
-            const serviceArn = serviceOf.get(arn);
-            if (serviceArn === undefined || returned.has(arn)) continue;
-            undescribed.set(serviceArn, [...(undescribed.get(serviceArn) ?? []), `${arn} (${reasons.get(arn) || 'not returned'})`]);
+            const listed = serviceOf.get(arn);
+            if (listed === undefined || returned.has(arn)) continue;
+            const { undescribed } = listed.owner;
+            undescribed.set(listed.serviceArn, [...(undescribed.get(listed.serviceArn) ?? []), `${arn} (${reasons.get(arn) || 'not returned'})`]);
           }
         } catch (error) {
           for (const arn of chunk) {
-            const serviceArn = serviceOf.get(arn);
-            if (serviceArn !== undefined) failures.set(serviceArn, error);
+            const listed = serviceOf.get(arn);
+            if (listed !== undefined) listed.owner.failures.set(listed.serviceArn, error);
           }
         }
       }
-      for (const [serviceArn, arns] of undescribed)
-        if (!failures.has(serviceArn))
-          failures.set(serviceArn, new AwsCallError(`ecs:DescribeServiceDeployments did not describe ${arns.join(', ')}`, { action: 'ecs:DescribeServiceDeployments' }));
-      const byService = new Map<string, readonly string[]>();
-      for (const [serviceArn, described] of deployments) if (!failures.has(serviceArn)) byService.set(serviceArn, revisionsPinnedBy(described));
-      return { byService, failures };
+      const result = new Map<string, DeploymentRevisions>();
+      for (const [clusterArn, { failures, deployments, undescribed }] of owners) {
+        for (const [serviceArn, arns] of undescribed)
+          if (!failures.has(serviceArn))
+            failures.set(serviceArn, new AwsCallError(`ecs:DescribeServiceDeployments did not describe ${arns.join(', ')}`, { action: 'ecs:DescribeServiceDeployments' }));
+        const byService = new Map<string, readonly string[]>();
+        for (const [serviceArn, described] of deployments) if (!failures.has(serviceArn)) byService.set(serviceArn, revisionsPinnedBy(described));
+        result.set(clusterArn, { byService, failures });
+      }
+      return result;
     },
 
     async describeServiceRevisions(arns) {

@@ -110,7 +110,13 @@ export interface ServiceRevision {
   readonly containerImages: readonly ContainerImage[];
 }
 
-/** What `EcsPort.deploymentRevisionArns` found, by service ARN. */
+/** One cluster and the services of it whose deployments `EcsPort.deploymentRevisionArns` reads. */
+export interface ClusterServices {
+  readonly clusterArn: string;
+  readonly serviceArns: readonly string[];
+}
+
+/** What `EcsPort.deploymentRevisionArns` found in one cluster, by service ARN. */
 export interface DeploymentRevisions {
   readonly byService: ReadonlyMap<string, readonly string[]>;
   /**
@@ -128,12 +134,13 @@ export interface EcsPort {
   /** Every service of a cluster, described (≤10 per DescribeServices), with tags. */
   listServices(clusterArn: string): AsyncIterable<Service>;
   /**
-   * For each service of one cluster, the revision ARNs its deployments may still pull: source and
-   * target of deployments in flight or left mixed, and the source of the newest completed one
-   * (where a rollback returns). One call per cluster, so describes are shared across services.
+   * For each service of the given clusters, the revision ARNs its deployments may still pull: source
+   * and target of deployments in flight or left mixed, and the source of the newest completed one
+   * (where a rollback returns). Keyed by cluster ARN (every cluster asked for is present). One call
+   * per region, so describes are shared across services and clusters.
    */
-  deploymentRevisionArns(clusterArn: string, serviceArns: readonly string[]): Promise<DeploymentRevisions>;
-  /** Describes any number of revisions (the adapter batches them); unknown ARNs are skipped. */
+  deploymentRevisionArns(clusters: readonly ClusterServices[]): Promise<ReadonlyMap<string, DeploymentRevisions>>;
+  /** Describes any number of revisions, of any clusters (the adapter batches them); unknown ARNs are skipped. */
   describeServiceRevisions(arns: readonly string[]): Promise<readonly ServiceRevision[]>;
   /**
    * The container images of each task definition (ARN with revision, or `family` / `family:rev`;

@@ -22,6 +22,7 @@ import { AwsCallError } from '../../../src/lib/errors.js';
 import { toRegion } from '../../../src/lib/domain/types.js';
 import { collectReferences } from '../../../src/lib/inuse.js';
 import { configFactory, digestOf } from '../../helpers/factories.js';
+import { deploymentRevisionsIn } from '../../helpers/fakes.js';
 
 const region = toRegion('eu-west-1');
 const ecsMock = mockClient(ECSClient);
@@ -276,7 +277,7 @@ describe('Function: deploymentRevisionArns', () => {
 
   /** The revisions the adapter finds for `serviceArn` alone. */
   const revisionsOfApi = async (): Promise<readonly string[] | undefined> => {
-    const deployed = await adapter().deploymentRevisionArns(clusterArn, [serviceArn]);
+    const deployed = await deploymentRevisionsIn(adapter(), clusterArn, [serviceArn]);
     expect(deployed.failures.size).toBe(0);
     return deployed.byService.get(serviceArn);
   };
@@ -346,7 +347,7 @@ describe('Function: deploymentRevisionArns', () => {
     ecsMock.on(ListServiceDeploymentsCommand).rejects(awsError('UnknownOperationException'));
 
     // Act
-    const result = await adapter().deploymentRevisionArns(clusterArn, [serviceArn]);
+    const result = await deploymentRevisionsIn(adapter(), clusterArn, [serviceArn]);
 
     // Assess
     expect(result.failures.get(serviceArn)).toBeInstanceOf(AwsCallError);
@@ -388,7 +389,7 @@ describe('Function: deploymentRevisionArns', () => {
     }));
 
     // Act
-    const result = await adapter().deploymentRevisionArns(clusterArn, services);
+    const result = await deploymentRevisionsIn(adapter(), clusterArn, services);
 
     // Assess
     const sizes = ecsMock.commandCalls(DescribeServiceDeploymentsCommand).map((c) => c.args[0].input.serviceDeploymentArns?.length);
@@ -407,7 +408,7 @@ describe('Function: deploymentRevisionArns', () => {
     ecsMock.on(DescribeServiceDeploymentsCommand).resolves({ serviceDeployments: [d] });
 
     // Act
-    const result = await adapter().deploymentRevisionArns(clusterArn, [healthy, broken]);
+    const result = await deploymentRevisionsIn(adapter(), clusterArn, [healthy, broken]);
 
     // Assess
     expect(new Set(result.byService.get(healthy))).toEqual(new Set([revisionArn('s'), revisionArn('t')]));
@@ -438,7 +439,7 @@ describe('Function: deploymentRevisionArns, deployments not returned', () => {
     arrange([inFlight('ok', healthy)], [{ arn: deploymentArn('gone'), reason: 'MISSING' }]);
 
     // Act
-    const result = await adapter().deploymentRevisionArns(clusterArn, [healthy, broken]);
+    const result = await deploymentRevisionsIn(adapter(), clusterArn, [healthy, broken]);
 
     // Assess
     expect(new Set(result.byService.get(healthy))).toEqual(new Set([revisionArn('ok-source'), revisionArn('ok-target')]));
@@ -454,7 +455,7 @@ describe('Function: deploymentRevisionArns, deployments not returned', () => {
     arrange([inFlight('ok', healthy)], []);
 
     // Act
-    const result = await adapter().deploymentRevisionArns(clusterArn, [healthy, broken]);
+    const result = await deploymentRevisionsIn(adapter(), clusterArn, [healthy, broken]);
 
     // Assess
     expect(result.byService.has(broken)).toBe(false);
@@ -599,5 +600,101 @@ describe('Function: describeServiceRevisions', () => {
 
     // Assess
     expect(ecsMock).toReceiveCommandWith(DescribeServiceRevisionsCommand, { serviceRevisionArns: [revisionArn('a')] });
+  });
+});
+
+describe('Function: collectReferences, describes batched across clusters', () => {
+  const clusterNames = ['blue', 'green', 'red'];
+  const arnIn = (kind: string, cluster: string, rest: string): string => `arn:aws:ecs:eu-west-1:123456789012:${kind}/${cluster}/${rest}`;
+  /** 3 clusters × 10 services, each with a current revision and one deployment in progress to it (from `previous`, if asked). */
+  const arrangeClusters = (withPrevious: boolean): void => {
+    ecsMock.on(ListClustersCommand).resolves({ clusterArns: clusterNames.map((c) => arnIn('cluster', c, '').slice(0, -1)) });
+    ecsMock.on(DescribeClustersCommand).resolves({ clusters: clusterNames.map((c) => ({ clusterArn: arnIn('cluster', c, '').slice(0, -1), clusterName: c })) });
+    ecsMock.on(ListTasksCommand).resolves({ taskArns: [] });
+    for (const c of clusterNames) {
+      const cluster = arnIn('cluster', c, '').slice(0, -1);
+      const services = Array.from({ length: 10 }, (_, i) => arnIn('service', c, `svc-${i}`));
+      ecsMock.on(ListServicesCommand, { cluster }).resolves({ serviceArns: services });
+      ecsMock.on(DescribeServicesCommand, { cluster }).callsFake((input: { services?: string[] }) => ({
+        services: (input.services ?? []).map((arn) => ({
+          serviceArn: arn,
+          serviceName: arn.split('/').pop(),
+          clusterArn: cluster,
+          desiredCount: 1,
+          currentServiceRevisions: [{ arn: arnIn('service-revision', c, `${arn.split('/').pop() ?? ''}/current`) }],
+        })),
+      }));
+    }
+    ecsMock.on(ListServiceDeploymentsCommand).callsFake((input: { cluster?: string; service?: string }) => ({
+      serviceDeployments: [{ serviceDeploymentArn: `${input.service ?? ''}/deployment`.replace(':service/', ':service-deployment/'), status: 'IN_PROGRESS' }],
+    }));
+    ecsMock.on(DescribeServiceDeploymentsCommand).callsFake((input: { serviceDeploymentArns?: string[] }) => ({
+      serviceDeployments: (input.serviceDeploymentArns ?? []).map((arn) => ({
+        serviceDeploymentArn: arn,
+        status: 'IN_PROGRESS',
+        // The target is the current revision; the source, if any, is the one before it.
+        sourceServiceRevisions: withPrevious ? [{ arn: arn.replace(':service-deployment/', ':service-revision/').replace(/\/deployment$/, '/previous') }] : [],
+        targetServiceRevision: { arn: arn.replace(':service-deployment/', ':service-revision/').replace(/\/deployment$/, '/current') },
+      })),
+    }));
+  };
+  const revisionOf = (arn: string) => ({ serviceRevisionArn: arn, containerImages: [{ image: 'team/api:v1', imageDigest: digestOf(arn) }] });
+
+  it('describes the deployments and revisions of 30 services in 3 clusters in 2 calls each', async () => {
+    // Prepare
+    arrangeClusters(false);
+    ecsMock.on(DescribeServiceRevisionsCommand).callsFake((input: { serviceRevisionArns?: string[] }) => ({
+      serviceRevisions: (input.serviceRevisionArns ?? []).map(revisionOf),
+    }));
+
+    // Act
+    const collected = await collectReferences(adapter(), configFactory());
+
+    // Assess: 30 deployments and 30 revisions, 20 ARNs a call whatever their cluster
+    expect(collected.failures).toEqual([]);
+    expect(ecsMock).toHaveReceivedCommandTimes(ListServiceDeploymentsCommand, 30);
+    expect(ecsMock.commandCalls(DescribeServiceDeploymentsCommand).map((c) => c.args[0].input.serviceDeploymentArns?.length)).toEqual([20, 10]);
+    expect(ecsMock.commandCalls(DescribeServiceRevisionsCommand).map((c) => c.args[0].input.serviceRevisionArns?.length)).toEqual([20, 10]);
+    const clustersIn = (arns: readonly string[] | undefined): Set<string | undefined> => new Set((arns ?? []).map((arn) => arn.split('/')[1]));
+    expect(clustersIn(ecsMock.commandCalls(DescribeServiceRevisionsCommand)[0]?.args[0].input.serviceRevisionArns)).toEqual(new Set(['blue', 'green']));
+    expect(clustersIn(ecsMock.commandCalls(DescribeServiceDeploymentsCommand)[0]?.args[0].input.serviceDeploymentArns)).toEqual(new Set(['blue', 'green']));
+    expect(collected.references).toHaveLength(30);
+    // References come cluster by cluster, each attributed to its own cluster and service.
+    expect(collected.references.map((r) => r.source.cluster)).toEqual(clusterNames.flatMap((c) => Array.from({ length: 10 }, () => c)));
+    for (const reference of collected.references) expect(reference.source.arn).toContain(`/${reference.source.cluster ?? ''}/${reference.source.service ?? ''}/`);
+  });
+
+  it('fails only the services whose revisions or deployments a batch did not return', async () => {
+    // Prepare: green/svc-3's previous revision and red/svc-9's deployment are missing
+    arrangeClusters(true);
+    const missingRevision = arnIn('service-revision', 'green', 'svc-3/previous');
+    const missingDeployment = arnIn('service-deployment', 'red', 'svc-9/deployment');
+    ecsMock.on(DescribeServiceRevisionsCommand).callsFake((input: { serviceRevisionArns?: string[] }) => ({
+      serviceRevisions: (input.serviceRevisionArns ?? []).filter((arn) => arn !== missingRevision).map(revisionOf),
+      failures: (input.serviceRevisionArns ?? []).filter((arn) => arn === missingRevision).map((arn) => ({ arn, reason: 'MISSING' })),
+    }));
+    ecsMock.on(DescribeServiceDeploymentsCommand).callsFake((input: { serviceDeploymentArns?: string[] }) => ({
+      serviceDeployments: (input.serviceDeploymentArns ?? [])
+        .filter((arn) => arn !== missingDeployment)
+        .map((arn) => ({
+          serviceDeploymentArn: arn,
+          status: 'IN_PROGRESS',
+          sourceServiceRevisions: [{ arn: arn.replace(':service-deployment/', ':service-revision/').replace(/\/deployment$/, '/previous') }],
+          targetServiceRevision: { arn: arn.replace(':service-deployment/', ':service-revision/').replace(/\/deployment$/, '/current') },
+        })),
+      failures: (input.serviceDeploymentArns ?? []).filter((arn) => arn === missingDeployment).map((arn) => ({ arn, reason: 'MISSING' })),
+    }));
+
+    // Act
+    const collected = await collectReferences(adapter(), configFactory());
+
+    // Assess
+    expect(collected.complete).toBe(false);
+    expect(collected.failures.map((f) => f.scope)).toEqual([
+      'ecs:eu-west-1:cluster/green:service/svc-3:revisions',
+      'ecs:eu-west-1:cluster/red:service/svc-9:deployments',
+    ]);
+    // green/svc-3 keeps its current revision; red/svc-9 its current one only.
+    expect(collected.references).toHaveLength(58);
   });
 });
