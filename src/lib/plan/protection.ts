@@ -53,10 +53,6 @@ export const homeTagFor = (config: KeeperConfig, environment: EnvironmentConfig,
   return tag;
 };
 
-/** True when `tag` is the home tag of `digest` in any configured environment. */
-export const isHomeTagOf = (config: KeeperConfig, tag: string, digest: Digest): boolean =>
-  config.environments.some((env) => tag === `${env.tagPrefix}${config.protection.homeInfix}${digestHex(digest)}`);
-
 /**
  * Reads a protection tag of one of the configured environments, or `undefined` for any other tag
  * (including tags of environments no longer configured: they are left alone, never released).
