@@ -36,3 +36,13 @@ export const FUNCTION_ACTIONS: Readonly<Record<'sweep' | 'repositoryCreated' | '
   repositoryCreated: [...ECR_READ_ACTIONS, ...ECR_WRITE_ACTIONS, ...ECS_READ_ACTIONS, ...CONSUMER_READ_ACTIONS],
   audit: [...AUDIT_ECR_ACTIONS, ...ECS_READ_ACTIONS, ...INSPECTOR_READ_ACTIONS, ...CONSUMER_READ_ACTIONS],
 };
+
+/**
+ * Role (as in deploy/stackset-roles.yml, the StackSet of the organisation mode) → the actions it
+ * grants, no more: the consumer role only reads what in-use discovery reads (no write, and no
+ * `ecr:BatchGetImage`, a pull); the registry role is the sweep's ECR reads and writes.
+ */
+export const ROLE_ACTIONS: Readonly<Record<'consumer' | 'registry', readonly AwsAction[]>> = {
+  consumer: [...ECS_READ_ACTIONS, ...CONSUMER_READ_ACTIONS],
+  registry: [...ECR_READ_ACTIONS, ...ECR_WRITE_ACTIONS],
+};

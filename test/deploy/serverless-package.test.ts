@@ -4,7 +4,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { FUNCTION_ACTIONS } from '../../src/lib/permissions.js';
+import { parse as parseYaml } from 'yaml';
+import { ECR_WRITE_ACTIONS, ECS_READ_ACTIONS, BATCH_READ_ACTIONS, EVENTS_READ_ACTIONS, INSPECTOR_COVERAGE_READ_ACTIONS, INSPECTOR_READ_ACTIONS, LAMBDA_READ_ACTIONS, SCHEDULER_READ_ACTIONS, ECR_READ_ACTIONS } from '../../src/lib/aws/actions.js';
+import { FUNCTION_ACTIONS, ROLE_ACTIONS } from '../../src/lib/permissions.js';
 import { ensurePackaged } from './package.js';
 
 // Reads what `serverless package` generates (offline, no credentials): the CloudFormation and the
@@ -78,6 +80,82 @@ describe('Packaged CloudFormation: IAM', () => {
     // Assess
     expect(writes).toEqual([]);
     expect(granted).not.toContain('ecr:BatchGetImage');
+  });
+});
+
+// The StackSet template of the organisation mode, read from its source: it is deployed as it is.
+const STACKSET = 'deploy/stackset-roles.yml';
+const stackSet = parseYaml(readFileSync(STACKSET, 'utf8')) as Template;
+const stackSetRole = (logical: string): Resource => {
+  const role = stackSet.Resources[logical];
+  if (role?.Type !== 'AWS::IAM::Role') throw new Error(`no role ${logical} in ${STACKSET}`);
+  return role;
+};
+/** Actions that only read, by the adapters' own declarations (src/lib/aws/actions.ts). */
+const DECLARED_READS = new Set<string>([
+  ...ECR_READ_ACTIONS, ...ECS_READ_ACTIONS, ...INSPECTOR_READ_ACTIONS, ...INSPECTOR_COVERAGE_READ_ACTIONS,
+  ...EVENTS_READ_ACTIONS, ...SCHEDULER_READ_ACTIONS, ...LAMBDA_READ_ACTIONS, ...BATCH_READ_ACTIONS,
+]);
+
+describe('StackSet template: IAM', () => {
+  it('has no wildcard in any action of any role', () => {
+    // Act
+    const roles = Object.values(stackSet.Resources).filter((r) => r.Type === 'AWS::IAM::Role');
+    const actions = roles.flatMap(actionsOf);
+
+    // Assess
+    expect(roles.length).toBe(2);
+    expect(actions.length).toBeGreaterThan(0);
+    expect(actions.filter((a) => a.includes('*'))).toEqual([]);
+  });
+
+  it.each([
+    ['ConsumerRole', ROLE_ACTIONS.consumer],
+    ['RegistryRole', ROLE_ACTIONS.registry],
+  ])('grants %s exactly the actions the code declares for it', (logical, declared) => {
+    // Act
+    const granted = actionsOf(stackSetRole(logical));
+
+    // Assess
+    expect([...granted].sort()).toEqual([...new Set(declared)].sort());
+  });
+
+  it('gives the consumer role only actions the adapters declare as reads, and no pull', () => {
+    // Act
+    const granted = actionsOf(stackSetRole('ConsumerRole'));
+
+    // Assess
+    expect(granted.filter((a) => !DECLARED_READS.has(a))).toEqual([]);
+    expect(granted.filter((a) => (ECR_WRITE_ACTIONS as readonly string[]).includes(a))).toEqual([]);
+    expect(granted.filter((a) => !/^[a-z0-9]+:(Describe|List|Get)[A-Za-z]*$/.test(a))).toEqual([]);
+    expect(granted).not.toContain('ecr:BatchGetImage');
+  });
+
+  it.each(['ConsumerRole', 'RegistryRole'])('lets only the keeper account\'s roles assume %s, with the external ID when one is set', (logical) => {
+    // Act
+    const trust = stackSetRole(logical).Properties?.AssumeRolePolicyDocument as { Statement: Record<string, unknown>[] };
+    const [statement] = trust.Statement;
+
+    // Assess
+    expect(trust.Statement).toHaveLength(1);
+    expect(statement).toMatchObject({
+      Effect: 'Allow',
+      Action: 'sts:AssumeRole',
+      Principal: { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${KeeperAccountId}:root' } },
+      Condition: {
+        ArnLike: { 'aws:PrincipalArn': { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${KeeperAccountId}:role/${KeeperRoleNamePattern}' } },
+        StringEquals: { 'Fn::If': ['HasExternalId', { 'sts:ExternalId': { Ref: 'ExternalId' } }, { Ref: 'AWS::NoValue' }] },
+      },
+    });
+  });
+
+  it('scopes the registry role\'s repository actions to its own account\'s repositories', () => {
+    // Act
+    const statements = ((stackSetRole('RegistryRole').Properties?.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
+    const unscoped = statements.filter((s) => s.Resource === '*').flatMap((s) => s.Action);
+
+    // Assess: only the listing of repositories needs '*'
+    expect(unscoped).toEqual(['ecr:DescribeRepositories']);
   });
 });
 
