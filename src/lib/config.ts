@@ -40,6 +40,44 @@ const NamePatternSchema = z.strictObject({
   environment: z.string().min(1),
 });
 
+const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account ID');
+const roleName = z.string().regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name (1-64 of letters, digits and +=,.@_-)');
+
+const ConsumerAccountSchema = z.union([
+  accountId,
+  z.strictObject({
+    id: accountId,
+    /** Environment of this account's workloads when no workload tag or name pattern names one. */
+    environment: z.string().min(1).optional(),
+  }),
+]);
+
+const OrganisationSchema = z.strictObject({
+  /** Accounts whose repositories are swept and whose policies are written; default: the account the keeper runs in. */
+  registryAccounts: z.array(accountId).min(1).optional(),
+  /** Accounts whose workloads are read for the in-use set, besides the registry accounts and the keeper's own. */
+  consumerAccounts: z.array(ConsumerAccountSchema).default([]),
+  /**
+   * Also read every ACTIVE account AWS Organizations lists (needs the management account or a
+   * delegated administrator): under `parentIds` (roots or OUs, nested OUs included) or the whole
+   * organisation, keeping accounts whose tags carry every `tags` key = value.
+   */
+  discover: z
+    .strictObject({
+      parentIds: z.array(z.string().regex(/^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$/, 'must be a root (r-…) or OU (ou-…-…) ID')).default([]),
+      tags: z.record(z.string(), z.string()).default({}),
+    })
+    .optional(),
+  /** Read-only role assumed in every consumer account (see deploy/stackset-roles.yml). */
+  consumerRoleName: roleName.default('EcrKeeperConsumerRole'),
+  /** Role assumed in every registry account other than the keeper's own. */
+  registryRoleName: roleName.default('EcrKeeperRegistryRole'),
+  /** `sts:ExternalId` the roles' trust policies require, if any. */
+  externalId: z.string().regex(/^[\w+=,.@:/-]{2,1224}$/).optional(),
+  /** Account tag naming a consumer account's environment (e.g. `environment=prod`); read from AWS Organizations. */
+  environmentTagKey: z.string().min(1).default('environment'),
+});
+
 export const KeeperConfigSchema = z
   .strictObject({
     regions: z.array(region).min(1),
@@ -114,6 +152,11 @@ export const KeeperConfigSchema = z
     existingPolicy: z.enum(['merge', 'replace']).default('merge'),
     /** Storage price used for the dollars in reports, per GB-month. */
     storagePricePerGbMonth: z.number().min(0).default(0.1),
+    /**
+     * The organisation mode: repositories swept in the registry accounts, consumers read in every
+     * consumer account. Absent: the single-account mode (the account the keeper runs in is both).
+     */
+    organisation: OrganisationSchema.optional(),
     concurrency: z
       .strictObject({
         repositories: z.number().int().min(1).max(32).default(4),
@@ -149,6 +192,10 @@ export const KeeperConfigSchema = z
       if (!known(p.environment))
         ctx.addIssue({ code: 'custom', path: ['environmentResolution', 'namePatterns', i, 'environment'], message: `unknown environment "${p.environment}"` });
     });
+    config.organisation?.consumerAccounts.forEach((a, i) => {
+      if (typeof a !== 'string' && a.environment !== undefined && !known(a.environment))
+        ctx.addIssue({ code: 'custom', path: ['organisation', 'consumerAccounts', i, 'environment'], message: `unknown environment "${a.environment}"` });
+    });
   });
 
 export type KeeperConfig = z.infer<typeof KeeperConfigSchema>;
@@ -162,6 +209,11 @@ const EnvSchema = z.object({
   KEEPER_CONFIG: z.string().min(1).optional(),
   /** Comma-separated regions; overrides `regions` of the file. */
   KEEPER_REGIONS: z.string().optional(),
+  /** Bucket the sweep's and the audit's full reports are written to (serverless.yml creates it and sets this); unset: none are written. */
+  KEEPER_REPORT_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name (3-63 of a-z, 0-9, dots and dashes)')
+    .optional(),
   /** `true` or `false` in any case, surrounding whitespace ignored; unset is `true`: a deployment must opt in to writing. */
   KEEPER_DRY_RUN: z
     .string()
@@ -177,6 +229,11 @@ export interface RuntimeSettings {
   readonly config: KeeperConfig;
   readonly dryRun: boolean;
   readonly regions: readonly Region[];
+  /**
+   * The report bucket, when one is set; `pathStyle` when an endpoint override (the emulator, through
+   * `AWS_ENDPOINT_URL`) has no per-bucket host names.
+   */
+  readonly reports?: { readonly bucket: string; readonly pathStyle: boolean } | undefined;
 }
 
 /** `rules[2].selection` style path for an issue, as users read it in JSON. */
@@ -261,7 +318,8 @@ export const loadSettings = (
       throw new ConfigError(`KEEPER_REGIONS: ${bad.length > 0 ? `not a region: ${bad.join(', ')}` : 'empty'}; expected e.g. eu-west-1,us-east-1`, { field: 'KEEPER_REGIONS' });
     regions = list as Region[];
   }
-  return Object.freeze({ config, dryRun: switches.KEEPER_DRY_RUN !== 'false', regions: Object.freeze([...regions]) });
+  const reports = switches.KEEPER_REPORT_BUCKET === undefined ? undefined : Object.freeze({ bucket: switches.KEEPER_REPORT_BUCKET, pathStyle: env['AWS_ENDPOINT_URL'] !== undefined });
+  return Object.freeze({ config, dryRun: switches.KEEPER_DRY_RUN !== 'false', regions: Object.freeze([...regions]), ...(reports === undefined ? {} : { reports }) });
 };
 
 const deepFreeze = <T>(value: T): T => {

@@ -278,7 +278,8 @@ const reportedDigest = (reference: WorkloadReference): string =>
  */
 export const resolveInUse = async (
   references: readonly WorkloadReference[],
-  ecrFor: (region: Region) => EcrPort | undefined,
+  /** The ECR port of a registry in a region (`registryId` matters in the organisation mode). */
+  ecrFor: (region: Region, registryId: AccountId) => EcrPort | undefined,
   ownRegistryIds: ReadonlySet<AccountId>,
   config: Pick<KeeperConfig, 'environments' | 'environmentResolution'>,
 ): Promise<InUseResult> => {
@@ -341,7 +342,7 @@ export const resolveInUse = async (
   }
 
   for (const [key, { parsed, pending }] of byTag) {
-    const ecr = ecrFor(parsed.region);
+    const ecr = ecrFor(parsed.region, parsed.registryId);
     if (ecr === undefined) {
       for (const { reference, tag } of pending)
         unresolved.push({ reference, why: `tag "${tag}" cannot be resolved: region ${parsed.region} is not swept` });

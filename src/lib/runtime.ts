@@ -2,6 +2,7 @@
  * Wiring shared by the Lambda handlers and the CLI: real adapters, one set per region,
  * built once and reused across invocations of a warm Lambda.
  */
+import { createOrganisationAccess } from './aws/accounts.js';
 import { createRegionAdapters } from './aws/clients.js';
 import type { RegionAdapters } from './aws/ports.js';
 import type { Region } from './domain/types.js';
@@ -26,5 +27,7 @@ export const createSweepDeps = (config: KeeperConfig, log: Log): SweepDeps => {
       return found;
     },
     throttlePutImage: createRegionThrottle(config.concurrency.putImagePerSecond),
+    organisation:
+      config.organisation === undefined ? undefined : createOrganisationAccess({ organisation: config.organisation, region: config.regions[0] as Region }),
   };
 };

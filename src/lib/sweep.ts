@@ -8,12 +8,14 @@ import { isDigest, type AccountId, type Digest, type ImageRecord, type InUseImag
 import { AwsCallError, KeeperError } from './errors.js';
 import type { KeeperConfig } from './config.js';
 import type { Log } from './observability.js';
-import type { EcrPort, EcsPort, Manifest, RegionAdapters, StoredPolicy, TaskDefinitionImages } from './aws/ports.js';
+import type { AccountRole, EcrPort, EcsPort, Manifest, RegionAdapters, StoredPolicy, TaskDefinitionImages } from './aws/ports.js';
+import type { OrganisationAccess } from './aws/ports.js';
 import { readOnlyEcr } from './aws/read-only.js';
 import { inUseByRepository, repositoryKey, resolveInUse, type WorkloadReference } from './inuse.js';
 import { exclusionReason, planRepository } from './plan/planner.js';
 import type { ApplyStep, RepositoryPlan } from './plan/types.js';
 import { collectInUse, type SourceWarning } from './sources/index.js';
+import { organisationAccounts, type ConsumerAccount } from './organisation.js';
 
 export type SweepMode = 'apply' | 'dry-run';
 
@@ -36,6 +38,11 @@ export interface SweepDeps {
    * which plans them afresh (a sweep keeps no state, and a finished repository plans no write).
    */
   readonly shouldStop?: () => boolean;
+  /**
+   * The organisation mode's access to other accounts (assumed roles, AWS Organizations); used when
+   * the config has an `organisation` block. Absent: the single-account mode.
+   */
+  readonly organisation?: OrganisationAccess | undefined;
 }
 
 export interface SweepInput {
@@ -69,6 +76,8 @@ export interface Applied {
 export type RepositoryStatus = 'applied' | 'planned' | 'unchanged' | 'blocked' | 'excluded' | 'skipped' | 'failed';
 
 export interface RepositoryOutcome {
+  /** The registry (account) of the repository; absent only when it was never read. */
+  readonly registryId?: AccountId | undefined;
   readonly region: Region;
   readonly repository: RepositoryName;
   readonly status: RepositoryStatus;
@@ -84,6 +93,8 @@ export interface SweepReport {
   readonly finishedAt: string;
   /** Every region read for consumers; `planned` when its repositories were in the sweep's scope. */
   readonly regions: readonly { readonly region: Region; readonly planned: boolean; readonly repositories: number; readonly ok: boolean }[];
+  /** The organisation mode's accounts, each with what it was read for and whether that worked. */
+  readonly accounts?: readonly AccountReport[] | undefined;
   readonly inUse: {
     readonly images: readonly InUseImage[];
     /** False when any consumer or lookup failed: policies are then not written and nothing is released. */
@@ -100,6 +111,16 @@ export interface SweepReport {
   readonly repositories: readonly RepositoryOutcome[];
   readonly failures: readonly Failure[];
   readonly totals: SweepTotals;
+}
+
+/** One account of the organisation mode in the report. */
+export interface AccountReport {
+  readonly account: AccountId;
+  /** `registry`: repositories swept; `consumer`: workloads read. */
+  readonly roles: readonly ('registry' | 'consumer')[];
+  readonly environment?: string | undefined;
+  /** False when its role could not be assumed or a read failed there (see `failures`). */
+  readonly ok: boolean;
 }
 
 export interface SweepTotals {
@@ -156,22 +177,50 @@ interface Discovery {
 export const discoveryRegions = (config: KeeperConfig, scope: readonly Region[]): Region[] =>
   [...new Set<Region>([...(config.regions as Region[]), ...(config.consumerRegions as Region[]), ...scope])];
 
-/** Reads every in-use source in every discovery region and resolves references to digests. */
-const discover = async (deps: SweepDeps, adapters: ReadonlyMap<Region, RegionAdapters>, ownRegistryIds: ReadonlySet<AccountId>): Promise<Discovery> => {
+/** One account and region whose consumers are read. */
+interface ConsumerPlace {
+  /** Absent in the single-account mode. */
+  readonly account?: AccountId | undefined;
+  readonly region: Region;
+  readonly adapters: RegionAdapters;
+  /** The account's environment, for workloads nothing else names. */
+  readonly environment?: string | undefined;
+}
+
+const placeKey = (account: AccountId | undefined, region: Region): string => (account === undefined ? region : `${account}/${region}`);
+
+/** The config with a consumer account's environment as the default (workload tags and names still win). */
+const withAccountEnvironment = (config: KeeperConfig, environment: string | undefined): KeeperConfig =>
+  environment === undefined ? config : { ...config, environmentResolution: { ...config.environmentResolution, default: environment } };
+
+/**
+ * Reads every in-use source at every consumer place and resolves references to digests. `unread`
+ * are consumers already known to be unreadable (an account whose role cannot be assumed): they
+ * make the set incomplete as any failed source does.
+ */
+const discover = async (
+  deps: SweepDeps,
+  places: readonly ConsumerPlace[],
+  ecrFor: (region: Region, registryId: AccountId) => EcrPort | undefined,
+  ownRegistryIds: ReadonlySet<AccountId>,
+  unread: readonly Failure[] = [],
+): Promise<Discovery> => {
   const { config, log } = deps;
-  const failures: Failure[] = [];
+  const failures: Failure[] = [...unread];
   const regionsOk = new Map<Region, boolean>();
   const references: WorkloadReference[] = [];
   const warnings: SourceWarning[] = [];
-  for (const [region, regionAdapters] of adapters) {
-    const collected = await collectInUse({ region, adapters: { ...regionAdapters, ecs: sharingTaskDefinitions(regionAdapters.ecs) }, config, now: deps.now() });
-    warnings.push(...collected.warnings);
-    for (const w of collected.warnings) log.warn('in-use source unavailable', { ...w });
-    for (const f of collected.failures) if (!failures.some((x) => x.scope === f.scope)) failures.push(toFailure(f.scope, 'in-use', f.error));
-    regionsOk.set(region, collected.complete);
+  for (const place of places) {
+    const { region, adapters } = place;
+    const prefix = place.account === undefined ? '' : `${place.account}:`;
+    const collected = await collectInUse({ region, adapters: { ...adapters, ecs: sharingTaskDefinitions(adapters.ecs) }, config: withAccountEnvironment(config, place.environment), now: deps.now() });
+    warnings.push(...collected.warnings.map((w) => ({ ...w, scope: `${prefix}${w.scope}` })));
+    for (const w of collected.warnings) log.warn('in-use source unavailable', { ...w, account: place.account });
+    for (const f of collected.failures) if (!failures.some((x) => x.scope === `${prefix}${f.scope}`)) failures.push(toFailure(`${prefix}${f.scope}`, 'in-use', f.error));
+    regionsOk.set(region, (regionsOk.get(region) ?? true) && collected.complete);
     references.push(...collected.references);
   }
-  const resolved = await resolveInUse(references, (region) => adapters.get(region)?.ecr, ownRegistryIds, config);
+  const resolved = await resolveInUse(references, ecrFor, ownRegistryIds, config);
   for (const f of resolved.failures) failures.push(toFailure(f.scope, 'in-use', f.error));
   const complete = [...regionsOk.values()].every(Boolean) && failures.length === 0;
   if (!complete) log.warn('in-use set incomplete: no policy is written and no protection released in this sweep', { failures: failures.length });
@@ -241,6 +290,84 @@ const readRepository = async (ecr: EcrPort, repository: Repository, config: Keep
   return { repositoryTags, images, currentPolicy };
 };
 
+/** The accounts of one sweep; the single-account mode has one of each, `undefined` (the caller's own). */
+interface SweepAccounts {
+  /** The keeper's own account in the organisation mode; absent in the single-account mode. */
+  readonly home: AccountId | undefined;
+  readonly registries: readonly (AccountId | undefined)[];
+  readonly consumers: readonly { readonly id: AccountId | undefined; readonly environment?: string | undefined }[];
+  /** Registry accounts whose role could not be assumed: nothing is listed or written there. */
+  readonly unreadRegistries: ReadonlyMap<AccountId, Failure>;
+  /** Consumers that could not be read at all (Organizations, an unassumable role): the set is incomplete. */
+  readonly unreadConsumers: readonly Failure[];
+  readonly report: (failures: readonly Failure[]) => AccountReport[] | undefined;
+}
+
+const SINGLE_ACCOUNT: SweepAccounts = {
+  home: undefined,
+  registries: [undefined],
+  consumers: [{ id: undefined }],
+  unreadRegistries: new Map(),
+  unreadConsumers: [],
+  report: () => undefined,
+};
+
+/**
+ * Resolves the organisation mode's accounts and proves each role can be assumed, once per account
+ * and role, before anything is read: a consumer account that cannot be entered is named in the
+ * report and makes the in-use set incomplete, so nothing is released or written anywhere.
+ */
+const sweepAccounts = async (deps: SweepDeps): Promise<SweepAccounts> => {
+  const organisation = deps.config.organisation;
+  if (organisation === undefined) return SINGLE_ACCOUNT;
+  const access = deps.organisation;
+  if (access === undefined) throw new KeeperError('config.organisation is set, but this driver was given no access to other accounts');
+  const resolved = await organisationAccounts(deps.config, organisation, access);
+  const limit = pLimit(8);
+  const unreadRegistries = new Map<AccountId, Failure>();
+  const unreadConsumers: Failure[] = resolved.failures.map((f) => toFailure(f.scope, 'in-use', f.error));
+  const entered = async (account: AccountId, role: AccountRole): Promise<Failure | undefined> => {
+    try {
+      await access.verify(account, role);
+      return undefined;
+    } catch (error) {
+      deps.log.error('cannot enter account', { account, role, error });
+      const failure = toFailure(`account:${account}`, role === 'registry' ? 'inventory' : 'in-use', error);
+      return { ...failure, message: `${role} role in account ${account} cannot be assumed: ${failure.message}` };
+    }
+  };
+  await Promise.all([
+    ...resolved.registries.map((account) => limit(async () => {
+      const failure = await entered(account, 'registry');
+      if (failure !== undefined) unreadRegistries.set(account, failure);
+    })),
+    ...resolved.consumers.map((consumer) => limit(async () => {
+      const failure = await entered(consumer.id, 'consumer');
+      if (failure !== undefined) unreadConsumers.push(failure);
+    })),
+  ]);
+  const unreadConsumerIds = new Set(unreadConsumers.map((f) => f.scope));
+  const readable = resolved.consumers.filter((c) => !unreadConsumerIds.has(`account:${c.id}`));
+  const registrySet = new Set(resolved.registries);
+  return {
+    home: resolved.home,
+    registries: resolved.registries,
+    consumers: readable.map((c: ConsumerAccount) => ({ id: c.id, environment: c.environment })),
+    unreadRegistries,
+    unreadConsumers,
+    report: (failures) =>
+      [...new Set([...resolved.registries, ...resolved.consumers.map((c) => c.id)])].sort().map((account) => ({
+        account,
+        roles: [...(registrySet.has(account) ? (['registry'] as const) : []), ...(resolved.consumers.some((c) => c.id === account) ? (['consumer'] as const) : [])],
+        environment: resolved.consumers.find((c) => c.id === account)?.environment,
+        ok: !failures.some((f) => f.scope === `account:${account}` || f.scope.startsWith(`${account}:`) || f.scope.startsWith(`${account}/`)),
+      })),
+  };
+};
+
+/** Adapters whose ECR port refuses writes (a consumer account is only ever read). */
+const readOnly = (adapters: RegionAdapters): RegionAdapters => ({ ...adapters, ecr: readOnlyEcr(adapters.ecr) });
+
 /**
  * Runs one sweep. In `dry-run` every ECR port is wrapped read-only, so a write attempt throws
  * instead of reaching AWS; the plan is still computed and returned in full.
@@ -253,30 +380,57 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
   const { config, log } = deps;
   const scope = new Set(input.regions);
 
-  const adapters = new Map<Region, RegionAdapters>();
-  for (const region of discoveryRegions(config, input.regions)) {
-    const raw = deps.adaptersFor(region);
-    // Outside the scope nothing is written, whatever the mode.
-    adapters.set(region, input.mode === 'dry-run' || !scope.has(region) ? { ...raw, ecr: readOnlyEcr(raw.ecr) } : raw);
-  }
+  const regionsRead = discoveryRegions(config, input.regions);
+  // Outside the scope nothing is written, whatever the mode.
+  const guarded = (raw: RegionAdapters): RegionAdapters => (input.mode === 'dry-run' || !scope.has(raw.region) ? { ...raw, ecr: readOnlyEcr(raw.ecr) } : raw);
+  const accounts = await sweepAccounts(deps);
+  failures.push(...accounts.unreadRegistries.values());
+  const org = deps.organisation;
+  const adaptersAt = (account: AccountId | undefined, region: Region, role: AccountRole): RegionAdapters =>
+    account === undefined || account === accounts.home || org === undefined ? deps.adaptersFor(region) : org.adaptersIn(account, region, role);
 
-  // 1. Inventory of the regions in scope.
-  const inventories: { region: Region; repositories: Repository[]; ok: boolean }[] = [];
-  for (const region of input.regions) {
-    const ecr = (adapters.get(region) as RegionAdapters).ecr;
-    try {
-      const repositories = input.repositories
-        ? (await Promise.all(input.repositories.map((name) => ecr.describeRepository(name)))).filter((r): r is Repository => r !== undefined)
-        : await collect(ecr.listRepositories());
-      inventories.push({ region, repositories, ok: true });
-    } catch (error) {
-      failures.push(toFailure(region, 'inventory', error));
-      log.error('repository listing failed', { region, error });
-      inventories.push({ region, repositories: [], ok: false });
+  // The registries, in every region read: tags are resolved there, and planned regions are written.
+  const registryAdapters = new Map<string, RegionAdapters>();
+  for (const account of accounts.registries)
+    if (account === undefined || !accounts.unreadRegistries.has(account))
+      for (const region of regionsRead) registryAdapters.set(placeKey(account, region), guarded(adaptersAt(account, region, 'registry')));
+  const ecrAt = (region: Region, registryId: AccountId): EcrPort | undefined =>
+    registryAdapters.get(placeKey(accounts.home === undefined ? undefined : registryId, region))?.ecr;
+  const ecrOf = (repository: Repository): EcrPort => ecrAt(repository.region, repository.registryId) as EcrPort;
+  const consumerPlaces: ConsumerPlace[] = accounts.consumers.flatMap((consumer) =>
+    regionsRead.map((region) => {
+      const own = consumer.id === undefined || consumer.id === accounts.home;
+      // The keeper's own account shares the registry adapters; elsewhere only reads are possible.
+      const adapters = own ? guarded(deps.adaptersFor(region)) : readOnly(adaptersAt(consumer.id, region, 'consumer'));
+      return { account: consumer.id, region, adapters, environment: consumer.environment };
+    }),
+  );
+
+  // 1. Inventory of the regions in scope, in every registry.
+  const inventories: { account: AccountId | undefined; region: Region; repositories: Repository[]; ok: boolean }[] = [];
+  for (const account of accounts.registries) {
+    if (account !== undefined && accounts.unreadRegistries.has(account)) {
+      for (const region of input.regions) inventories.push({ account, region, repositories: [], ok: false });
+      continue;
+    }
+    for (const region of input.regions) {
+      const ecr = (registryAdapters.get(placeKey(account, region)) as RegionAdapters).ecr;
+      const where = placeKey(account, region);
+      try {
+        const repositories = input.repositories
+          ? (await Promise.all(input.repositories.map((name) => ecr.describeRepository(name)))).filter((r): r is Repository => r !== undefined)
+          : await collect(ecr.listRepositories());
+        inventories.push({ account, region, repositories, ok: true });
+      } catch (error) {
+        failures.push(toFailure(where, 'inventory', error));
+        log.error('repository listing failed', { region, account, error });
+        inventories.push({ account, region, repositories: [], ok: false });
+      }
     }
   }
   const targets = inventories.flatMap((inv) => inv.repositories);
-  const ownRegistryIds = new Set<AccountId>(targets.map((r) => r.registryId));
+  // A reference to a registry outside these accounts is foreign: this sweep cannot protect it.
+  const ownRegistryIds = new Set<AccountId>(accounts.home === undefined ? targets.map((r) => r.registryId) : accounts.registries.filter((a): a is AccountId => a !== undefined));
 
   // A narrowed sweep of repositories that hold no image yet (CreateRepository) has nothing to
   // protect or release, so it needs no consumer scan; any image present means a full scan.
@@ -286,7 +440,7 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
     const states = await Promise.all(
       targets.map(async (repository) => {
         try {
-          const state = await readRepository((adapters.get(repository.region) as RegionAdapters).ecr, repository, config);
+          const state = await readRepository(ecrOf(repository), repository, config);
           preread.set(repository, state);
           return state.images.length;
         } catch {
@@ -300,7 +454,7 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
   // 2. The in-use set, from every consumer region.
   const discovery: Discovery = skipDiscovery
     ? { images: [], complete: true, warnings: [], foreign: [], unresolved: [], failures: [], regionsOk: new Map() }
-    : await discover(deps, adapters, ownRegistryIds);
+    : await discover(deps, consumerPlaces, ecrAt, ownRegistryIds, accounts.unreadConsumers);
   failures.push(...discovery.failures);
   const inUseByRepo = inUseByRepository(discovery.images);
   const inUseOf = (repository: Repository): InUseImage[] => inUseByRepo.get(repositoryKey(repository.registryId, repository.region, repository.name)) ?? [];
@@ -312,7 +466,7 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
   // and the re-checked pass share it, so no manifest is read (pulled) twice.
   const manifestCaches = new Map<string, ManifestCache>();
   const cacheOf = (repository: Repository): ManifestCache => {
-    const key = `${repository.region}/${repository.name}`;
+    const key = `${repository.registryId}/${repository.region}/${repository.name}`;
     let cache = manifestCaches.get(key);
     if (cache === undefined) {
       cache = new ManifestCache();
@@ -325,12 +479,12 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
       limit(() =>
         deps.shouldStop?.() === true
           ? Promise.resolve(leftForNextRun(repository, left))
-          : sweepRepository(deps, input.mode, (adapters.get(repository.region) as RegionAdapters).ecr, repository, inUseOf(repository), discovery.complete, preread.get(repository), skipDiscovery ? 'all' : 'hold', cacheOf(repository)),
+          : sweepRepository(deps, input.mode, ecrOf(repository), repository, inUseOf(repository), discovery.complete, preread.get(repository), skipDiscovery ? 'all' : 'hold', cacheOf(repository)),
       ),
     ),
   );
   // Only repositories with writes held back are visited again.
-  for (const o of outcomes) if ((o.pendingReleases ?? 0) === 0) manifestCaches.delete(`${o.region}/${o.repository}`);
+  for (const o of outcomes) if ((o.pendingReleases ?? 0) === 0) manifestCaches.delete(`${o.registryId}/${o.region}/${o.repository}`);
 
   // 4. Policy writes and releases, after a fresh look at every consumer: a rollback or deploy that
   //    started after the first read must not lose its image. Protection (and the guard that makes it
@@ -339,7 +493,7 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
   const releasing = outcomes.filter((o) => (o.pendingReleases ?? 0) > 0);
   let recheck: Discovery | undefined;
   if (input.mode === 'apply' && releasing.length > 0 && discovery.complete && deps.shouldStop?.() !== true) {
-    recheck = await discover(deps, adapters, ownRegistryIds);
+    recheck = await discover(deps, consumerPlaces, ecrAt, ownRegistryIds);
     for (const f of recheck.failures) failures.push({ ...f, message: `re-check before release: ${f.message}` });
     const fresh = inUseByRepository(recheck.images);
     const again = await Promise.all(
@@ -348,13 +502,13 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
           const repository = first.plan?.repository;
           if (repository === undefined) return first;
           const inUse = [...inUseOf(repository), ...(fresh.get(repositoryKey(repository.registryId, repository.region, repository.name)) ?? [])];
-          const second = await sweepRepository(deps, input.mode, (adapters.get(repository.region) as RegionAdapters).ecr, repository, inUse, recheck?.complete === true, undefined, 'all', cacheOf(repository));
+          const second = await sweepRepository(deps, input.mode, ecrOf(repository), repository, inUse, recheck?.complete === true, undefined, 'all', cacheOf(repository));
           return mergeOutcomes(first, second);
         }),
       ),
     );
-    const byKey = new Map(again.map((o) => [`${o.region}/${o.repository}`, o]));
-    outcomes = outcomes.map((o) => byKey.get(`${o.region}/${o.repository}`) ?? o);
+    const byKey = new Map(again.map((o) => [`${o.registryId}/${o.region}/${o.repository}`, o]));
+    outcomes = outcomes.map((o) => byKey.get(`${o.registryId}/${o.region}/${o.repository}`) ?? o);
   }
   for (const o of outcomes) if (o.failure) failures.push(o.failure);
 
@@ -375,15 +529,16 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
     mode: input.mode,
     startedAt: startedAt.toISOString(),
     finishedAt: deps.now().toISOString(),
-    regions: [...adapters.keys()].map((region) => {
-      const inventory = inventories.find((i) => i.region === region);
+    regions: regionsRead.map((region) => {
+      const listed = inventories.filter((i) => i.region === region);
       return {
         region,
-        planned: inventory !== undefined,
-        repositories: inventory?.repositories.length ?? 0,
-        ok: (inventory?.ok ?? true) && (skipDiscovery || discovery.regionsOk.get(region) === true),
+        planned: scope.has(region),
+        repositories: sum(listed, (i) => i.repositories.length),
+        ok: listed.every((i) => i.ok) && (skipDiscovery || discovery.regionsOk.get(region) === true),
       };
     }),
+    accounts: accounts.report(failures),
     inUse: {
       images: discovery.images,
       complete: discovery.complete,
@@ -402,6 +557,7 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
 const leftForNextRun = (repository: Repository, left: Repository[]): InternalOutcome => {
   left.push(repository);
   return {
+    registryId: repository.registryId,
     region: repository.region,
     repository: repository.name,
     status: 'skipped',
@@ -487,7 +643,7 @@ const sweepRepository = async (
   manifests: ManifestCache,
 ): Promise<InternalOutcome> => {
   const scope = `${repository.region}/${repository.name}`;
-  const base = { region: repository.region, repository: repository.name };
+  const base = { registryId: repository.registryId, region: repository.region, repository: repository.name };
   let plan: RepositoryPlan;
   let images: readonly ImageRecord[] = [];
   try {

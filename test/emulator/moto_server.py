@@ -17,7 +17,8 @@ Control routes (POST, JSON body, `region` defaults to us-east-1, `accountId` to 
     /ec2/default-network      {}         -> {subnets, securityGroups}
     /inspector2/findings      {findings: [{repositoryName, imageDigest, severity, title?, status?}]}
     /inspector2/coverage      {images: [{repositoryName, imageDigest, lastInUseAt?, inUseCount?, imagePulledAt?}]}
-    /iam/role                 {roleName}  -> {arn} (created once; Lambda CreateFunction needs a role)
+    /iam/role                 {roleName, accountId?, trustPolicy?}  -> {arn} (created once; Lambda
+                              CreateFunction needs a role; AssumeRole needs one in the target account)
 
 Prints one line to stdout once both servers listen:
     READY {"endpoint": "http://127.0.0.1:P", "control": "http://127.0.0.1:Q"}
@@ -86,6 +87,7 @@ from moto.ecr.exceptions import (
 from moto.ecs import models as ecs_models
 from moto.ecs import responses as ecs_responses
 from moto.iam.models import iam_backends
+from moto.sts import models as sts_models
 from moto.inspector2 import models as inspector_models
 from moto.moto_api._internal import mock_random
 from moto.utilities.utils import get_partition
@@ -436,6 +438,41 @@ def _find_ecr_image(account_id: str, region: str, repository_name: str, digest: 
         raise ControlError(404, f"no image {digest} in {repository_name}")
     return image
 
+
+
+# ---------------------------------------------------------------------------
+# Resource Groups Tagging API: ECR repositories (patch k)
+# ---------------------------------------------------------------------------
+# moto 5.2.1's GetResources knows no ECR resource: `ResourceTypeFilters: ["ecr:repository"]` returns
+# an empty list, which a caller would read as "no repository has a tag". AWS returns every tagged
+# repository of the region with its tags; a repository without tags does not appear.
+from moto.resourcegroupstaggingapi import models as tagging_models  # noqa: E402
+
+_original_get_resources_generator = tagging_models.ResourceGroupsTaggingAPIBackend._get_resources_generator
+
+
+def _tag_filters_match(tags: list[dict[str, str]], tag_filters: list[dict[str, Any]] | None) -> bool:
+    # Filters are ANDed; within one filter the values are ORed; no values means "has the key".
+    for tag_filter in tag_filters or []:
+        key, values = tag_filter.get("Key"), tag_filter.get("Values") or []
+        if not any(t["Key"] == key and (not values or t["Value"] in values) for t in tags):
+            return False
+    return True
+
+
+def _get_resources_generator(
+    self: Any, tag_filters: list[dict[str, Any]] | None = None, resource_type_filters: list[str] | None = None
+) -> Any:
+    if not resource_type_filters or "ecr" in resource_type_filters or "ecr:repository" in resource_type_filters:
+        backend = ecr_backends[self.account_id][self.region_name]
+        for repository in backend.repositories.values():
+            tags = backend.tagger.list_tags_for_resource(repository.arn)["tags"]
+            if tags and _tag_filters_match(tags, tag_filters):
+                yield {"ResourceARN": repository.arn, "Tags": tags}
+    yield from _original_get_resources_generator(self, tag_filters=tag_filters, resource_type_filters=resource_type_filters)
+
+
+tagging_models.ResourceGroupsTaggingAPIBackend._get_resources_generator = _get_resources_generator  # type: ignore[method-assign]
 
 # ---------------------------------------------------------------------------
 # ECS
@@ -1393,6 +1430,57 @@ batch_models.JobDefinition.update = _job_definition_update  # type: ignore[metho
 batch_responses.BatchResponse.registerjobdefinition = _register_job_definition_response  # type: ignore[method-assign]
 
 
+# ---------------------------------------------------------------------------
+# STS: AssumeRole needs the role (moto 5.2.1 hands out credentials for any ARN)
+# ---------------------------------------------------------------------------
+# AWS refuses AssumeRole with AccessDenied when the role does not exist in the target account or
+# its trust policy's sts:ExternalId condition does not match. The organisation mode must see that
+# refusal (a missing StackSet role) to mark the account unread; moto would silently switch accounts.
+
+
+class StsAccessDenied(ServiceException):
+    code = "AccessDenied"
+
+
+def _required_external_ids(role: Any) -> set[str]:
+    try:
+        document = json.loads(role.assume_role_policy_document)
+    except (TypeError, ValueError):
+        return set()
+    wanted: set[str] = set()
+    statements = document.get("Statement", [])
+    for statement in statements if isinstance(statements, list) else [statements]:
+        condition = statement.get("Condition", {}) if isinstance(statement, dict) else {}
+        for operator in ("StringEquals", "StringLike"):
+            value = condition.get(operator, {}).get("sts:ExternalId")
+            if isinstance(value, str):
+                wanted.add(value)
+            elif isinstance(value, list):
+                wanted.update(v for v in value if isinstance(v, str))
+    return wanted
+
+
+_original_assume_role = sts_models.STSBackend.assume_role
+
+
+def _assume_role(self: Any, region_name: str, role_session_name: str, role_arn: str, policy: str, duration: int, external_id: str) -> Any:
+    match = re.match(r"^arn:[\w-]+:iam::(\d{12}):role/(?:.*/)?([\w+=,.@-]+)$", role_arn or "")
+    denied = f"User is not authorized to perform: sts:AssumeRole on resource: {role_arn}"
+    if match is None:
+        raise StsAccessDenied(denied)
+    try:
+        role = iam_backends[match.group(1)][get_partition(region_name)].get_role(match.group(2))
+    except Exception as error:  # noqa: BLE001 - moto's NotFound: AWS answers AccessDenied, not NoSuchEntity
+        raise StsAccessDenied(denied) from error
+    wanted = _required_external_ids(role)
+    if wanted and external_id not in wanted:
+        raise StsAccessDenied(denied)
+    return _original_assume_role(self, region_name, role_session_name, role_arn, policy, duration, external_id)
+
+
+sts_models.STSBackend.assume_role = _assume_role  # type: ignore[method-assign]
+
+
 def control_iam_role(body: dict[str, Any]) -> dict[str, Any]:
     """An IAM role (moto's CreateFunction requires an existing one); returns its ARN, creating it once."""
     account = body.get("accountId", DEFAULT_ACCOUNT)
@@ -1401,10 +1489,11 @@ def control_iam_role(body: dict[str, Any]) -> dict[str, Any]:
     try:
         role = backend.get_role(name)
     except Exception:  # noqa: BLE001 - moto raises its own NotFound type
-        document = json.dumps(
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
-        )
-        role = backend.create_role(name, document, "/", None, "", [], None)
+        trust = body.get("trustPolicy") or {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+        }
+        role = backend.create_role(name, json.dumps(trust), "/", None, "", [], None)
     return {"arn": role.arn}
 
 

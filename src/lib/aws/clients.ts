@@ -8,11 +8,13 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { Inspector2Client } from '@aws-sdk/client-inspector2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
-import type { AwsCredentialIdentity } from '@smithy/types';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, MetadataBearer, MiddlewareStack } from '@smithy/types';
 import type { Region } from '../domain/types.js';
 import { createBatchAdapter } from './batch.js';
 import { createEcrAdapter } from './ecr.js';
+import { createLifecyclePreviewAdapter } from './ecr-preview.js';
 import { createEcsAdapter } from './ecs.js';
 import { createEventsAdapter } from './eventbridge.js';
 import { createInspectorAdapter } from './inspector2.js';
@@ -33,8 +35,8 @@ export interface ClientOptions {
   readonly region: Region;
   /** Explicit endpoint (tests). Without it the SDK honours `AWS_ENDPOINT_URL` itself. */
   readonly endpoint?: string | undefined;
-  /** Explicit credentials (tests); otherwise the default provider chain. */
-  readonly credentials?: AwsCredentialIdentity | undefined;
+  /** Explicit credentials (tests, or an assumed role's provider); otherwise the default provider chain. */
+  readonly credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined;
   readonly maxAttempts?: number | undefined;
 }
 
@@ -55,6 +57,28 @@ export interface RegionClients {
 }
 
 const cache = new Map<string, RegionClients>();
+
+/** AWS operations sent by every client `createClients` built in this process, by `Service:Operation`. */
+const callCounts = new Map<string, number>();
+
+/**
+ * Counts each operation once as it is sent (`initialize` step: retries of one call are not counted
+ * again), under the service's name without `Client` and the command's without `Command`, e.g.
+ * `ECR:DescribeImages`. Process-wide, so a caller takes a snapshot before and after its work.
+ */
+const countCalls = <I extends object, O extends MetadataBearer>(client: { readonly middlewareStack: MiddlewareStack<I, O> }): void => {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const key = `${(context.clientName ?? 'Client').replace(/Client$/, '')}:${(context.commandName ?? 'Unknown').replace(/Command$/, '')}`;
+      callCounts.set(key, (callCounts.get(key) ?? 0) + 1);
+      return next(args);
+    },
+    { step: 'initialize', name: 'ecrKeeperCallCounter', override: true },
+  );
+};
+
+/** A snapshot of the operations sent so far by the clients of this process (see `countCalls`). */
+export const awsCallCounts = (): Readonly<Record<string, number>> => Object.fromEntries(callCounts);
 
 /**
  * Builds (or reuses) the ECR, ECS and Inspector2 clients of a region with adaptive retry.
@@ -83,6 +107,13 @@ export const createClients = (options: ClientOptions): RegionClients => {
     events: new EventBridgeClient(config),
     scheduler: new SchedulerClient(config),
   };
+  countCalls(clients.ecr);
+  countCalls(clients.ecs);
+  countCalls(clients.inspector);
+  countCalls(clients.lambda);
+  countCalls(clients.batch);
+  countCalls(clients.events);
+  countCalls(clients.scheduler);
   if (cacheable) cache.set(key, clients);
   return clients;
 };
@@ -97,8 +128,31 @@ export const adaptersOver = (clients: RegionClients, region: Region, options: Ad
   batch: createBatchAdapter(clients.batch, region, options),
   events: createEventsAdapter(clients.events, region, options),
   scheduler: createSchedulerAdapter(clients.scheduler, region, options),
+  preview: createLifecyclePreviewAdapter(clients.ecr, region, options),
 });
 
 /** Every adapter of one region over shared clients; `signal` aborts their calls. */
 export const createRegionAdapters = (options: RegionAdapterOptions): RegionAdapters =>
   adaptersOver(createClients(options), options.region, { signal: options.signal });
+
+/** Options of the report bucket's client. */
+export interface S3ClientOptions {
+  /** The bucket's region; without it the SDK takes the function's own (`AWS_REGION`). */
+  readonly region?: Region | undefined;
+  readonly endpoint?: string | undefined;
+  readonly credentials?: AwsCredentialIdentity | undefined;
+  readonly maxAttempts?: number | undefined;
+  /** Path-style addresses (`endpoint/bucket/key`): an emulator on loopback has no per-bucket host names. */
+  readonly forcePathStyle?: boolean | undefined;
+}
+
+/** The client of the report bucket (one per function: reports go to the deployment's own bucket). */
+export const createS3Client = (options: S3ClientOptions = {}): S3Client =>
+  new S3Client({
+    retryMode: 'adaptive',
+    maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    forcePathStyle: options.forcePathStyle ?? false,
+    ...(options.region === undefined ? {} : { region: options.region }),
+    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+  });
