@@ -18,6 +18,15 @@ export const ECR_READ_ACTIONS = [
 /** ECR actions that change the registry: the lifecycle policy and protection tags. */
 export const ECR_WRITE_ACTIONS = ['ecr:PutLifecyclePolicy', 'ecr:PutImage', 'ecr:BatchDeleteImage'] as const;
 
+/**
+ * ECR's lifecycle policy preview (`ecr-keeper audit --verify-with-preview`). Neither a read nor a write
+ * to the registry: StartLifecyclePolicyPreview changes no policy, tag or image, but it starts a job on
+ * the repository (one at a time, so it can collide with someone else's preview) and IAM does not list it
+ * as read-only. Classified apart so the "audit makes no write call" checks name it explicitly, and granted
+ * to no Lambda role: the CLI runs it with the caller's own credentials.
+ */
+export const ECR_PREVIEW_ACTIONS = ['ecr:StartLifecyclePolicyPreview', 'ecr:GetLifecyclePolicyPreview'] as const;
+
 /** ECS actions used to find what workloads run or may roll back to. */
 export const ECS_READ_ACTIONS = [
   'ecs:ListClusters',
@@ -63,6 +72,7 @@ export const BATCH_READ_ACTIONS = ['batch:DescribeJobDefinitions'] as const;
 export type AwsAction =
   | (typeof ECR_READ_ACTIONS)[number]
   | (typeof ECR_WRITE_ACTIONS)[number]
+  | (typeof ECR_PREVIEW_ACTIONS)[number]
   | (typeof ECS_READ_ACTIONS)[number]
   | (typeof INSPECTOR_READ_ACTIONS)[number]
   | (typeof INSPECTOR_COVERAGE_READ_ACTIONS)[number]

@@ -8,6 +8,8 @@ import {
   paginateListFindings,
   type AwsEcrContainerAggregation,
   type AwsEcrContainerAggregationResponse,
+  type CoverageFilterCriteria,
+  type CoverageStringFilter,
   type CoveredResource,
   type Finding,
   type Inspector2Client,
@@ -50,15 +52,16 @@ const countsOf = (digest: Digest, response: AwsEcrContainerAggregationResponse):
 
 /** `ListCoverage` pages hold at most 200 resources. */
 const MAX_COVERAGE_PAGE = 200;
+const ECR_IMAGES: CoverageStringFilter[] = [{ comparison: 'EQUALS', value: 'AWS_ECR_CONTAINER_IMAGE' }];
 /** `resourceId` of an ECR image in coverage (Inspector2 API reference, CoveredResource). */
 const ECR_IMAGE_RESOURCE = /^arn:[^:]+:ecr:([^:]+):(\d{12}):repository\/(.+)\/(sha256:[0-9a-f]{64})$/;
 
 /**
  * One covered ECR image, or `undefined` for anything else. Repository, region and digest come from
- * `resourceId`; `accountId` names the registry. A record that ended before `since` is dropped here
- * too, so a server that ignores the date filter cannot widen the in-use set.
+ * `resourceId`; `accountId` names the registry. With `since`, a record last in use before it (or
+ * never) is dropped here too, so a server that ignores the date filter cannot widen the in-use set.
  */
-const coveredImageOf = (resource: CoveredResource, since: Date): CoveredImage | undefined => {
+const coveredImageOf = (resource: CoveredResource, since: Date | undefined): CoveredImage | undefined => {
   if (resource.resourceType !== 'AWS_ECR_CONTAINER_IMAGE' || resource.resourceId === undefined) return undefined;
   const match = ECR_IMAGE_RESOURCE.exec(resource.resourceId);
   if (match === null) return undefined;
@@ -67,7 +70,8 @@ const coveredImageOf = (resource: CoveredResource, since: Date): CoveredImage | 
   if (!isRegion(region) || !isDigest(digest) || !isRepositoryName(repository) || !/^\d{12}$/.test(account)) return undefined;
   const image = resource.resourceMetadata?.ecrImage;
   const lastInUseAt = image?.lastInUseAt;
-  if (lastInUseAt === undefined || lastInUseAt.getTime() < since.getTime()) return undefined;
+  if (since !== undefined && (lastInUseAt === undefined || lastInUseAt.getTime() < since.getTime())) return undefined;
+  const status = resource.scanStatus;
   return {
     resourceId: resource.resourceId,
     registryId: toAccountId(account),
@@ -77,6 +81,8 @@ const coveredImageOf = (resource: CoveredResource, since: Date): CoveredImage | 
     tags: [...(image?.tags ?? [])],
     lastInUseAt,
     inUseCount: image?.inUseCount,
+    scanStatus: status?.statusCode === undefined ? undefined : { code: status.statusCode, reason: status.reason },
+    lastScannedAt: resource.lastScannedAt,
   };
 };
 
@@ -132,6 +138,17 @@ export const createInspectorAdapter = (client: Inspector2Client, region: Region,
     }
     return result;
   };
+
+  /** Covered ECR images matching `filterCriteria` (see `coveredImageOf` for `since`). */
+  async function* coverage(filterCriteria: CoverageFilterCriteria, since: Date | undefined): AsyncIterable<CoveredImage> {
+    const pages = paginateListCoverage({ client, pageSize: MAX_COVERAGE_PAGE }, { filterCriteria }, send);
+    for await (const page of pagesOf('inspector2:ListCoverage', undefined, pages)) {
+      for (const resource of page.coveredResources ?? []) {
+        const image = coveredImageOf(resource, since);
+        if (image !== undefined) yield image;
+      }
+    }
+  }
 
   return {
     region,
@@ -190,23 +207,8 @@ export const createInspectorAdapter = (client: Inspector2Client, region: Region,
       }
     },
 
-    async *imagesInUseSince(since) {
-      const pages = paginateListCoverage(
-        { client, pageSize: MAX_COVERAGE_PAGE },
-        {
-          filterCriteria: {
-            resourceType: [{ comparison: 'EQUALS', value: 'AWS_ECR_CONTAINER_IMAGE' }],
-            ecrImageLastInUseAt: [{ startInclusive: since }],
-          },
-        },
-        send,
-      );
-      for await (const page of pagesOf('inspector2:ListCoverage', undefined, pages)) {
-        for (const resource of page.coveredResources ?? []) {
-          const image = coveredImageOf(resource, since);
-          if (image !== undefined) yield image;
-        }
-      }
-    },
+    imagesInUseSince: (since) => coverage({ resourceType: ECR_IMAGES, ecrImageLastInUseAt: [{ startInclusive: since }] }, since),
+
+    ecrImageCoverage: () => coverage({ resourceType: ECR_IMAGES }, undefined),
   };
 };

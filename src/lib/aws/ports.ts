@@ -207,6 +207,13 @@ export interface InspectorPort {
    * administrator also sees its member accounts' images (`registryId` says whose).
    */
   imagesInUseSince(since: Date): AsyncIterable<CoveredImage>;
+  /**
+   * Every ECR image of the region in Inspector's coverage, in use or not, with its scan status
+   * (ListCoverage, `resourceType` AWS_ECR_CONTAINER_IMAGE, 200 a page). The audit reads it once per
+   * region for both the in-use data and "scanned recently, or not". Optional: without it the audit
+   * cannot tell a clean image from an unscanned one and says so.
+   */
+  ecrImageCoverage?(): AsyncIterable<CoveredImage>;
 }
 
 /** One ECR image in Inspector's coverage, with its in-use data. */
@@ -223,6 +230,10 @@ export interface CoveredImage {
   readonly lastInUseAt?: Date | undefined;
   /** ECS tasks and EKS pods running it when Inspector last looked. */
   readonly inUseCount?: number | undefined;
+  /** `scanStatus`: `ACTIVE` (monitored) or `INACTIVE`, and why (`SUCCESSFUL`, `SCAN_ELIGIBILITY_EXPIRED`, `UNSUPPORTED_OS`, …). */
+  readonly scanStatus?: { readonly code: string; readonly reason?: string | undefined } | undefined;
+  /** `lastScannedAt`: when Inspector last scanned the image. */
+  readonly lastScannedAt?: Date | undefined;
 }
 
 /**
@@ -325,6 +336,32 @@ export interface BatchPort {
   listActiveJobDefinitions(): AsyncIterable<BatchJobDefinition>;
 }
 
+/** One image ECR's lifecycle policy preview would act on (`GetLifecyclePolicyPreview` `previewResults[]`). */
+export interface PreviewedImage {
+  readonly digest: Digest;
+  readonly tags: readonly string[];
+  /** `action.type` as ECR writes it: `EXPIRE` or `TRANSITION`. */
+  readonly action: string;
+  readonly rulePriority?: number | undefined;
+  /** `action.targetStorageClass` of a TRANSITION. */
+  readonly targetStorageClass?: string | undefined;
+}
+
+/**
+ * ECR's own evaluation of a lifecycle policy text, without writing the policy: StartLifecyclePolicyPreview,
+ * then the SDK waiter, then GetLifecyclePolicyPreview pages. Not a write to the repository, but an
+ * action outside the read-only set (`ECR_PREVIEW_ACTIONS`), and ECR runs one preview per repository at a time.
+ */
+export interface LifecyclePreviewPort {
+  readonly region: Region;
+  /**
+   * The images ECR would expire or transition under `policyText`. Waits for a preview already running
+   * on the repository to finish before starting its own; throws `AwsCallError` when ECR fails the
+   * preview or it does not finish within `maxWaitSeconds`.
+   */
+  previewLifecyclePolicy(repository: RepositoryName, policyText: string, options: { readonly maxWaitSeconds: number }): Promise<readonly PreviewedImage[]>;
+}
+
 /** The adapters of one region. */
 export interface RegionAdapters {
   readonly region: Region;
@@ -335,4 +372,6 @@ export interface RegionAdapters {
   readonly scheduler: SchedulerPort;
   readonly lambda: LambdaPort;
   readonly batch: BatchPort;
+  /** ECR's lifecycle policy preview; absent where it is not wired (fakes). */
+  readonly preview?: LifecyclePreviewPort | undefined;
 }
