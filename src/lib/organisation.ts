@@ -62,7 +62,11 @@ export const organisationAccounts = async (config: KeeperConfig, organisation: O
   const failures: OrganisationAccounts['failures'][number][] = [];
   if (organisation.discover !== undefined) {
     try {
-      for (const account of await access.organizations.listActiveAccounts(organisation.discover.parentIds))
+      const listed = await access.organizations.listActiveAccounts(organisation.discover.parentIds);
+      // An organisation always has a member (its management account) and an OU named in the config
+      // is expected to hold some: an empty answer is a misread (wrong account, no organisation), not "no consumers".
+      if (listed.length === 0) throw new Error(`AWS Organizations listed no ACTIVE account${organisation.discover.parentIds.length > 0 ? ` under ${organisation.discover.parentIds.join(', ')}` : ''}`);
+      for (const account of listed)
         if (matchesTags(account, organisation.discover.tags)) add(account.id, 'organizations', environmentOfAccount(config, organisation, account));
     } catch (error) {
       failures.push({ scope: 'organizations', error });

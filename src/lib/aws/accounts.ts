@@ -4,8 +4,7 @@
  * Lambda's role limits sessions to one hour: each account's credentials are one memoized provider
  * that assumes the role again shortly before expiry, shared by every client of that account.
  */
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { doesIdentityRequireRefresh, isIdentityExpired, memoizeIdentityProvider } from '@smithy/core';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
@@ -13,7 +12,7 @@ import { partitionOf } from '../domain/image-ref.js';
 import { toAccountId, type AccountId, type Region } from '../domain/types.js';
 import type { KeeperConfig } from '../config.js';
 import { callAws, toAwsCallError } from './actions.js';
-import { adaptersOver, createClients, DEFAULT_MAX_ATTEMPTS } from './clients.js';
+import { adaptersOver, createAccountClients, createClients } from './clients.js';
 import { createOrganizationsAdapter } from './organizations.js';
 import type { AccountRole, OrganisationAccess, RegionAdapters } from './ports.js';
 
@@ -37,8 +36,7 @@ export const roleArn = (account: AccountId, name: string, region: Region): strin
 
 export const createOrganisationAccess = (options: OrganisationAccessOptions): OrganisationAccess => {
   const { organisation, region, endpoint, credentials, signal } = options;
-  const base = { region, maxAttempts: DEFAULT_MAX_ATTEMPTS, ...(endpoint === undefined ? {} : { endpoint }), ...(credentials === undefined ? {} : { credentials }) };
-  const sts = new STSClient(base);
+  const { sts, organizations } = createAccountClients({ region, ...(endpoint === undefined ? {} : { endpoint }), ...(credentials === undefined ? {} : { credentials }) });
   let home: Promise<AccountId> | undefined;
   const homeAccount = (): Promise<AccountId> => {
     home ??= callAws('sts:GetCallerIdentity', undefined, async () => toAccountId((await sts.send(new GetCallerIdentityCommand({}), { abortSignal: signal })).Account ?? '')).catch((error: unknown) => {
@@ -81,7 +79,7 @@ export const createOrganisationAccess = (options: OrganisationAccessOptions): Or
   const adapters = new Map<string, RegionAdapters>();
   return {
     home: homeAccount,
-    organizations: createOrganizationsAdapter(new OrganizationsClient(base), { signal }),
+    organizations: createOrganizationsAdapter(organizations, { signal }),
     verify: async (account, role) => {
       if (account === (await homeAccount())) return;
       await providerFor(account, role)();

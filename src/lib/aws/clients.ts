@@ -9,7 +9,10 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { Inspector2Client } from '@aws-sdk/client-inspector2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
+import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, MetadataBearer, MiddlewareStack } from '@smithy/types';
 import type { Region } from '../domain/types.js';
 import { createBatchAdapter } from './batch.js';
@@ -22,6 +25,7 @@ import { createLambdaAdapter } from './lambda.js';
 import type { AdapterOptions } from './actions.js';
 import type { RegionAdapters } from './ports.js';
 import { createSchedulerAdapter } from './scheduler.js';
+import { createTaggingAdapter } from './tagging.js';
 
 /**
  * ECR and ECS publish no rate for their list/describe calls and throttle bursts
@@ -54,6 +58,7 @@ export interface RegionClients {
   readonly batch: BatchClient;
   readonly events: EventBridgeClient;
   readonly scheduler: SchedulerClient;
+  readonly tagging: ResourceGroupsTaggingAPIClient;
 }
 
 const cache = new Map<string, RegionClients>();
@@ -106,6 +111,7 @@ export const createClients = (options: ClientOptions): RegionClients => {
     batch: new BatchClient(config),
     events: new EventBridgeClient(config),
     scheduler: new SchedulerClient(config),
+    tagging: new ResourceGroupsTaggingAPIClient(config),
   };
   countCalls(clients.ecr);
   countCalls(clients.ecs);
@@ -114,6 +120,7 @@ export const createClients = (options: ClientOptions): RegionClients => {
   countCalls(clients.batch);
   countCalls(clients.events);
   countCalls(clients.scheduler);
+  countCalls(clients.tagging);
   if (cacheable) cache.set(key, clients);
   return clients;
 };
@@ -128,6 +135,7 @@ export const adaptersOver = (clients: RegionClients, region: Region, options: Ad
   batch: createBatchAdapter(clients.batch, region, options),
   events: createEventsAdapter(clients.events, region, options),
   scheduler: createSchedulerAdapter(clients.scheduler, region, options),
+  tagging: createTaggingAdapter(clients.tagging, region, options),
   preview: createLifecyclePreviewAdapter(clients.ecr, region, options),
 });
 
@@ -156,3 +164,21 @@ export const createS3Client = (options: S3ClientOptions = {}): S3Client =>
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
     ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
   });
+
+/** The organisation mode's own clients: STS (who am I) and AWS Organizations (which accounts), with the keeper's credentials. */
+export interface AccountClients {
+  readonly sts: STSClient;
+  readonly organizations: OrganizationsClient;
+}
+
+/** Builds the STS and Organizations clients of the keeper's account (not cached: one organisation access holds them). */
+export const createAccountClients = (options: ClientOptions): AccountClients => {
+  const config = {
+    region: options.region,
+    retryMode: 'adaptive',
+    maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+  };
+  return { sts: new STSClient(config), organizations: new OrganizationsClient(config) };
+};
