@@ -1,18 +1,49 @@
 /**
  * `ecr-keeper` command line: the same core as the Lambda functions, for people at a terminal.
- * Exit codes: 0 done, 1 the answer is "no" (invalid policy, blocked repositories), 2 bad input.
+ * Exit codes: see EXIT_CODES (also in --help and the README).
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { KeeperError } from '../lib/errors.js';
 import { parseInstant, readInput } from './io.js';
 import { simulateCommand, validateCommand, type CommandResult } from './simulate.js';
 import { registerSweepCommands } from './sweep.js';
 
+/** One rule for every command: 1 when the input was read and the answer is "no", 2 when it could not be read. */
+export const EXIT_CODES = `Exit codes:
+  0  done; the answer is yes (valid policy, sweep or audit with nothing blocked or failed)
+  1  the answer is no: the policy was read and breaks ECR's grammar (validate and simulate alike),
+     or a repository was blocked as unsafe or failed (sweep, audit)
+  2  bad input, nothing judged: a missing, empty or non-JSON file, a wrong shape, an unknown option,
+     a bad config, a --repository that exists in none of the regions swept
+  3  unexpected failure (a bug, or AWS refused a call the sweep cannot do without)`;
+
+/** Node.js versions: the engines field says 20.19+; the AWS SDK will want Node 22 from 2027. */
+export const NODE_NOTE = 'Needs Node.js 20.19 or later; Node.js 22 recommended (AWS SDK releases from 2027 need it; its warning about that is silenced here).';
+
+/**
+ * The package version, for --version, from this package's package.json: two levels up from
+ * src/cli/ and dist/cli/, three from a bundle chunk in dist/cli/chunks/.
+ */
+const packageVersion = (): string => {
+  for (const up of ['../../package.json', '../../../package.json']) {
+    try {
+      const manifest = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (manifest.name === 'ecr-keeper' && manifest.version !== undefined) return manifest.version;
+    } catch {
+      // not this one
+    }
+  }
+  return 'unknown';
+};
+
 const outputOption = (): Option =>
   new Option('--output <format>', 'json or table (default: table on a terminal, json otherwise)').choices(['json', 'table']);
 
 export interface CliIo {
   readonly write: (text: string) => void;
+  /** One line (or several) for stderr; default: dropped. */
+  readonly writeErr?: ((text: string) => void) | undefined;
   readonly isTty: boolean;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly setExitCode: (code: number) => void;
@@ -43,11 +74,14 @@ const processIo = (): MainIo => ({
 export const buildProgram = (io: CliIo): Command => {
   const program = new Command('ecr-keeper')
     .description('Keep Amazon ECR registries clean without expiring an image a workload still runs.')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .addHelpText('after', `\n${EXIT_CODES}\n\n${NODE_NOTE}`)
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.write(s.replace(/\n$/, '')), writeErr: () => undefined })
     .showSuggestionAfterError(true);
   const finish = (result: CommandResult): void => {
     if (result.stdout) io.write(result.stdout);
+    if (result.stderr) io.writeErr?.(result.stderr);
     io.setExitCode(result.exitCode);
   };
   const defaultOutput = io.isTty ? 'table' : 'json';
@@ -99,6 +133,7 @@ const checked = <T>(parse: () => T): T => {
 export const main = async (argv: readonly string[], io: MainIo = processIo()): Promise<void> => {
   const program = buildProgram({
     write: (s) => io.stdout(`${s}\n`),
+    writeErr: (s) => io.stderr(`${s}\n`),
     isTty: io.isTty,
     env: io.env,
     setExitCode: io.setExitCode,

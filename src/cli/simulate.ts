@@ -6,20 +6,45 @@ import { parsePolicyText } from '../lib/policy/parse.js';
 import { simulatePolicy } from '../lib/policy/simulate.js';
 import type { LifecyclePolicy, SimulationResult } from '../lib/policy/types.js';
 import { parseJson } from './io.js';
-import { ageInDays, formatBytes, renderTable } from './table.js';
+import { ageInDays, count, formatBytes, renderTable } from './table.js';
 
 export interface CommandResult {
   readonly exitCode: number;
   readonly stdout: string;
+  /** Lines for stderr (a refusal's reasons), if any. */
+  readonly stderr?: string;
 }
 
-/** Parses policy text for a command; invalid → `InputError` listing every issue with its path. */
-export const loadPolicy = (text: string, path: string): LifecyclePolicy => {
-  const parsed = parsePolicyText(text);
-  if (!parsed.ok) {
-    const issues = parsed.issues.map((i) => `${i.path}: ${i.message}`).join('; ');
-    throw new InputError(`--policy: ${path} is not a valid lifecycle policy: ${issues}`, { field: '--policy' });
+/**
+ * The lifecycle policy text in what the user gave: the policy itself, the output of
+ * `aws ecr get-lifecycle-policy` (`{"lifecyclePolicyText": "…", "repositoryName": …}`), or the policy
+ * as one JSON string (what `--query lifecyclePolicyText --output json` prints). `InputError` (exit 2)
+ * when there is nothing to judge: an empty file, or text that is not JSON at all.
+ */
+export const policyTextOf = (text: string, path: string): string => {
+  if (text.trim() === '') throw new InputError(`--policy: ${path} is empty`, { field: '--policy' });
+  const value = parseJson(text, '--policy', path);
+  if (typeof value === 'string') return value;
+  if (isObject(value) && !Object.hasOwn(value, 'rules') && Object.hasOwn(value, 'lifecyclePolicyText')) {
+    const inner = value.lifecyclePolicyText;
+    if (typeof inner !== 'string') throw new InputError(`--policy: ${path}: lifecyclePolicyText must be a string (the policy as ECR stores it)`, { field: '--policy' });
+    return inner;
   }
+  return text;
+};
+
+/** A policy that was read but breaks ECR's grammar: exit 1 (the answer is "no"), every issue named. */
+export class InvalidPolicy extends Error {
+  constructor(readonly lines: readonly string[]) {
+    super(lines.join('; '));
+    this.name = 'InvalidPolicy';
+  }
+}
+
+/** Parses the policy for `simulate`; throws `InputError` (unreadable) or `InvalidPolicy` (invalid). */
+export const loadPolicy = (text: string, path: string): LifecyclePolicy => {
+  const parsed = parsePolicyText(policyTextOf(text, path));
+  if (!parsed.ok) throw new InvalidPolicy(parsed.issues.map((i) => `${path}: ${i.path}: ${i.message}`));
   return parsed.policy;
 };
 
@@ -97,23 +122,32 @@ export const toPreviewTable = (result: SimulationResult, now: Date): string => {
   const s = result.summary;
   const kept = result.verdicts.length - s.expiringImageTotalCount - s.transitioningImageTotalCount;
   const total =
-    `${result.verdicts.length} images: ${s.expiringImageTotalCount} expire (${formatBytes(s.expiringBytes)}), ` +
+    `${count(result.verdicts.length, 'image')}: ${s.expiringImageTotalCount} expire (${formatBytes(s.expiringBytes)}), ` +
     `${s.transitioningImageTotalCount} move to archive (${formatBytes(s.transitioningBytes)}), ${kept} kept`;
   return `${table}\n\n${total}`;
 };
 
-/** Runs `simulate` on already-read texts. */
+/**
+ * Runs `simulate` on already-read texts. An invalid policy exits 1 with its issues on stderr, as
+ * `validate` does; unreadable input throws `InputError` (exit 2).
+ */
 export const simulateCommand = (input: { policyText: string; policyPath: string; imagesText: string; imagesPath: string; now: Date; output: 'json' | 'table' }): CommandResult => {
-  const policy = loadPolicy(input.policyText, input.policyPath);
+  let policy: LifecyclePolicy;
+  try {
+    policy = loadPolicy(input.policyText, input.policyPath);
+  } catch (error) {
+    if (error instanceof InvalidPolicy) return { exitCode: 1, stdout: '', stderr: error.lines.map((l) => `ecr-keeper: ${l}`).join('\n') };
+    throw error;
+  }
   const images = loadImages(input.imagesText, input.imagesPath);
   const result = simulatePolicy(policy, images, input.now);
   const stdout = input.output === 'json' ? JSON.stringify(toPreviewJson(result), null, 2) : toPreviewTable(result, input.now);
   return { exitCode: 0, stdout };
 };
 
-/** Runs `validate`: exit 0 and "valid" or exit 1 and one line per issue. */
+/** Runs `validate`: exit 0 and "valid", exit 1 and one line per issue; unreadable input throws `InputError` (exit 2). */
 export const validateCommand = (policyText: string, policyPath: string): CommandResult => {
-  const parsed = parsePolicyText(policyText);
-  if (parsed.ok) return { exitCode: 0, stdout: `${policyPath}: valid (${parsed.policy.rules.length} rules)` };
+  const parsed = parsePolicyText(policyTextOf(policyText, policyPath));
+  if (parsed.ok) return { exitCode: 0, stdout: `${policyPath}: valid (${count(parsed.policy.rules.length, 'rule')})` };
   return { exitCode: 1, stdout: parsed.issues.map((i) => `${policyPath}: ${i.path}: ${i.message}`).join('\n') };
 };

@@ -1,6 +1,6 @@
 /** Plain-text rendering of a sweep report for the terminal. */
 import type { SweepReport } from '../lib/sweep.js';
-import { renderTable } from './table.js';
+import { count, renderTable } from './table.js';
 
 /** One row per repository, then totals and failures. */
 export const renderSweepTable = (report: SweepReport): string => {
@@ -20,8 +20,8 @@ export const renderSweepTable = (report: SweepReport): string => {
     '',
     renderTable(['REGION', 'REPOSITORY', 'STATUS', '+TAGS', '-TAGS', 'POLICY', 'WHY'], rows, [3, 4]),
     '',
-    `${t.repositories} repositories, ${t.inUseImages} images in use: ${t.tagsAdded} tags added, ${t.tagsReleased} released, ` +
-      `${t.policiesWritten} policies written, ${t.unchanged} unchanged, ${t.blocked} blocked, ${t.excluded} excluded, ${t.skipped} skipped, ${t.failed} failed`,
+    `${count(t.repositories, 'repository', 'repositories')}, ${count(t.inUseImages, 'image')} in use: ${count(t.tagsAdded, 'tag')} added, ${t.tagsReleased} released, ` +
+      `${count(t.policiesWritten, 'policy', 'policies')} written, ${t.unchanged} unchanged, ${t.blocked} blocked, ${t.excluded} excluded, ${t.skipped} skipped, ${t.failed} failed`,
   ];
   if (!report.inUse.complete) lines.push('in-use set INCOMPLETE: no policy written and no protection released (see failures)');
   for (const f of report.failures) lines.push(`failure ${f.scope} [${f.stage}${f.action ? ` ${f.action}` : ''}${f.code ? ` ${f.code}` : ''}]: ${f.message.split('\n')[0]}`);

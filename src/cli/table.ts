@@ -23,5 +23,14 @@ export const formatBytes = (bytes: number): string => {
   return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 };
 
+/** 1 → "1 repository", 3 → "3 repositories": `plural` defaults to `singular` + "s". */
+export const count = (n: number, singular: string, plural = `${singular}s`): string => `${n} ${n === 1 ? singular : plural}`;
+
+/** A price in dollars with cents always shown: 0.1 → "$0.10", 0.023 → "$0.023" (never rounds a price away). */
+export const formatDollars = (value: number): string => {
+  const cents = value.toFixed(2);
+  return `$${Number(cents) === value ? cents : String(value)}`;
+};
+
 /** Whole days between two instants, rounded down. */
 export const ageInDays = (from: Date, now: Date): number => Math.floor((now.getTime() - from.getTime()) / 86_400_000);

@@ -129,6 +129,115 @@ describe('Function: main', () => {
   });
 });
 
+describe('Function: main (policy input and exit codes)', () => {
+  const policyText = (): string => readFileSync(POLICY, 'utf8');
+  const write = (name: string, text: string): string => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  const simulateWith = (policy: string): string[] => ['simulate', '--policy', policy, '--images', IMAGES, '--now', NOW, '--output', 'json'];
+
+  it.each([
+    ['aws ecr get-lifecycle-policy output', () => JSON.stringify({ registryId: '123456789012', repositoryName: 'shop/api', lifecyclePolicyText: policyText(), lastEvaluatedAt: '2026-11-20T10:00:00+00:00' })],
+    ['the policy as one JSON string', () => JSON.stringify(policyText())],
+  ])('validate and simulate accept %s as the policy itself', async (_name, text) => {
+    // Prepare
+    const path = write('wrapped-policy.json', text());
+
+    // Act
+    const validated = await runMain(['validate', '--policy', path]);
+    const simulated = await runMain(simulateWith(path));
+    const direct = await runMain(simulateWith(POLICY));
+
+    // Assess
+    expect(validated.status).toBe(0);
+    expect(validated.stdout).toMatch(/: valid \(\d+ rules\)/);
+    expect(simulated.status).toBe(0);
+    expect(simulated.stdout).toBe(direct.stdout);
+  });
+
+  it('reads get-lifecycle-policy output from stdin', async () => {
+    // Act
+    const run = await runMain(['validate', '--policy', '-'], JSON.stringify({ repositoryName: 'shop/api', lifecyclePolicyText: policyText() }));
+
+    // Assess
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('-: valid');
+  });
+
+  it('exits 1 from validate and from simulate for the same invalid policy, naming the issue', async () => {
+    // Prepare
+    const path = write('invalid.json', JSON.stringify({ rules: [{ rulePriority: 1, selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 0 }, action: { type: 'expire' } }] }));
+
+    // Act
+    const validated = await runMain(['validate', '--policy', path]);
+    const simulated = await runMain(simulateWith(path));
+
+    // Assess
+    expect(validated.status).toBe(1);
+    expect(simulated.status).toBe(1);
+    expect(simulated.stdout).toBe('');
+    expect(validated.stdout).toContain('rules[0].selection.countNumber');
+    expect(simulated.stderr).toContain('rules[0].selection.countNumber');
+  });
+
+  it.each([
+    ['an empty file', '', /--policy: .*empty\.json is empty/],
+    ['a blank file', ' \n', /--policy: .*empty\.json is empty/],
+    ['text that is not JSON', 'rules: []', /--policy: .*empty\.json is not valid JSON/],
+    ['lifecyclePolicyText that is not a string', '{"lifecyclePolicyText": {"rules": []}}', /lifecyclePolicyText must be a string/],
+  ])('exits 2 from validate and simulate for %s', async (_name, text, message) => {
+    // Prepare
+    const path = write('empty.json', text);
+
+    // Act
+    const validated = await runMain(['validate', '--policy', path]);
+    const simulated = await runMain(simulateWith(path));
+
+    // Assess
+    for (const run of [validated, simulated]) {
+      expect(run.status).toBe(2);
+      expect(linesOf(run.stderr)).toHaveLength(1);
+      expect(run.stderr).toMatch(message);
+    }
+  });
+
+  it('refuses a millisecond epoch in imagePushedAt with exit 2, naming the field', async () => {
+    // Prepare
+    const images = write('ms.json', JSON.stringify({ imageDetails: [{ imageDigest: `sha256:${'a'.repeat(64)}`, imagePushedAt: 1_763_900_000_000 }] }));
+
+    // Act
+    const run = await runMain(['simulate', '--policy', POLICY, '--images', images, '--now', NOW]);
+
+    // Assess
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/imageDetails\[0\]\.imagePushedAt looks like epoch milliseconds/);
+  });
+
+  it('prints the package version for --version', async () => {
+    // Prepare
+    const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
+
+    // Act
+    const run = await runMain(['--version']);
+
+    // Assess
+    expect(run.status).toBe(0);
+    expect(run.stdout.trim()).toBe(version);
+  });
+
+  it('documents the exit codes and the Node.js version in --help', async () => {
+    // Act
+    const run = await runMain(['--help']);
+
+    // Assess
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/Exit codes:\n\s+0 .*\n\s+1 .*\n[\s\S]*\s+2 .*bad input/);
+    expect(run.stdout).toContain('Node.js 20.19');
+  });
+});
+
 describe('Entry point: bin/ecr-keeper.mjs', () => {
   // The only spawn in the unit tests. It runs the bundle that `npm ci` builds (dist/cli/, checked in
   // CI by bundle.test.ts): about 0.15 s. Where the bundle is missing or older than the sources, the

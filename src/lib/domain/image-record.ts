@@ -10,20 +10,33 @@ type DateInput = Date | string | number | undefined;
 // `aws ecr describe-images` prints epoch seconds (often with a fraction) when the CLI's
 // timestamp format is `none`/`wire`, and ISO-8601 otherwise; the SDK hands us Date objects.
 const EPOCH_SECONDS = /^\d+(?:\.\d+)?$/;
+// 10^11 seconds is the year 5138, 10^11 milliseconds is 1973: a larger epoch is milliseconds.
+const MAX_EPOCH_SECONDS = 1e11;
+// A date and a time of day; the zone that must follow is checked apart, to name it in the error.
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/;
+const ZONE_SUFFIX = /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
 
-const parseDate = (value: Exclude<DateInput, undefined>): Date | undefined => {
-  let date: Date;
-  if (value instanceof Date) date = new Date(value.getTime());
-  else if (typeof value === 'number') date = new Date(value * 1000);
-  else if (EPOCH_SECONDS.test(value.trim())) date = new Date(Number(value.trim()) * 1000);
-  else date = new Date(value);
-  return Number.isNaN(date.getTime()) ? undefined : date;
+/** The instant, or why the value is refused: a wrong verdict from a misread date is worse than an error. */
+const parseDate = (value: Exclude<DateInput, undefined>): Date | string => {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'is not a valid date' : new Date(value.getTime());
+  const text = typeof value === 'number' ? String(value) : value.trim();
+  if (typeof value === 'number' || EPOCH_SECONDS.test(text)) {
+    const seconds = Number(text);
+    if (!Number.isFinite(seconds)) return 'is not a valid date';
+    if (seconds >= MAX_EPOCH_SECONDS)
+      return 'looks like epoch milliseconds; give epoch seconds (as `aws ecr describe-images` prints them) or ISO-8601 with a zone';
+    return new Date(seconds * 1000);
+  }
+  if (ISO_DATE_TIME.test(text) && !ZONE_SUFFIX.test(text))
+    return 'has no time zone; add Z or an offset (e.g. 2026-11-23T12:00:00Z), as `aws ecr describe-images` prints it';
+  const date = new Date(text);
+  return Number.isNaN(date.getTime()) ? 'is not a valid date' : date;
 };
 
 const optionalDate = (value: DateInput, field: string): Date | undefined => {
   if (value === undefined || value === null) return undefined;
   const date = parseDate(value);
-  if (date === undefined) throw new InputError(`${field} is not a valid date: ${JSON.stringify(value)}`, { field });
+  if (typeof date === 'string') throw new InputError(`${field} ${date}: ${JSON.stringify(value)}`, { field });
   return date;
 };
 

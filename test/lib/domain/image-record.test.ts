@@ -142,6 +142,33 @@ describe('Function: imageRecordFromDetail', () => {
     expect(error).toMatchObject({ field, message: expect.stringContaining(field) });
   });
 
+  it.each([
+    ['a millisecond epoch number', 1_704_103_200_000, /imagePushedAt looks like epoch milliseconds/],
+    ['a millisecond epoch string', '1704103200000', /imagePushedAt looks like epoch milliseconds/],
+    ['a time with no zone', '2024-01-01T10:00:00', /imagePushedAt has no time zone; add Z or an offset/],
+    ['a time with a space and no zone', '2024-01-01 10:00', /imagePushedAt has no time zone/],
+  ])('refuses %s rather than misread it, naming the field', (_name, imagePushedAt, message) => {
+    // Act
+    const error = thrownBy(() => imageRecordFromDetail({ imageDigest: DIGEST, imagePushedAt }, 'imageDetails[0]'));
+
+    // Assess
+    expect(error).toBeInstanceOf(InputError);
+    expect(error).toMatchObject({ field: 'imageDetails[0].imagePushedAt', message: expect.stringMatching(message) });
+  });
+
+  it.each([
+    ['an offset with a colon', '2024-01-01T12:00:00+02:00'],
+    ['an offset without a colon', '2024-01-01T12:00:00+0200'],
+    ['a lower-case z', '2024-01-01T10:00:00z'],
+    ['the largest epoch in seconds it reads', '99999999999'],
+  ])('reads a time with %s', (_name, imagePushedAt) => {
+    // Act
+    const record = imageRecordFromDetail({ imageDigest: DIGEST, imagePushedAt });
+
+    // Assess
+    expect(record.pushedAt.getTime()).toBe(imagePushedAt === '99999999999' ? 99_999_999_999_000 : Date.parse('2024-01-01T10:00:00Z'));
+  });
+
   it('names the field with a default path when none is given', () => {
     // Act & Assess
     expect(() => imageRecordFromDetail({ imagePushedAt: 0 })).toThrow('imageDetail.imageDigest is missing');
