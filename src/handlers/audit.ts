@@ -2,12 +2,14 @@
 import { runAudit } from '../lib/audit.js';
 import { AuditEventSchema, scopeOf } from '../lib/events.js';
 import { lambdaHandler } from '../lib/lambda-handler.js';
+import { deliverAudit, destinationFor } from '../lib/report-delivery.js';
 
 export const handler = lambdaHandler({
   schema: AuditEventSchema,
   env: process.env,
-  handle: async (event, { settings, deps }) => {
+  handle: async (event, { context, settings, deps, reportStore }) => {
     const scope = scopeOf(event, 'audit event');
-    return runAudit(deps(), { regions: scope.regions ?? settings().regions, repositories: scope.repositories });
+    const report = await runAudit(deps(), { regions: scope.regions ?? settings().regions, repositories: scope.repositories });
+    return deliverAudit(report, destinationFor(reportStore(), report.generatedAt, context.awsRequestId));
   },
 });

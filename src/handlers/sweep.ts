@@ -3,17 +3,18 @@ import { SweepEventSchema, scopeOf } from '../lib/events.js';
 import { lambdaHandler } from '../lib/lambda-handler.js';
 import { addCountMetrics, metrics } from '../lib/observability.js';
 import { sweepCounts, summarizeSweep } from '../lib/report.js';
+import { deliverSweep, destinationFor } from '../lib/report-delivery.js';
 import { runSweep } from '../lib/sweep.js';
 
 export const handler = lambdaHandler({
   schema: SweepEventSchema,
   env: process.env,
   metrics: 'on-with-cold-start',
-  handle: async (event, { settings, deps }) => {
+  handle: async (event, { context, settings, deps, reportStore }) => {
     const scope = scopeOf(event, 'sweep event');
     const { dryRun, regions } = settings();
     const report = await runSweep(deps(), { mode: dryRun ? 'dry-run' : 'apply', regions: scope.regions ?? regions, repositories: scope.repositories });
     addCountMetrics(metrics, sweepCounts(report));
-    return summarizeSweep(report);
+    return deliverSweep(report, summarizeSweep(report), destinationFor(reportStore(), report.startedAt, context.awsRequestId));
   },
 });

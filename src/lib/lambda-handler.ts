@@ -14,6 +14,9 @@ import { parser } from '@aws-lambda-powertools/parser/middleware';
 import type { InferOutput, ParsedResult } from '@aws-lambda-powertools/parser/types';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
+import { createS3Client } from './aws/clients.js';
+import type { ReportStore } from './aws/ports.js';
+import { createReportStore } from './aws/s3.js';
 import { loadSettings, type RuntimeSettings } from './config.js';
 import { logger, metrics as keeperMetrics } from './observability.js';
 import { createSweepDeps } from './runtime.js';
@@ -26,6 +29,8 @@ export interface Invocation {
   readonly settings: () => RuntimeSettings;
   /** The core's dependencies over real SDK clients, built once; `shouldStop` follows this invocation's remaining time. */
   readonly deps: () => SweepDeps;
+  /** The report bucket (`KEEPER_REPORT_BUCKET`), built once; `undefined` when none is set. */
+  readonly reportStore: () => ReportStore | undefined;
 }
 
 export interface LambdaHandlerOptions<S extends z.ZodType, R> {
@@ -62,9 +67,13 @@ const once = <T>(f: () => T): (() => T) => {
 export const lambdaHandler = <S extends z.ZodType, R>({ schema, env, metrics = 'off', handle }: LambdaHandlerOptions<S, R>): MiddyfiedHandler<unknown, R> => {
   const settings = once(() => loadSettings(env));
   const deps = once(() => createSweepDeps(settings().config, logger));
+  const reportStore = once(() => {
+    const reports = settings().reports;
+    return reports === undefined ? undefined : createReportStore(createS3Client({ forcePathStyle: reports.pathStyle }), reports.bucket);
+  });
   const stack = middy<unknown, R>().use(injectLambdaContext(logger, { resetKeys: true }));
   if (metrics !== 'off') stack.use(logMetrics(keeperMetrics, { captureColdStartMetric: metrics === 'on-with-cold-start' }));
   return stack.use(parser({ schema, safeParse: true })).handler<unknown, R>((event, context) =>
-    handle(event, { context, settings, deps: () => ({ ...deps(), shouldStop: () => context.getRemainingTimeInMillis() < STOP_MARGIN_MS }) }),
+    handle(event, { context, settings, reportStore, deps: () => ({ ...deps(), shouldStop: () => context.getRemainingTimeInMillis() < STOP_MARGIN_MS }) }),
   );
 };

@@ -160,4 +160,12 @@ describe('Function: loadSettings', () => {
   it('prefers inline KEEPER_CONFIG and validates it', () => {
     expect(() => loadSettings({ KEEPER_CONFIG: '{"regions":[]}' })).toThrow(/KEEPER_CONFIG: /);
   });
+
+  it('reads the report bucket from KEEPER_REPORT_BUCKET, path-style only behind an endpoint override, and rejects a bad name', () => {
+    expect(loadSettings({}).reports).toBeUndefined();
+    expect(loadSettings({ KEEPER_REPORT_BUCKET: 'ecr-keeper-prod-reports' }).reports).toEqual({ bucket: 'ecr-keeper-prod-reports', pathStyle: false });
+    expect(loadSettings({ KEEPER_REPORT_BUCKET: 'reports', AWS_ENDPOINT_URL: 'http://127.0.0.1:5000' }).reports).toEqual({ bucket: 'reports', pathStyle: true });
+    expect(() => loadSettings({ KEEPER_REPORT_BUCKET: 'Reports_Bucket' })).toThrow(/KEEPER_REPORT_BUCKET: must be an S3 bucket name/);
+    expect(() => loadSettings({ KEEPER_REPORTS_BUCKET: 'reports' })).toThrow(/unknown setting\(s\): KEEPER_REPORTS_BUCKET/);
+  });
 });

@@ -68,8 +68,12 @@ export const LAMBDA_READ_ACTIONS = ['lambda:ListFunctions', 'lambda:ListAliases'
 /** AWS Batch action used to read the images of ACTIVE job definitions. */
 export const BATCH_READ_ACTIONS = ['batch:DescribeJobDefinitions'] as const;
 
+/** S3 action used to write full reports to the report bucket (the Lambda result keeps only a summary and the keys). */
+export const S3_REPORT_ACTIONS = ['s3:PutObject'] as const;
+
 /** Every IAM action any adapter calls. */
 export type AwsAction =
+  | (typeof S3_REPORT_ACTIONS)[number]
   | (typeof ECR_READ_ACTIONS)[number]
   | (typeof ECR_WRITE_ACTIONS)[number]
   | (typeof ECR_PREVIEW_ACTIONS)[number]

@@ -362,6 +362,18 @@ export interface LifecyclePreviewPort {
   previewLifecyclePolicy(repository: RepositoryName, policyText: string, options: { readonly maxWaitSeconds: number }): Promise<readonly PreviewedImage[]>;
 }
 
+/** Where full reports go (the report bucket): a Lambda result is limited to 6 MB, so it carries a summary and the keys. */
+export interface ReportStore {
+  /** Writes one object; throws `AwsCallError` (`s3:PutObject`). */
+  put(key: string, body: string, contentType: string): Promise<StoredObject>;
+}
+
+/** Where a report was written. */
+export interface StoredObject {
+  readonly bucket: string;
+  readonly key: string;
+}
+
 /** The adapters of one region. */
 export interface RegionAdapters {
   readonly region: Region;

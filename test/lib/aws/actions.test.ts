@@ -10,6 +10,7 @@ import {
   INSPECTOR_COVERAGE_READ_ACTIONS,
   INSPECTOR_READ_ACTIONS,
   LAMBDA_READ_ACTIONS,
+  S3_REPORT_ACTIONS,
   SCHEDULER_READ_ACTIONS,
   chunksOf,
   toAwsCallError,
@@ -44,6 +45,7 @@ describe('Constant: adapter IAM actions', () => {
     // lambda:ListTags is no command of its own: GetFunction returns the tags only when it is allowed (tested below).
     ['lambda.ts', 'lambda', LAMBDA_READ_ACTIONS.filter((a) => a !== 'lambda:ListTags')],
     ['batch.ts', 'batch', [...BATCH_READ_ACTIONS]],
+    ['s3.ts', 's3', [...S3_REPORT_ACTIONS]],
   ] as const)('%s sends exactly the actions it declares', (file, service, declared) => {
     // Act
     const sent = actionsSentBy(file, service);
@@ -56,7 +58,7 @@ describe('Constant: adapter IAM actions', () => {
     // Prepare
     const all = [
       ...[...ECR_READ_ACTIONS, ...ECR_WRITE_ACTIONS, ...ECS_READ_ACTIONS, ...INSPECTOR_READ_ACTIONS, ...LAMBDA_READ_ACTIONS, ...BATCH_READ_ACTIONS],
-      ...[...INSPECTOR_COVERAGE_READ_ACTIONS, ...EVENTS_READ_ACTIONS, ...SCHEDULER_READ_ACTIONS],
+      ...[...INSPECTOR_COVERAGE_READ_ACTIONS, ...EVENTS_READ_ACTIONS, ...SCHEDULER_READ_ACTIONS, ...S3_REPORT_ACTIONS],
     ];
 
     // Assess
@@ -96,7 +98,7 @@ describe('Constant: adapter IAM actions', () => {
     // Prepare
     const offenders = listFiles(srcDir)
       .filter((file) => file.endsWith('.ts') && !file.endsWith(join('lib', 'aws', 'clients.ts')))
-      .filter((file) => /new\s+(ECR|ECS|Inspector2|Lambda|Batch|EventBridge|Scheduler)Client\s*\(/.test(readFileSync(file, 'utf8')));
+      .filter((file) => /new\s+(ECR|ECS|Inspector2|Lambda|Batch|EventBridge|Scheduler|S3)Client\s*\(/.test(readFileSync(file, 'utf8')));
 
     // Assess
     expect(offenders).toEqual([]);
