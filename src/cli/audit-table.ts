@@ -36,11 +36,30 @@ export const renderAuditTable = (audit: AuditReport): string => {
       lines.push(`AT RISK under the current policy: ${r.repository} ${risk.digest} (${risk.tags.join(',') || 'untagged'}): ${risk.decision.reason}`);
     for (const risk of r.atRiskUnderTargetPolicy)
       lines.push(`BLOCKED: ${r.repository} ${risk.digest} would be hit by the target policy: ${risk.decision.reason}`);
-    const unscanned = r.findingsLeaving.possiblyUnscanned;
-    if (unscanned > 0) {
-      lines.push(`note: ${r.repository}: ${unscanned} expiring ${unscanned === 1 ? 'image has' : 'images have'} no findings but ${unscanned === 1 ? 'was' : 'were'} not pushed or pulled in 14 days: likely not scanned, not clean`);
+    for (const image of r.rebuild)
+      lines.push(`PROTECTED, BUT REBUILD IT: ${r.repository} ${image.digest} (${image.images.join(', ')}): ${findingsCell(image.findings)}, kept by ${image.keptBy.join(', ')}`);
+    if (r.driftDiff.length > 0) {
+      lines.push(`policy diff ${r.repository}:`);
+      for (const c of r.driftDiff) lines.push(`  ${DIFF_MARK[c.change]} ${c.previousPriority === undefined ? '' : `${c.previousPriority}→`}${c.priority} ${c.description ?? '(no description)'}: ${c.rule}${c.was === undefined ? '' : ` (was: ${c.was})`}`);
     }
   }
+  const s = t.scan;
+  lines.push(
+    `expiring images without findings: ${s.clean} clean (scanned in the last 14 days), ${s.notScanned} not scanned, ${s.scanStale} scan stale, ${s.inspectorUnavailable} Inspector not enabled or not permitted`,
+  );
+  if (t.rebuild > 0) lines.push(`${t.rebuild} in-use ${t.rebuild === 1 ? 'image has' : 'images have'} critical findings: protected, but rebuild ${t.rebuild === 1 ? 'it' : 'them'}`);
+  const preview = audit.previewCheck;
+  if (preview !== undefined) {
+    lines.push(`ECR preview cross-check on ${preview.repositories.length} of ${preview.sample} repositories asked: ${preview.disagreements} disagreements, ${preview.failed} failed`);
+    for (const c of preview.repositories)
+      for (const d of c.disagreements)
+        lines.push(`DISAGREEMENT ${c.repository} ${d.digest} (${d.tags.join(',') || 'untagged'}): ECR ${d.ecr.action}${d.ecr.rulePriority === undefined ? '' : ` rule ${d.ecr.rulePriority}`}, simulator ${d.simulator.action}${d.simulator.rulePriority === undefined ? '' : ` rule ${d.simulator.rulePriority}`} (${d.simulator.reason})`);
+  }
   for (const f of audit.failures) lines.push(`failure ${f.scope} [${f.stage}${f.action ? ` ${f.action}` : ''}]: ${f.message.split('\n')[0]}`);
+  if (audit.apiCalls !== undefined) {
+    lines.push(`this audit made ${audit.apiCalls.total} AWS calls: ${Object.entries(audit.apiCalls.byOperation).map(([op, n]) => `${op} ${n}`).join(', ')}`);
+  }
   return lines.join('\n');
 };
+
+const DIFF_MARK = { added: '+', removed: '-', changed: '~', moved: '>' } as const;

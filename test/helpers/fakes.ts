@@ -702,7 +702,20 @@ export class FakeInspector extends Recorder<InspectorMethod> implements Inspecto
    * Adds an image to Inspector's coverage with its in-use data (region and account default to the
    * fake's); `imagesInUseSince` returns it when `lastInUseAt` is at or after the date asked. Chainable.
    */
-  withCoverage(repository: string, digest: Digest, input: { readonly lastInUseAt: Date; readonly inUseCount?: number; readonly tags?: readonly string[]; readonly accountId?: string; readonly region?: string }): this {
+  withCoverage(
+    repository: string,
+    digest: Digest,
+    input: {
+      readonly lastInUseAt?: Date;
+      readonly inUseCount?: number;
+      readonly tags?: readonly string[];
+      readonly accountId?: string;
+      readonly region?: string;
+      /** Default: ACTIVE / SUCCESSFUL (monitored). */
+      readonly scanStatus?: { readonly code: string; readonly reason?: string };
+      readonly lastScannedAt?: Date;
+    },
+  ): this {
     const region = toRegion(input.region ?? this.region);
     const registryId = toAccountId(input.accountId ?? DEFAULT_ACCOUNT);
     this.coverage.push({
@@ -714,8 +727,16 @@ export class FakeInspector extends Recorder<InspectorMethod> implements Inspecto
       tags: [...(input.tags ?? [])],
       lastInUseAt: input.lastInUseAt,
       inUseCount: input.inUseCount,
+      scanStatus: input.scanStatus ?? { code: 'ACTIVE', reason: 'SUCCESSFUL' },
+      lastScannedAt: input.lastScannedAt,
     });
     return this;
+  }
+
+  /** Every covered image, in use or not, in the order added. */
+  async *ecrImageCoverage(): AsyncIterable<CoveredImage> {
+    this.enter('ecrImageCoverage', []);
+    for (const image of [...this.coverage]) yield image;
   }
 
   /** Covered images with `lastInUseAt` at or after `since`, in the order added. */

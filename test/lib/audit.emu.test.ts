@@ -150,7 +150,8 @@ describe('Function: runAudit (emulator)', () => {
     ]);
     const withFindings = api?.wouldExpire.list.find((i) => i.digest === seeded.expiring[0]);
     expect(withFindings?.findings).toEqual({ total: 2, bySeverity: { CRITICAL: 1, HIGH: 1 } });
-    expect(api?.findingsLeaving).toMatchObject({ total: 2, bySeverity: { CRITICAL: 1, HIGH: 1 }, possiblyUnscanned: 2 });
+    // No coverage seeded: the two images without findings are "not scanned", not clean.
+    expect(api?.findingsLeaving).toMatchObject({ total: 2, bySeverity: { CRITICAL: 1, HIGH: 1 }, scan: { findings: 1, clean: 0, notScanned: 2, scanStale: 0, inspectorUnavailable: 0 } });
     expect(report.totals).toMatchObject({
       expiringImages: 3,
       expiringBytes: bytes,
@@ -173,9 +174,10 @@ describe('Function: runAudit (emulator)', () => {
     expect(legacy?.atRiskUnderTargetPolicy).toEqual([]);
     expect(legacy?.drift).toBe('drifted');
     // Merge keeps the repository's own any rule (last, in place of the catch-all): nothing is
-    // dropped, and the baseline's catch-all is reported as left out.
+    // dropped, and the baseline's catch-all is reported as left out (apart from the reasons).
     expect(legacy?.droppedOwnRules).toEqual([]);
-    expect(legacy?.reasons.join(' ')).toContain('baseline rule "ecr-keeper: catch-all" left out');
+    expect(legacy?.baselineLeftOut.map((o) => o.description)).toContain('ecr-keeper: catch-all');
+    expect(legacy?.reasons.join(' ')).not.toContain('left out');
     expect(report.totals).toMatchObject({ inUseAtRiskUnderCurrentPolicy: 1, drifted: 1, missingPolicy: 1, inSync: 0, blocked: 0 });
     expect(report.inUse).toEqual({ images: 2, complete: true, foreign: 0, unresolved: 0 });
   });

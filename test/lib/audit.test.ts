@@ -191,27 +191,85 @@ describe('Function: runAudit', () => {
     // The aggregation counts critical, high and medium apart; LOW is counted under OTHER.
     expect(report.totals.findingsLeaving).toEqual({ total: 8, bySeverity: { CRITICAL: 1, HIGH: 3, OTHER: 4 } });
     expect(repositoryOf(report, 'shop/a')?.findingsLeaving.source).toBe('aggregation');
+    // The in-use image is asked about too (to say "rebuild it"), but its findings do not leave.
     const askedFor = inspector.callsOf('findingCountsForImages').flatMap((c) => c.args[1] as Digest[]);
-    expect(askedFor).not.toContain(live);
+    expect(askedFor).toContain(live);
     expect(inspector.callsOf('findingsForImages')).toEqual([]);
+    expect(repositoryOf(report, 'shop/a')?.rebuild).toEqual([
+      { digest: live, images: [`${HOST}/shop/a:prod-1`], keptBy: ['task'], findings: { total: 5, bySeverity: { CRITICAL: 5 } } },
+    ]);
+    expect(report.totals.rebuild).toBe(1);
   });
 
-  it('counts expiring images without findings and unseen past the rescan window as possibly unscanned', async () => {
-    // Prepare: Inspector's rescan window is 14 days; the pull guard is off so that pulled images can expire
-    const { ecr, deps } = account({ config: parseConfig({ ...(DEFAULT_CONFIG as Record<string, unknown>), inUse: { recentPullDays: 0 } }) });
-    ecr.withImages('shop/a', [
-      untagged('seen-recently', 10, 10),
-      untagged('pulled-recently', 60, 10, { lastPulledAt: daysAgo(3) }),
-      untagged('unseen', 60, 10),
-      untagged('unseen-too', 30, 10, { lastPulledAt: daysAgo(20) }),
-    ]);
+  it('calls an expiring image without findings clean only when Inspector scanned it recently', async () => {
+    // Prepare: five expiring images, each in another state of Inspector's coverage
+    const { ecr, inspector, deps } = account();
+    ecr.withImages('shop/a', [untagged('vulnerable', 30, 10), untagged('clean', 30, 10), untagged('stale', 30, 10), untagged('expired', 30, 10), untagged('unsupported', 30, 10), untagged('absent', 30, 10)]);
+    inspector
+      .withFindings('shop/a', digestOf('vulnerable'), { HIGH: 1 })
+      .withCoverage('shop/a', digestOf('vulnerable'), { lastScannedAt: daysAgo(1) })
+      .withCoverage('shop/a', digestOf('clean'), { lastScannedAt: daysAgo(2) })
+      .withCoverage('shop/a', digestOf('stale'), { lastScannedAt: daysAgo(20) })
+      .withCoverage('shop/a', digestOf('expired'), { scanStatus: { code: 'INACTIVE', reason: 'SCAN_ELIGIBILITY_EXPIRED' }, lastScannedAt: daysAgo(40) })
+      .withCoverage('shop/a', digestOf('unsupported'), { scanStatus: { code: 'INACTIVE', reason: 'UNSUPPORTED_OS' } });
 
     // Act
     const report = await audit(deps);
 
     // Assess
-    expect(repositoryOf(report, 'shop/a')?.wouldExpire.images).toBe(4);
-    expect(repositoryOf(report, 'shop/a')?.findingsLeaving.possiblyUnscanned).toBe(2);
+    const scanOf = (seed: string) => repositoryOf(report, 'shop/a')?.wouldExpire.list.find((i) => i.digest === digestOf(seed))?.scan;
+    expect(['vulnerable', 'clean', 'stale', 'expired', 'unsupported', 'absent'].map(scanOf)).toEqual(['findings', 'clean', 'scan-stale', 'scan-stale', 'not-scanned', 'not-scanned']);
+    expect(repositoryOf(report, 'shop/a')?.findingsLeaving.scan).toEqual({ findings: 1, clean: 1, notScanned: 2, scanStale: 2, inspectorUnavailable: 0 });
+    expect(report.totals.scan).toEqual({ findings: 1, clean: 1, notScanned: 2, scanStale: 2, inspectorUnavailable: 0 });
+    expect(report.inspector).toEqual([{ region: REGION, coverage: 'read', images: 5 }]);
+  });
+
+  it('reads Inspector coverage once per region, for both the in-use source and the scan states', async () => {
+    // Prepare: an image Inspector saw running yesterday (only Inspector knows it is in use)
+    const { ecr, inspector, deps } = account();
+    const seen = digestOf('seen-by-inspector');
+    ecr.withImages('shop/a', [untagged('seen-by-inspector', 30, 10), untagged('old', 30, 10)]);
+    inspector.withCoverage('shop/a', seen, { lastInUseAt: daysAgo(1) }).withCoverage('shop/a', digestOf('old'), {});
+
+    // Act
+    const report = await audit(deps);
+
+    // Assess
+    expect(inspector.callsOf('ecrImageCoverage')).toHaveLength(1);
+    expect(inspector.callsOf('imagesInUseSince')).toEqual([]);
+    expect(repositoryOf(report, 'shop/a')?.keptBySource).toMatchObject({ inspector: 1 });
+    expect(repositoryOf(report, 'shop/a')?.wouldExpire.list.map((i) => [i.digest, i.scan])).toEqual([[digestOf('old'), 'clean']]);
+  });
+
+  it('counts expiring images apart as "Inspector not enabled or not permitted" when coverage is denied, without failing', async () => {
+    // Prepare
+    const { ecr, inspector, deps } = account();
+    ecr.withImages('shop/a', [untagged('a1', 30, 10), untagged('a2', 30, 10)]);
+    inspector.withFindings('shop/a', digestOf('a1'), { CRITICAL: 1 });
+    inspector.failOn = (method) => (method === 'ecrImageCoverage' ? awsError('AccessDeniedException', 'inspector2:ListCoverage') : undefined);
+
+    // Act
+    const report = await audit(deps);
+
+    // Assess
+    expect(report.failures).toEqual([]);
+    expect(report.inspector).toEqual([{ region: REGION, coverage: 'unavailable', images: 0 }]);
+    expect(repositoryOf(report, 'shop/a')?.findingsLeaving.scan).toEqual({ findings: 1, clean: 0, notScanned: 0, scanStale: 0, inspectorUnavailable: 1 });
+  });
+
+  it('reports a coverage read that fails for another reason as a failure, and claims no image clean', async () => {
+    // Prepare
+    const { ecr, inspector, deps } = account();
+    ecr.withImages('shop/a', [untagged('a1', 30, 10)]);
+    inspector.withCoverage('shop/a', digestOf('a1'), {});
+    inspector.failOn = (method) => (method === 'ecrImageCoverage' ? awsError('ThrottlingException', 'inspector2:ListCoverage') : undefined);
+
+    // Act
+    const report = await audit(deps);
+
+    // Assess
+    expect(report.failures).toContainEqual(expect.objectContaining({ scope: `inspector:${REGION}`, code: 'ThrottlingException' }));
+    expect(repositoryOf(report, 'shop/a')?.wouldExpire.list[0]?.scan).toBe('inspector-unavailable');
   });
 
   it('does not count images pulled within the pull guard (30 days) as expiring: they are in use', async () => {
