@@ -4,7 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { KeeperConfig } from '../lib/config.js';
 import { KeeperError } from '../lib/errors.js';
+import type { Log } from '../lib/observability.js';
+import type { SweepDeps } from '../lib/sweep.js';
 import { parseInstant, readInput } from './io.js';
 import { simulateCommand, validateCommand, type CommandResult } from './simulate.js';
 import { registerSweepCommands } from './sweep.js';
@@ -49,6 +52,8 @@ export interface CliIo {
   readonly setExitCode: (code: number) => void;
   /** All of stdin, for `-` inputs; default: the process's file descriptor 0. */
   readonly readStdin?: (() => string) | undefined;
+  /** The sweep's AWS side; default: real clients (`src/lib/runtime.ts`). Tests pass fakes. */
+  readonly sweepDeps?: ((config: KeeperConfig, log: Log) => SweepDeps | Promise<SweepDeps>) | undefined;
 }
 
 /** The process as `main` uses it; tests pass their own to run the CLI in-process. */
@@ -60,6 +65,7 @@ export interface MainIo {
   readonly isTty: boolean;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly setExitCode: (code: number) => void;
+  readonly sweepDeps?: CliIo['sweepDeps'];
 }
 
 const processIo = (): MainIo => ({
@@ -138,6 +144,7 @@ export const main = async (argv: readonly string[], io: MainIo = processIo()): P
     env: io.env,
     setExitCode: io.setExitCode,
     readStdin: io.readStdin,
+    sweepDeps: io.sweepDeps,
   });
   const fail = (message: string, code: number): void => {
     // One line, whatever the message holds: commander appends "\n(Did you mean …?)" to its errors.

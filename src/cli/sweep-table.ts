@@ -25,6 +25,9 @@ export const renderSweepTable = (report: SweepReport): string => {
   ];
   if (!report.inUse.complete) lines.push('in-use set INCOMPLETE: no policy written and no protection released (see failures)');
   for (const f of report.failures) lines.push(`failure ${f.scope} [${f.stage}${f.action ? ` ${f.action}` : ''}${f.code ? ` ${f.code}` : ''}]: ${f.message.split('\n')[0]}`);
-  for (const f of report.inUse.foreign) lines.push(`not protected (another registry): ${f.image}: ${f.why}`);
+  // One line per image and reason, however many tasks and services run it.
+  const foreign = new Map<string, number>();
+  for (const f of report.inUse.foreign) foreign.set(`${f.image}: ${f.why}`, (foreign.get(`${f.image}: ${f.why}`) ?? 0) + 1);
+  for (const [line, uses] of foreign) lines.push(`not protected (outside the registries this sweep reaches): ${line}${uses > 1 ? ` (${uses} uses)` : ''}`);
   return lines.join('\n');
 };

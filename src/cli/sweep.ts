@@ -35,10 +35,10 @@ const addScopeOptions = (command: Command): Command =>
     .addOption(new Option('--output <format>', 'json or table (default: table on a terminal, json otherwise)').choices(['json', 'table']))
     .option('--verbose', 'log every decision to stderr');
 
-/** A logger for people: nothing unless --verbose, then one line per event on stderr. */
-const cliLog = (verbose: boolean): Log => {
+/** A logger for people: nothing unless --verbose, then one line per event (decisions included) on stderr. */
+const cliLog = (verbose: boolean, writeErr: (text: string) => void): Log => {
   const write = (level: string) => (message: string, ...extra: unknown[]) => {
-    if (verbose) process.stderr.write(`${level} ${message}${extra.length > 0 ? ` ${JSON.stringify(extra, replacer)}` : ''}\n`);
+    if (verbose) writeErr(`${level} ${message}${extra.length > 0 ? ` ${extra.map((e) => JSON.stringify(e, replacer)).join(' ')}` : ''}`);
   };
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 };
@@ -49,10 +49,23 @@ const settingsFor = (io: CliIo, opts: ScopeOptions) =>
 
 /**
  * The AWS clients and adapters, loaded only when a command needs AWS: the SDK and Powertools
- * take most of the CLI's start-up, and `simulate` / `validate` need neither.
+ * take most of the CLI's start-up, and `simulate` / `validate` need neither. Tests pass `io.sweepDeps`.
  */
-const sweepDeps = async (config: KeeperConfig, verbose: boolean): Promise<SweepDeps> =>
-  (await import('../lib/runtime.js')).createSweepDeps(config, cliLog(verbose));
+const sweepDeps = async (io: CliIo, config: KeeperConfig, verbose: boolean): Promise<SweepDeps> => {
+  const log = cliLog(verbose, io.writeErr ?? ((text) => process.stderr.write(`${text}\n`)));
+  return io.sweepDeps === undefined ? (await import('../lib/runtime.js')).createSweepDeps(config, log) : io.sweepDeps(config, log);
+};
+
+/**
+ * Named repositories found in none of the regions swept: a typo must not read as "nothing to do".
+ * One stderr line each; the caller exits 2 (bad input).
+ */
+const reportNotFound = (io: CliIo, named: readonly RepositoryName[] | undefined, found: readonly { readonly repository: string }[], regions: readonly Region[]): boolean => {
+  const seen = new Set(found.map((r) => r.repository));
+  const missing = (named ?? []).filter((name) => !seen.has(name));
+  for (const name of missing) io.writeErr?.(`ecr-keeper: repository ${name} not found in ${regions.join(', ')}`);
+  return missing.length > 0;
+};
 
 /** Registers `sweep` and `audit` on the program. */
 export const registerSweepCommands = (program: Command, io: CliIo, defaultOutput: 'json' | 'table'): void => {
@@ -63,19 +76,21 @@ export const registerSweepCommands = (program: Command, io: CliIo, defaultOutput
       .option('--apply', 'write tags and policies (default: dry run, no write call)'),
   ).action(async (opts: ScopeOptions & { apply?: boolean }) => {
     const settings = settingsFor(io, opts);
-    const deps = await sweepDeps(settings.config, opts.verbose === true);
-    const report = await runSweep(deps, { mode: opts.apply === true ? 'apply' : 'dry-run', regions: opts.region ?? settings.regions, repositories: opts.repository });
+    const deps = await sweepDeps(io, settings.config, opts.verbose === true);
+    const regions = opts.region ?? settings.regions;
+    const report = await runSweep(deps, { mode: opts.apply === true ? 'apply' : 'dry-run', regions, repositories: opts.repository });
     io.write((opts.output ?? defaultOutput) === 'json' ? JSON.stringify(summarizeSweep(report), null, 2) : renderSweepTable(report));
-    io.setExitCode(exitCodeOf(report));
+    io.setExitCode(reportNotFound(io, opts.repository, report.repositories, regions) ? 2 : exitCodeOf(report));
   });
 
   addScopeOptions(program.command('audit').description('Read-only report: drift, what would expire and why, bytes, dollars, findings, risks')).action(
     async (opts: ScopeOptions) => {
       const settings = settingsFor(io, opts);
-      const deps = await sweepDeps(settings.config, opts.verbose === true);
-      const audit = await runAudit(deps, { regions: opts.region ?? settings.regions, repositories: opts.repository });
+      const deps = await sweepDeps(io, settings.config, opts.verbose === true);
+      const regions = opts.region ?? settings.regions;
+      const audit = await runAudit(deps, { regions, repositories: opts.repository });
       io.write((opts.output ?? defaultOutput) === 'json' ? JSON.stringify(audit, null, 2) : renderAuditTable(audit));
-      io.setExitCode(audit.failures.length > 0 ? 1 : 0);
+      io.setExitCode(reportNotFound(io, opts.repository, audit.repositories, regions) ? 2 : audit.failures.length > 0 ? 1 : 0);
     },
   );
 };

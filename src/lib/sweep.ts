@@ -436,7 +436,8 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
   // protect or release, so it needs no consumer scan; any image present means a full scan.
   const preread = new Map<Repository, RepositoryState>();
   let skipDiscovery = false;
-  if (input.repositories !== undefined && targets.length > 0) {
+  // Named repositories that exist nowhere in scope leave nothing to plan: no consumer scan either.
+  if (input.repositories !== undefined) {
     const states = await Promise.all(
       targets.map(async (repository) => {
         try {
@@ -654,6 +655,7 @@ const sweepRepository = async (
     // A dry run reads no manifest: BatchGetImage counts as a pull, a side effect a dry run must not have.
     const state = deps.readIndexManifests === false || mode === 'dry-run' ? read : { ...read, images: await withIndexChildren(ecr, repository, read.images, inUse, manifests) };
     plan = planRepository({ repository, ...state, inUse, inUseComplete, config: deps.config, now: deps.now() });
+    logDecisions(deps.log, scope, plan);
   } catch (error) {
     if (isNotFound(error)) return { ...base, status: 'skipped', reasons: ['repository was deleted during the sweep'], applied: NOTHING_APPLIED };
     const failure = toFailure(scope, 'inventory', error);
@@ -682,6 +684,16 @@ const sweepRepository = async (
     deps.log.error('apply failed', { repository: scope, error, ...applied });
     return { ...base, status: 'failed', reasons: [...plan.reasons, failure.message], plan, applied, failure };
   }
+};
+
+/** Every decision of one plan, at debug level (the CLI's --verbose; the Lambda's DEBUG log level). */
+const logDecisions = (log: SweepDeps['log'], repository: string, plan: RepositoryPlan): void => {
+  for (const t of plan.tagsToAdd)
+    log.debug('protect', { repository, digest: t.digest, tag: t.tag, environment: t.environment, usedBy: t.uses.map((u) => `${u.kind} ${u.arn}`) });
+  for (const k of plan.protectionKept) log.debug('keep protection', { repository, ...k });
+  for (const t of plan.tagsToRelease) log.debug('release', { repository, digest: t.digest, tag: t.tag, reason: t.reason });
+  for (const b of plan.newlyExpiring) log.debug('would newly expire', { repository, digest: b.digest, tags: b.tags, action: b.action, rule: b.rulePriority, reason: b.reason });
+  log.debug('plan', { repository, status: plan.status, policy: plan.policy.change, tagsToAdd: plan.tagsToAdd.length, tagsToRelease: plan.tagsToRelease.length, reasons: plan.reasons });
 };
 
 const INDEX_MEDIA_TYPES: ReadonlySet<string> = new Set([
