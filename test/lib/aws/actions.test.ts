@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   BATCH_READ_ACTIONS,
   ECR_READ_ACTIONS,
+  ECR_PREVIEW_ACTIONS,
   ECR_WRITE_ACTIONS,
   ECS_READ_ACTIONS,
   EVENTS_READ_ACTIONS,
@@ -16,6 +17,7 @@ import {
   toAwsCallError,
 } from '../../../src/lib/aws/actions.js';
 import { AwsCallError, InputError } from '../../../src/lib/errors.js';
+import { FUNCTION_ACTIONS } from '../../../src/lib/permissions.js';
 
 const awsDir = join(import.meta.dirname, '../../../src/lib/aws');
 const srcDir = join(import.meta.dirname, '../../../src');
@@ -45,6 +47,7 @@ describe('Constant: adapter IAM actions', () => {
     // lambda:ListTags is no command of its own: GetFunction returns the tags only when it is allowed (tested below).
     ['lambda.ts', 'lambda', LAMBDA_READ_ACTIONS.filter((a) => a !== 'lambda:ListTags')],
     ['batch.ts', 'batch', [...BATCH_READ_ACTIONS]],
+    ['ecr-preview.ts', 'ecr', [...ECR_PREVIEW_ACTIONS]],
     ['s3.ts', 's3', [...S3_REPORT_ACTIONS]],
   ] as const)('%s sends exactly the actions it declares', (file, service, declared) => {
     // Act
@@ -70,6 +73,16 @@ describe('Constant: adapter IAM actions', () => {
     // Assess
     expect([...ECR_WRITE_ACTIONS].sort()).toEqual(['ecr:BatchDeleteImage', 'ecr:PutImage', 'ecr:PutLifecyclePolicy']);
     expect(ECR_READ_ACTIONS.filter((a) => /:(Put|Delete|BatchDelete|Create|Tag|Untag)/.test(a))).toEqual([]);
+  });
+
+  it('classifies the lifecycle policy preview apart from reads and writes, and grants it to no Lambda role', () => {
+    // Prepare
+    const granted = Object.values(FUNCTION_ACTIONS).flat();
+
+    // Assess
+    expect([...ECR_PREVIEW_ACTIONS].sort()).toEqual(['ecr:GetLifecyclePolicyPreview', 'ecr:StartLifecyclePolicyPreview']);
+    expect(ECR_PREVIEW_ACTIONS.filter((a) => (ECR_READ_ACTIONS as readonly string[]).includes(a) || (ECR_WRITE_ACTIONS as readonly string[]).includes(a))).toEqual([]);
+    expect(granted.filter((a) => (ECR_PREVIEW_ACTIONS as readonly string[]).includes(a))).toEqual([]);
   });
 
   it('declares lambda:ListTags because lambda.ts reads the tags GetFunction returns only when it is allowed', () => {
