@@ -1,0 +1,101 @@
+/**
+ * Small helpers the report renderers share: numbers for people, and escaping for the two formats
+ * whose text comes from the account (repository names and tags are chosen by whoever pushes).
+ */
+import type { AuditReport, AuditRepository, FindingCounts } from '../audit.js';
+
+/** 1536 → "1.5 KiB"; binary units, one decimal. */
+export const formatBytes = (bytes: number): string => {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
+};
+
+/** 1234.5 → "$1,234.50". */
+export const formatDollars = (dollars: number): string =>
+  `$${dollars.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+
+/** 33000 → "33,000". */
+export const formatCount = (n: number): string => n.toLocaleString('en-US');
+
+/** "1 repository", "2 repositories". */
+export const plural = (n: number, one: string, many: string): string => `${formatCount(n)} ${n === 1 ? one : many}`;
+
+/** Text for HTML element content and attribute values: `& < > " '` become entities. */
+export const escapeHtml = (text: string): string =>
+  text.replace(/[&<>"']/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#39;'));
+
+/**
+ * Text for a Markdown table cell: the pipe would end the cell, a newline the row, and GitHub renders
+ * inline HTML, so `<`, `>` and `&` become entities; backslashes and Markdown punctuation are escaped.
+ */
+export const escapeMarkdown = (text: string): string =>
+  text
+    .replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'))
+    .replace(/[\\`*_[\]|#~]/g, (c) => `\\${c}`)
+    .replace(/\s*[\r\n]+\s*/g, ' ');
+
+/** Severities in the order people read them; the aggregation's `OTHER` (low and below) last. */
+export const SEVERITY_ORDER = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL', 'UNTRIAGED', 'OTHER'] as const;
+
+/** The severities present in `counts`, in `SEVERITY_ORDER` (unknown names after, sorted). */
+export const severitiesOf = (counts: FindingCounts): [string, number][] => {
+  const known: readonly string[] = SEVERITY_ORDER;
+  const entries = Object.entries(counts.bySeverity).filter(([, n]) => n > 0);
+  const rank = (s: string): number => (known.includes(s) ? known.indexOf(s) : known.length);
+  return entries.sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
+};
+
+/** "12 (CRITICAL 1, HIGH 3, …)" or "0". */
+export const formatFindings = (counts: FindingCounts): string => {
+  if (counts.total === 0) return '0';
+  const parts = severitiesOf(counts).map(([s, n]) => `${s} ${formatCount(n)}`);
+  return parts.length === 0 ? formatCount(counts.total) : `${formatCount(counts.total)} (${parts.join(', ')})`;
+};
+
+/** The first 12 hex digits of a digest, as ECR's console shows it: `sha256:3f2a…`. */
+export const shortDigest = (digest: string): string => (digest.length > 19 ? `${digest.slice(0, 19)}…` : digest);
+
+/** The in-use source that is the pull guard (images pulled recently), as `keptBySource` names it. */
+export const PULL_GUARD_SOURCE = 'recent-pull';
+
+/**
+ * Images of one repository (or all of them) by the decision the target policy makes, as far as the
+ * report model holds it. `keptInUse` sums the workload sources, so an image seen by two sources
+ * counts twice; `keptByPullGuard` is exact (the guard only adds images nothing else keeps).
+ * "Kept by rule" is not derivable: the model has no total image count per repository.
+ */
+export interface DecisionCounts {
+  readonly keptInUse: number;
+  readonly keptByPullGuard: number;
+  readonly expire: number;
+  readonly archive: number;
+}
+
+/** `DecisionCounts` of one repository. */
+export const decisionsOf = (r: AuditRepository): DecisionCounts => {
+  let keptInUse = 0;
+  for (const [source, n] of Object.entries(r.keptBySource)) if (source !== PULL_GUARD_SOURCE) keptInUse += n;
+  return { keptInUse, keptByPullGuard: r.keptBySource[PULL_GUARD_SOURCE] ?? 0, expire: r.wouldExpire.images, archive: r.wouldArchive.images };
+};
+
+/** `DecisionCounts` over every repository of the report. */
+export const totalDecisions = (report: AuditReport): DecisionCounts =>
+  report.repositories.map(decisionsOf).reduce(
+    (a, b) => ({ keptInUse: a.keptInUse + b.keptInUse, keptByPullGuard: a.keptByPullGuard + b.keptByPullGuard, expire: a.expire + b.expire, archive: a.archive + b.archive }),
+    { keptInUse: 0, keptByPullGuard: 0, expire: 0, archive: 0 },
+  );
+
+/** The one-line headline of an audit, e.g. "would expire 2,109 images (31.2 GiB, $3.12/month) in 3 of 12 repositories". */
+export const headline = (report: AuditReport): string => {
+  const t = report.totals;
+  const touched = report.repositories.filter((r) => r.wouldExpire.images > 0).length;
+  return t.expiringImages === 0
+    ? `nothing to expire in ${plural(t.repositories, 'repository', 'repositories')}`
+    : `would expire ${plural(t.expiringImages, 'image', 'images')} (${formatBytes(t.expiringBytes)}, ${formatDollars(t.dollarsPerMonth)}/month) in ${formatCount(touched)} of ${plural(t.repositories, 'repository', 'repositories')}`;
+};
