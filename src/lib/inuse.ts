@@ -385,3 +385,25 @@ export const resolveInUse = async (
 
   return { images, foreign, nonEcr, unresolved, failures, complete: failures.length === 0 };
 };
+
+/**
+ * Merges in-use sets read apart (one per account and region, by a state machine's items): one entry
+ * per image, every use kept once, the most important environment.
+ */
+export const mergeInUseImages = (config: Pick<KeeperConfig, 'environments' | 'environmentResolution'>, sets: readonly (readonly InUseImage[])[]): InUseImage[] => {
+  const merged = new Map<string, { image: Omit<InUseImage, 'uses' | 'environment'>; uses: Map<string, UseSource> }>();
+  for (const set of sets)
+    for (const { uses, environment: _environment, ...image } of set) {
+      const key = imageKey(image.registryId, image.region, image.repository, image.digest);
+      let entry = merged.get(key);
+      if (!entry) {
+        entry = { image, uses: new Map() };
+        merged.set(key, entry);
+      }
+      for (const use of uses) entry.uses.set(useKey(use), use);
+    }
+  return [...merged.values()].map(({ image, uses }) => {
+    const list = [...uses.values()];
+    return { ...image, environment: pickEnvironment(config, list.map((u) => u.environment)), uses: list };
+  });
+};

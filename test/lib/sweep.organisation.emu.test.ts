@@ -13,6 +13,7 @@ import { DEFAULT_CONFIG, parseConfig, type KeeperConfig } from '../../src/lib/co
 import { toRegion, type Digest } from '../../src/lib/domain/types.js';
 import { parsePolicyOrThrow } from '../../src/lib/policy/parse.js';
 import { simulatePolicy } from '../../src/lib/policy/simulate.js';
+import { runSweepSteps } from '../../src/lib/steps.js';
 import { runSweep, type SweepDeps } from '../../src/lib/sweep.js';
 import { createRepository, daysAgo, pushImage, registerTaskDefinition, type PushedImage } from '../emulator/seed.js';
 import { storedImages, storedPolicy } from '../helpers/emulator-account.js';
@@ -160,5 +161,45 @@ describe('runSweep: organisation mode on the emulator', () => {
     // Protection is still safe to add, and is added, for what the readable accounts run.
     expect(await tagsOf(images.byTeamProd.digest)).toContain(`prod-keep-${images.byTeamProd.digest.slice(7)}`);
     expect(await tagsOf(images.unused.digest)).toEqual(['v3']);
+  });
+});
+
+describe('runSweepSteps: the state machine\'s steps in one process', () => {
+  it('ends where runSweep ends: the same tags and the same stored policy', async () => {
+    // Prepare
+    const images = await seed();
+    const config = organisationConfig([{ id: TEAM_PROD, environment: 'prod' }, { id: TEAM_DEV, environment: 'dev' }]);
+
+    // Act
+    const summary = await runSweepSteps(orgDeps(config), { mode: 'apply', regions: [US] });
+
+    // Assess
+    expect(summary.failures).toEqual([]);
+    expect(summary).toMatchObject({ inUseComplete: true, released: true, consumers: 6, batches: 1 });
+    expect(summary.totals.policiesWritten).toBe(1);
+    expect(await tagsOf(images.byTeamProd.digest)).toContain(`prod-keep-${images.byTeamProd.digest.slice(7)}`);
+    expect(await tagsOf(images.byTeamDev.digest)).toContain(`dev-keep-${images.byTeamDev.digest.slice(7)}`);
+    const stepsPolicy = await storedPolicy(seedEcr, 'shop/api');
+    const atRisk = await atRiskUnderStoredPolicy();
+    expect(atRisk).toEqual([images.unused.digest]);
+    // A second in-process sweep over the unchanged account writes nothing: the steps agree with runSweep.
+    const again = await runSweep(orgDeps(config), { mode: 'apply', regions: [US] });
+    expect(again.totals).toMatchObject({ tagsAdded: 0, tagsReleased: 0, policiesWritten: 0 });
+    expect(await storedPolicy(seedEcr, 'shop/api')).toBe(stepsPolicy);
+  });
+
+  it('a missing consumer role stops the release pass: protection only, no policy', async () => {
+    // Prepare
+    const images = await seed();
+    const config = organisationConfig([TEAM_PROD, TEAM_DEV, NO_ROLE]);
+
+    // Act
+    const summary = await runSweepSteps(orgDeps(config), { mode: 'apply', regions: [US] });
+
+    // Assess
+    expect(summary).toMatchObject({ ok: false, inUseComplete: false, released: false });
+    expect(summary.failures.map((f) => f.scope)).toContain(`account:${NO_ROLE}`);
+    expect(await storedPolicy(seedEcr, 'shop/api')).toBeUndefined();
+    expect(await tagsOf(images.byTeamProd.digest)).toContain(`prod-keep-${images.byTeamProd.digest.slice(7)}`);
   });
 });
