@@ -11,6 +11,7 @@ import {
   INSPECTOR_COVERAGE_READ_ACTIONS,
   INSPECTOR_READ_ACTIONS,
   LAMBDA_READ_ACTIONS,
+  S3_REPORT_ACTIONS,
   SCHEDULER_READ_ACTIONS,
   type AwsAction,
 } from './aws/actions.js';
@@ -32,9 +33,9 @@ const AUDIT_ECR_ACTIONS = ECR_READ_ACTIONS.filter((a) => a !== 'ecr:BatchGetImag
 
 /** Function name (as in serverless.yml) → the actions its role must grant, no more. */
 export const FUNCTION_ACTIONS: Readonly<Record<'sweep' | 'repositoryCreated' | 'audit', readonly AwsAction[]>> = {
-  sweep: [...ECR_READ_ACTIONS, ...ECR_WRITE_ACTIONS, ...ECS_READ_ACTIONS, ...CONSUMER_READ_ACTIONS],
+  sweep: [...S3_REPORT_ACTIONS, ...ECR_READ_ACTIONS, ...ECR_WRITE_ACTIONS, ...ECS_READ_ACTIONS, ...CONSUMER_READ_ACTIONS],
   repositoryCreated: [...ECR_READ_ACTIONS, ...ECR_WRITE_ACTIONS, ...ECS_READ_ACTIONS, ...CONSUMER_READ_ACTIONS],
-  audit: [...AUDIT_ECR_ACTIONS, ...ECS_READ_ACTIONS, ...INSPECTOR_READ_ACTIONS, ...CONSUMER_READ_ACTIONS],
+  audit: [...S3_REPORT_ACTIONS, ...AUDIT_ECR_ACTIONS, ...ECS_READ_ACTIONS, ...INSPECTOR_READ_ACTIONS, ...CONSUMER_READ_ACTIONS],
 };
 
 /**

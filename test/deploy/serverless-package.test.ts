@@ -72,14 +72,37 @@ describe('Packaged CloudFormation: IAM', () => {
     expect([...granted].sort()).toEqual([...declared].sort());
   });
 
-  it('gives the audit role no action that writes', () => {
+  it('gives the audit role no action that writes, but its own report to the report bucket', () => {
     // Act
-    const granted = actionsOf(roleOf(functionResource('audit')));
+    const role = roleOf(functionResource('audit'));
+    const granted = actionsOf(role);
     const writes = granted.filter((a) => !/^[a-z0-9]+:(Describe|List|Get)[A-Za-z]*$/.test(a) && !a.startsWith('logs:'));
+    const statements = ((role.Properties?.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
+    const reportWrite = statements.find((s) => s.Action === 's3:PutObject' || (Array.isArray(s.Action) && s.Action.includes('s3:PutObject')));
 
     // Assess
-    expect(writes).toEqual([]);
+    expect(writes).toEqual(['s3:PutObject']);
+    expect(reportWrite?.Resource).toEqual({ 'Fn::Sub': '${ReportBucket.Arn}/reports/*' });
     expect(granted).not.toContain('ecr:BatchGetImage');
+  });
+
+  it('creates the report bucket private, encrypted, owner-enforced, TLS-only and expiring reports', () => {
+    // Act
+    const bucket = template.Resources.ReportBucket;
+    const policy = template.Resources.ReportBucketPolicy;
+    const rules = (bucket?.Properties?.LifecycleConfiguration as { Rules: { Prefix?: string; ExpirationInDays?: number; Status: string }[] }).Rules;
+
+    // Assess
+    expect(bucket?.Type).toBe('AWS::S3::Bucket');
+    expect(bucket?.Properties).toMatchObject({
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+    });
+    expect(rules).toContainEqual(expect.objectContaining({ Prefix: 'reports/', ExpirationInDays: 90, Status: 'Enabled' }));
+    expect(policy?.Properties?.PolicyDocument).toMatchObject({
+      Statement: [expect.objectContaining({ Effect: 'Deny', Principal: '*', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })],
+    });
   });
 });
 
