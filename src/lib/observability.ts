@@ -16,8 +16,12 @@ export interface Log {
 /** The service logger; level from `POWERTOOLS_LOG_LEVEL` (Powertools reads it). */
 export const logger = new Logger({ serviceName: 'ecr-keeper' });
 
-/** Business metrics, flushed as EMF by the `logMetrics` middleware. */
-export const metrics = new Metrics({ namespace: 'EcrKeeper', serviceName: 'ecr-keeper' });
+/**
+ * Business metrics, flushed as EMF by the `logMetrics` middleware. Its own warnings (e.g. "No
+ * application metrics to publish" on an invocation that counted nothing) go through the service
+ * logger, so they carry its level and JSON shape instead of a bare line on stderr.
+ */
+export const metrics = new Metrics({ namespace: 'EcrKeeper', serviceName: 'ecr-keeper', logger });
 
 /** A logger that drops everything (tests, `--quiet`). */
 export const silentLog: Log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };

@@ -17,5 +17,6 @@ export const ensurePackaged = (): void => {
   const template = '.serverless/cloudformation-template-update-stack.json';
   const inputs = Math.max(newest('src'), newest('config'), newest('serverless.yml'), newest('package-lock.json'));
   if (existsSync(template) && statSync(template).mtimeMs >= inputs) return;
-  execFileSync('npx', ['serverless', 'package'], { stdio: 'inherit', env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' } });
+  // Output captured, not inherited: it would land in the test log; a failure's error carries it.
+  execFileSync('npx', ['serverless', 'package'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' } });
 };

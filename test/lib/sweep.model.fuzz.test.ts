@@ -25,7 +25,8 @@
  * no sweep reads the same manifest twice (`manifest-once`: BatchGetImage is a pull and a manifest never changes).
  * Every violation but `2-race` and `3-later-blocked` fails the run, with the shrunk command sequence; those two are counted.
  *
- * Size: KEEPER_MODEL_RUNS accounts (default 10,000) of up to KEEPER_MODEL_STEPS commands (default 8).
+ * Size: KEEPER_MODEL_RUNS accounts (default 10,000 × FC_SCALE: 2,500 in `npm test`, see test/fuzz-setup.ts)
+ * of up to KEEPER_MODEL_STEPS commands (default 8).
  * Deep run (about 12 times the default's work, a few minutes):
  *   KEEPER_MODEL_RUNS=100000 KEEPER_MODEL_STEPS=12 npx vitest run test/lib/sweep.model.fuzz.test.ts
  * Replay: KEEPER_MODEL_SEED=<seed> KEEPER_MODEL_PATH=<path> (both printed by fast-check on failure).
@@ -34,6 +35,7 @@
  */
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { fcRuns } from '../fuzz-setup.js';
 import { runAudit } from '../../src/lib/audit.js';
 import { parseConfig, type KeeperConfig } from '../../src/lib/config.js';
 import type { Digest, Region, RepositoryName } from '../../src/lib/domain/types.js';
@@ -61,7 +63,7 @@ import {
   type WorldService,
 } from '../helpers/world.js';
 
-const RUNS = Number(process.env.KEEPER_MODEL_RUNS ?? 10_000);
+const RUNS = Number(process.env.KEEPER_MODEL_RUNS ?? fcRuns(10_000));
 const MAX_STEPS = Number(process.env.KEEPER_MODEL_STEPS ?? 8);
 const SEED = process.env.KEEPER_MODEL_SEED === undefined ? undefined : Number(process.env.KEEPER_MODEL_SEED);
 /** With KEEPER_MODEL_SEED, replays the counterexample fast-check printed (`path`). */

@@ -11,12 +11,14 @@ import { serializePolicy } from '../../../src/lib/policy/canonical.js';
 import { parsePolicyText, validatePolicy } from '../../../src/lib/policy/parse.js';
 import { simulatePolicy } from '../../../src/lib/policy/simulate.js';
 import type { LifecyclePolicy, Rule, Selection } from '../../../src/lib/policy/types.js';
+import { fcRuns } from '../../fuzz-setup.js';
 import { digestOf, repositoryFactory } from '../../helpers/factories.js';
 
 // The product's non-negotiable: an unblocked plan never lets ECR expire or archive an in-use image.
-const SAFETY_RUNS = { numRuns: 10_000 };
-const RUNS = { numRuns: 2_000 };
-const IDEMPOTENCE_RUNS = { numRuns: 1_000 };
+// Full sizes; `npm test` runs a quarter (FC_SCALE=1 for the full run, see test/fuzz-setup.ts).
+const SAFETY_RUNS = { numRuns: fcRuns(10_000) };
+const RUNS = { numRuns: fcRuns(2_000) };
+const IDEMPOTENCE_RUNS = { numRuns: fcRuns(1_000) };
 
 const NOW = new Date('2024-06-15T12:00:00Z');
 const DAY_MS = 86_400_000;
