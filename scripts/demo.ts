@@ -1,11 +1,12 @@
 /**
  * The README's main command: starts the local AWS emulator (moto), seeds a realistic account,
- * runs the sweep (apply) through the real SDK and adapters, runs it again to show it writes
- * nothing, then prints the audit through the real CLI. No AWS account needed.
+ * prints the audit through the real CLI, runs the sweep (apply) through the real SDK and adapters,
+ * runs it again to show it writes nothing, then prints the audit again. No AWS account needed.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { renderSweepTable } from '../src/cli/sweep-table.js';
+import { count } from '../src/cli/table.js';
 import { adaptersOver, createClients } from '../src/lib/aws/clients.js';
 import { parseConfig } from '../src/lib/config.js';
 import { toRegion } from '../src/lib/domain/types.js';
@@ -28,7 +29,7 @@ try {
   const seeding = createClients({ region, endpoint: emulator.endpoint, credentials: EMULATOR_CREDENTIALS, maxAttempts: 1 });
   const account = await seedDemoAccount(seeding, emulator.control, now);
   const imageCount = Object.values(account.images).reduce((n, list) => n + list.length, 0);
-  say(`seeded ${Object.keys(account.repositories).length} repositories, ${imageCount} images, clusters prod and dev, ${account.uses.length} running containers`);
+  say(`seeded ${count(Object.keys(account.repositories).length, 'repository', 'repositories')}, ${imageCount} images, clusters prod and dev, ${account.uses.length} running containers`);
   say(`  an image 300 days old still runs in prod: shop/api ${account.oldInUse.digest.slice(0, 19)}… (${account.oldInUse.tags.join(', ')})`);
 
   // The sweep runs in-process so every AWS call can be counted at the wire.
@@ -39,6 +40,28 @@ try {
   const config = parseConfig(JSON.parse(readFileSync(new URL('../config/default.json', import.meta.url), 'utf8')));
   const deps: SweepDeps = { config, log: silentLog, now: () => now, adaptersFor: () => adapters };
 
+  // The audit through the real CLI, as a person would run it against the emulator: before the sweep
+  // (what the README says to read first) and after it.
+  const audit = (): void => {
+    const run = spawnSync(process.execPath, ['bin/ecr-keeper.mjs', 'audit', '--region', region, '--output', 'table'], {
+      env: {
+        ...process.env,
+        AWS_ENDPOINT_URL: emulator.endpoint,
+        AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+        AWS_REGION: region,
+      },
+      encoding: 'utf8',
+    });
+    say(`$ ecr-keeper audit --region ${region}    (exit ${run.status ?? 'killed'})`);
+    say(run.stdout.trimEnd());
+    if (run.status !== 0 && run.status !== 1) process.stderr.write(run.stderr);
+    say();
+  };
+  say();
+  say('Before the sweep: what the baseline would change, and what it would cost to leave as it is.');
+  audit();
+
   const first = await runSweep(deps, { mode: 'apply', regions: [region] });
   say();
   say(renderSweepTable(first));
@@ -47,23 +70,11 @@ try {
   const writesAfterFirst = writeCallsIn(counts);
 
   const second = await runSweep(deps, { mode: 'apply', regions: [region] });
-  say(`second sweep over the unchanged account: ${writeCallsIn(counts) - writesAfterFirst} write calls, ${second.totals.unchanged} repositories unchanged`);
+  say(`second sweep over the unchanged account: ${writeCallsIn(counts) - writesAfterFirst} write calls, ${count(second.totals.unchanged, 'repository', 'repositories')} unchanged`);
   say();
 
-  // The audit through the real CLI, as a person would run it against the emulator.
-  const audit = spawnSync(process.execPath, ['bin/ecr-keeper.mjs', 'audit', '--region', region, '--output', 'table'], {
-    env: {
-      ...process.env,
-      AWS_ENDPOINT_URL: emulator.endpoint,
-      AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-      AWS_REGION: region,
-    },
-    encoding: 'utf8',
-  });
-  say(`$ ecr-keeper audit --region ${region}    (exit ${audit.status ?? 'killed'})`);
-  say(audit.stdout.trimEnd());
-  if (audit.status !== 0 && audit.status !== 1) process.stderr.write(audit.stderr);
+  say('After the sweep: the same audit again.');
+  audit();
 } finally {
   await emulator.stop();
 }
