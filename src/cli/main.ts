@@ -54,6 +54,8 @@ export interface CliIo {
   readonly readStdin?: (() => string) | undefined;
   /** The sweep's AWS side; default: real clients (`src/lib/runtime.ts`). Tests pass fakes. */
   readonly sweepDeps?: ((config: KeeperConfig, log: Log) => SweepDeps | Promise<SweepDeps>) | undefined;
+  /** Raw text for stderr when it is a terminal (progress rewritten in place); absent otherwise, so no progress is shown. */
+  readonly progress?: ((text: string) => void) | undefined;
 }
 
 /** The process as `main` uses it; tests pass their own to run the CLI in-process. */
@@ -66,12 +68,15 @@ export interface MainIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly setExitCode: (code: number) => void;
   readonly sweepDeps?: CliIo['sweepDeps'];
+  /** Whether stderr is a terminal: progress is shown only then. */
+  readonly stderrIsTty?: boolean | undefined;
 }
 
 const processIo = (): MainIo => ({
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   isTty: process.stdout.isTTY === true,
+  stderrIsTty: process.stderr.isTTY === true,
   env: process.env,
   setExitCode: (code) => (process.exitCode = code),
 });
@@ -145,6 +150,7 @@ export const main = async (argv: readonly string[], io: MainIo = processIo()): P
     setExitCode: io.setExitCode,
     readStdin: io.readStdin,
     sweepDeps: io.sweepDeps,
+    progress: io.stderrIsTty === true ? io.stderr : undefined,
   });
   const fail = (message: string, code: number): void => {
     // One line, whatever the message holds: commander appends "\n(Did you mean …?)" to its errors.

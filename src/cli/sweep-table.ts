@@ -1,5 +1,6 @@
 /** Plain-text rendering of a sweep report for the terminal. */
 import type { SweepReport } from '../lib/sweep.js';
+import { renderExpiringText } from '../lib/render/sweep.js';
 import { count, renderTable } from './table.js';
 
 /** One row per repository, then totals and failures. */
@@ -24,6 +25,8 @@ export const renderSweepTable = (report: SweepReport): string => {
       `${count(t.policiesWritten, 'policy', 'policies')} written, ${t.unchanged} unchanged, ${t.blocked} blocked, ${t.excluded} excluded, ${t.skipped} skipped, ${t.failed} failed`,
   ];
   if (!report.inUse.complete) lines.push('in-use set INCOMPLETE: no policy written and no protection released (see failures)');
+  const expiring = renderExpiringText(report);
+  if (expiring.length > 0) lines.push('', ...expiring, '');
   for (const f of report.failures) lines.push(`failure ${f.scope} [${f.stage}${f.action ? ` ${f.action}` : ''}${f.code ? ` ${f.code}` : ''}]: ${f.message.split('\n')[0]}`);
   // One line per image and reason, however many tasks and services run it.
   const foreign = new Map<string, number>();

@@ -1,20 +1,26 @@
 /** `ecr-keeper sweep` and `ecr-keeper audit`: the Lambda core with the local AWS credentials chain. */
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { runAudit } from '../lib/audit.js';
+import { runAudit, type AuditReport } from '../lib/audit.js';
 import { renderAuditTable } from './audit-table.js';
 import { loadSettings, type KeeperConfig } from '../lib/config.js';
 import { isRegion, isRepositoryName, type Region, type RepositoryName } from '../lib/domain/types.js';
 import type { Log } from '../lib/observability.js';
 import { summarizeSweep } from '../lib/report.js';
 import { runSweep, type SweepDeps, type SweepReport } from '../lib/sweep.js';
+import { renderAuditHtml } from '../lib/render/html.js';
+import { renderAuditMarkdown } from '../lib/render/markdown.js';
+import { renderSweepMarkdown } from '../lib/render/sweep.js';
 import type { CliIo } from './main.js';
+import { checkOutput, deliverOutput, type OutputFormat } from './output.js';
+import { terminalProgress } from './progress.js';
 import { renderSweepTable } from './sweep-table.js';
 
 interface ScopeOptions {
   region?: Region[];
   repository?: RepositoryName[];
   config?: string;
-  output?: 'json' | 'table';
+  output?: OutputFormat;
+  out?: string;
   verbose?: boolean;
 }
 
@@ -27,12 +33,13 @@ const collectRepository = (value: string, previous: RepositoryName[] = []): Repo
   return [...previous, value];
 };
 
-const addScopeOptions = (command: Command): Command =>
+const addScopeOptions = (command: Command, formats: readonly OutputFormat[]): Command =>
   command
     .addOption(new Option('--region <region>', 'region to plan and write (repeatable; default: the config regions); consumers are read in every configured region regardless').argParser(collectRegion))
     .addOption(new Option('--repository <name>', 'only this repository (repeatable)').argParser(collectRepository))
     .option('--config <file>', 'organisation config JSON (default: the bundled config/default.json)')
-    .addOption(new Option('--output <format>', 'json or table (default: table on a terminal, json otherwise)').choices(['json', 'table']))
+    .addOption(new Option('--output <format>', `${formats.join(', ')} (default: table on a terminal, json otherwise)`).choices(formats))
+    .option('--out <file>', 'write the report to this file instead of stdout')
     .option('--verbose', 'log every decision to stderr');
 
 /** A logger for people: nothing unless --verbose, then one line per event (decisions included) on stderr. */
@@ -74,22 +81,33 @@ export const registerSweepCommands = (program: Command, io: CliIo, defaultOutput
       .command('sweep')
       .description('Protect in-use images and enforce the baseline lifecycle policy (dry run unless --apply)')
       .option('--apply', 'write tags and policies (default: dry run, no write call)'),
+    ['json', 'table', 'markdown'],
   ).action(async (opts: ScopeOptions & { apply?: boolean }) => {
     const settings = settingsFor(io, opts);
     const deps = await sweepDeps(io, settings.config, opts.verbose === true);
     const regions = opts.region ?? settings.regions;
-    const report = await runSweep(deps, { mode: opts.apply === true ? 'apply' : 'dry-run', regions, repositories: opts.repository });
-    io.write((opts.output ?? defaultOutput) === 'json' ? JSON.stringify(summarizeSweep(report), null, 2) : renderSweepTable(report));
+    const progress = io.progress === undefined ? undefined : terminalProgress(io.progress);
+    const report = await runSweep({ ...deps, onProgress: progress?.onProgress }, { mode: opts.apply === true ? 'apply' : 'dry-run', regions, repositories: opts.repository });
+    progress?.finish(report.repositories.map((r) => r.status));
+    const format = opts.output ?? defaultOutput;
+    const text = format === 'json' ? JSON.stringify(summarizeSweep(report), null, 2) : format === 'markdown' ? renderSweepMarkdown(report) : renderSweepTable(report);
+    deliverOutput(io, format, text, opts.out);
     io.setExitCode(reportNotFound(io, opts.repository, report.repositories, regions) ? 2 : exitCodeOf(report));
   });
 
-  addScopeOptions(program.command('audit').description('Read-only report: drift, what would expire and why, bytes, dollars, findings, risks')).action(
+  addScopeOptions(program.command('audit').description('Read-only report: drift, what would expire and why, bytes, dollars, findings, risks'), ['json', 'table', 'markdown', 'html']).action(
     async (opts: ScopeOptions) => {
       const settings = settingsFor(io, opts);
       const deps = await sweepDeps(io, settings.config, opts.verbose === true);
       const regions = opts.region ?? settings.regions;
-      const audit = await runAudit(deps, { regions, repositories: opts.repository });
-      io.write((opts.output ?? defaultOutput) === 'json' ? JSON.stringify(audit, null, 2) : renderAuditTable(audit));
+      const format = opts.output ?? defaultOutput;
+      // Refused before any AWS call: a whole page on a terminal is never what was meant.
+      checkOutput(io, format, opts.out);
+      const progress = io.progress === undefined ? undefined : terminalProgress(io.progress);
+      const audit = await runAudit({ ...deps, onProgress: progress?.onProgress }, { regions, repositories: opts.repository });
+      progress?.finish(audit.repositories.map((r) => r.status));
+      const render = { json: (a: AuditReport) => JSON.stringify(a, null, 2), table: renderAuditTable, markdown: renderAuditMarkdown, html: renderAuditHtml }[format];
+      deliverOutput(io, format, render(audit), opts.out);
       io.setExitCode(reportNotFound(io, opts.repository, audit.repositories, regions) ? 2 : audit.failures.length > 0 ? 1 : 0);
     },
   );

@@ -43,6 +43,8 @@ export interface SweepDeps {
    * the config has an `organisation` block. Absent: the single-account mode.
    */
   readonly organisation?: OrganisationAccess | undefined;
+  /** Called after each repository of the first pass is planned (and applied): `done` of `total`, for a CLI's progress line. */
+  readonly onProgress?: ((done: number, total: number) => void) | undefined;
 }
 
 export interface SweepInput {
@@ -462,6 +464,13 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
 
   // 3. Plan and apply, repository by repository, a bounded number at a time. Releases wait.
   const limit = pLimit(config.concurrency.repositories);
+  let done = 0;
+  const planned = <T>(task: () => Promise<T>): Promise<T> =>
+    limit(task).then((outcome) => {
+      done += 1;
+      deps.onProgress?.(done, targets.length);
+      return outcome;
+    });
   const left: Repository[] = [];
   // One manifest cache per repository for the whole sweep: the index-children read, the first pass
   // and the re-checked pass share it, so no manifest is read (pulled) twice.
@@ -477,7 +486,7 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
   };
   let outcomes = await Promise.all(
     targets.map((repository) =>
-      limit(() =>
+      planned(() =>
         deps.shouldStop?.() === true
           ? Promise.resolve(leftForNextRun(repository, left))
           : sweepRepository(deps, input.mode, ecrOf(repository), repository, inUseOf(repository), discovery.complete, preread.get(repository), skipDiscovery ? 'all' : 'hold', cacheOf(repository)),
