@@ -15,8 +15,9 @@ import type { InferOutput, ParsedResult } from '@aws-lambda-powertools/parser/ty
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { createS3Client } from './aws/clients.js';
-import type { ReportStore } from './aws/ports.js';
-import { createReportStore } from './aws/s3.js';
+import type { HandOffStore, ReportStore } from './aws/ports.js';
+import { createHandOffStore, createReportStore } from './aws/s3.js';
+import { ConfigError } from './errors.js';
 import { loadSettings, type RuntimeSettings } from './config.js';
 import { logger, metrics as keeperMetrics } from './observability.js';
 import { createSweepDeps } from './runtime.js';
@@ -31,6 +32,8 @@ export interface Invocation {
   readonly deps: () => SweepDeps;
   /** The report bucket (`KEEPER_REPORT_BUCKET`), built once; `undefined` when none is set. */
   readonly reportStore: () => ReportStore | undefined;
+  /** The state machine's hand-off store (the report bucket); throws `ConfigError` when no bucket is set. */
+  readonly handOffStore: () => HandOffStore;
 }
 
 export interface LambdaHandlerOptions<S extends z.ZodType, R> {
@@ -71,9 +74,14 @@ export const lambdaHandler = <S extends z.ZodType, R>({ schema, env, metrics = '
     const reports = settings().reports;
     return reports === undefined ? undefined : createReportStore(createS3Client({ forcePathStyle: reports.pathStyle }), reports.bucket);
   });
+  const handOffStore = once(() => {
+    const reports = settings().reports;
+    if (reports === undefined) throw new ConfigError('KEEPER_REPORT_BUCKET: the organisation steps hand their data over in the report bucket; set it', { field: 'KEEPER_REPORT_BUCKET' });
+    return createHandOffStore(createS3Client({ forcePathStyle: reports.pathStyle }), reports.bucket);
+  });
   const stack = middy<unknown, R>().use(injectLambdaContext(logger, { resetKeys: true }));
   if (metrics !== 'off') stack.use(logMetrics(keeperMetrics, { captureColdStartMetric: metrics === 'on-with-cold-start' }));
   return stack.use(parser({ schema, safeParse: true })).handler<unknown, R>((event, context) =>
-    handle(event, { context, settings, reportStore, deps: () => ({ ...deps(), shouldStop: () => context.getRemainingTimeInMillis() < STOP_MARGIN_MS }) }),
+    handle(event, { context, settings, reportStore, handOffStore, deps: () => ({ ...deps(), shouldStop: () => context.getRemainingTimeInMillis() < STOP_MARGIN_MS }) }),
   );
 };

@@ -15,6 +15,7 @@ import { inUseByRepository, repositoryKey, resolveInUse, type WorkloadReference 
 import { exclusionReason, planRepository } from './plan/planner.js';
 import type { ApplyStep, RepositoryPlan } from './plan/types.js';
 import { collectInUse, type SourceWarning } from './sources/index.js';
+import { sweepEcr, type SweepWarning } from './repository-reads.js';
 import { organisationAccounts, type ConsumerAccount } from './organisation.js';
 
 export type SweepMode = 'apply' | 'dry-run';
@@ -53,6 +54,29 @@ export interface SweepInput {
   readonly regions: readonly Region[];
   /** Only these repositories (CreateRepository, CLI `--repository`); all when absent. */
   readonly repositories?: readonly RepositoryName[] | undefined;
+  /** Organisation mode: only these registry accounts are swept (a state machine's batch); all when absent. */
+  readonly registryAccounts?: readonly AccountId[] | undefined;
+  /**
+   * The in-use set, read by other steps (the state machine's discovery and merge): no consumer is
+   * read by this run. For the `release` pass it holds the first read and the re-check together.
+   */
+  readonly inUse?: InUseSet | undefined;
+  /**
+   * A state machine runs a sweep in two passes around a fresh read of every consumer: `protect`
+   * makes only the protection writes (tags, guard) and reports what it held back; `release` applies
+   * whole plans against `inUse`. In-process drivers leave it out and get both, re-reading in between.
+   */
+  readonly pass?: 'protect' | 'release' | undefined;
+}
+
+/** An in-use set as steps hand it over (JSON). */
+export interface InUseSet {
+  readonly images: readonly InUseImage[];
+  readonly complete: boolean;
+  readonly failures: readonly Failure[];
+  readonly warnings: readonly SourceWarning[];
+  readonly foreign: SweepReport['inUse']['foreign'];
+  readonly unresolved: SweepReport['inUse']['unresolved'];
 }
 
 /** A failure that did not stop the sweep. */
@@ -112,6 +136,8 @@ export interface SweepReport {
   };
   readonly repositories: readonly RepositoryOutcome[];
   readonly failures: readonly Failure[];
+  /** What the sweep did another way than planned, without failing (e.g. repository tags read one by one). */
+  readonly warnings?: readonly SweepWarning[] | undefined;
   readonly totals: SweepTotals;
 }
 
@@ -138,6 +164,11 @@ export interface SweepTotals {
   readonly failed: number;
   /** Repositories not started because the time budget ran out (status `skipped`, reason says so). */
   readonly leftForNextRun: number;
+  /**
+   * Repositories whose target policy or releases wait for a re-check of the consumers that this run
+   * did not make (a `protect` pass, an incomplete in-use set, or the time budget): the next pass or run does them.
+   */
+  readonly heldForRecheck: number;
 }
 
 const NOTHING_APPLIED: Applied = Object.freeze({ tagsAdded: 0, tagsAlreadyPresent: 0, tagsReleased: 0, guardWritten: false, policyWritten: false });
@@ -161,7 +192,7 @@ const collect = async <T>(items: AsyncIterable<T>): Promise<T[]> => {
 };
 
 
-interface Discovery {
+export interface Discovery {
   readonly images: readonly InUseImage[];
   readonly complete: boolean;
   readonly warnings: readonly SourceWarning[];
@@ -180,7 +211,7 @@ export const discoveryRegions = (config: KeeperConfig, scope: readonly Region[])
   [...new Set<Region>([...(config.regions as Region[]), ...(config.consumerRegions as Region[]), ...scope])];
 
 /** One account and region whose consumers are read. */
-interface ConsumerPlace {
+export interface ConsumerPlace {
   /** Absent in the single-account mode. */
   readonly account?: AccountId | undefined;
   readonly region: Region;
@@ -200,7 +231,7 @@ const withAccountEnvironment = (config: KeeperConfig, environment: string | unde
  * are consumers already known to be unreadable (an account whose role cannot be assumed): they
  * make the set incomplete as any failed source does.
  */
-const discover = async (
+export const discover = async (
   deps: SweepDeps,
   places: readonly ConsumerPlace[],
   ecrFor: (region: Region, registryId: AccountId) => EcrPort | undefined,
@@ -237,6 +268,37 @@ const discover = async (
   };
 };
 
+const TASK_DEFINITION = ':task-definition/';
+
+/** A task definition as asked: `family`, `family:N`, or an ARN (`prefix` up to the family) with or without `:N`. */
+interface TaskDefinitionName {
+  readonly prefix: string;
+  readonly family: string;
+  readonly revision: number | undefined;
+}
+
+const taskDefinitionName = (key: string): TaskDefinitionName => {
+  const at = key.indexOf(TASK_DEFINITION);
+  const prefix = at < 0 ? '' : key.slice(0, at + TASK_DEFINITION.length);
+  const [family = '', revision] = key.slice(prefix.length).split(':');
+  const n = revision === undefined ? undefined : Number(revision);
+  return { prefix, family, revision: n !== undefined && Number.isInteger(n) ? n : undefined };
+};
+
+/** One describe of a sweep: `latest` when asked without a revision, `plain` when asked by name (so in the port's own account). */
+interface Described {
+  readonly promise: Promise<TaskDefinitionImages | undefined>;
+  readonly latest: boolean;
+  readonly plain: boolean;
+}
+
+/** True when `found` (the answer to `by`) is exactly what `key` names: compared on the full ARN, never on the family alone. */
+const answers = (key: string, name: TaskDefinitionName, by: Described, found: TaskDefinitionImages | undefined): found is TaskDefinitionImages => {
+  if (found === undefined) return false;
+  if (name.prefix !== '') return name.revision === undefined ? by.latest && found.arn.startsWith(`${key}:`) : found.arn === key;
+  return by.plain && (name.revision === undefined ? by.latest : found.revision === name.revision);
+};
+
 /**
  * The ECS port with `describeTaskDefinitions` shared by every source of one discovery: services,
  * scheduled tasks and task-definition families often name the same revision, and the API takes one
@@ -244,6 +306,13 @@ const discover = async (
  */
 const sharingTaskDefinitions = (ecs: EcsPort): EcsPort => {
   const described = new Map<string, Promise<TaskDefinitionImages | undefined>>();
+  const byFamily = new Map<string, Described[]>();
+  const remember = (key: string, name: TaskDefinitionName, promise: Promise<TaskDefinitionImages | undefined>): void => {
+    // Another source may never await this key once its describe failed; its caller already got the error.
+    promise.catch(() => undefined);
+    described.set(key, promise);
+    byFamily.set(name.family, [...(byFamily.get(name.family) ?? []), { promise, latest: name.revision === undefined, plain: name.prefix === '' }]);
+  };
   return {
     region: ecs.region,
     listClusters: () => ecs.listClusters(),
@@ -255,14 +324,23 @@ const sharingTaskDefinitions = (ecs: EcsPort): EcsPort => {
     newestTaskDefinitionArns: (family, count) => ecs.newestTaskDefinitionArns(family, count),
     describeTaskDefinitions: async (keys) => {
       const missing = [...new Set(keys)].filter((k) => !described.has(k));
-      if (missing.length > 0) {
-        const batch = ecs.describeTaskDefinitions(missing);
-        for (const key of missing) {
-          const one = batch.then((found) => found.get(key));
-          // Another source may never await this key once the batch failed; its caller already got the error.
-          one.catch(() => undefined);
-          described.set(key, one);
+      // One revision asked under several names (`family`, `family:N`, its ARN, a bare ARN) is described
+      // once: a name waits for the describes of its family already asked and takes an answer whose ARN
+      // is exactly the one it names; otherwise it is described on its own.
+      const direct: string[] = [];
+      for (const key of missing) {
+        const name = taskDefinitionName(key);
+        const asked = byFamily.get(name.family) ?? [];
+        if (asked.length === 0) {
+          direct.push(key);
+          continue;
         }
+        const answered = Promise.all(asked.map((by) => by.promise.then((found) => (answers(key, name, by, found) ? found : undefined), () => undefined)));
+        remember(key, name, answered.then((found) => found.find((f) => f !== undefined) ?? ecs.describeTaskDefinitions([key]).then((again) => again.get(key))));
+      }
+      if (direct.length > 0) {
+        const batch = ecs.describeTaskDefinitions(direct);
+        for (const key of direct) remember(key, taskDefinitionName(key), batch.then((found) => found.get(key)));
       }
       const out = new Map<string, TaskDefinitionImages>();
       for (const key of keys) {
@@ -273,6 +351,12 @@ const sharingTaskDefinitions = (ecs: EcsPort): EcsPort => {
     },
   };
 };
+
+/**
+ * Images a sweep reads ahead of planning, at most, while consumers are read (about 50 MB of listings;
+ * one repository larger than this is still read whole).
+ */
+const READ_AHEAD_IMAGES = 100_000;
 
 /** What was read of one repository before planning. */
 interface RepositoryState {
@@ -293,7 +377,7 @@ const readRepository = async (ecr: EcrPort, repository: Repository, config: Keep
 };
 
 /** The accounts of one sweep; the single-account mode has one of each, `undefined` (the caller's own). */
-interface SweepAccounts {
+export interface SweepAccounts {
   /** The keeper's own account in the organisation mode; absent in the single-account mode. */
   readonly home: AccountId | undefined;
   readonly registries: readonly (AccountId | undefined)[];
@@ -319,12 +403,14 @@ const SINGLE_ACCOUNT: SweepAccounts = {
  * and role, before anything is read: a consumer account that cannot be entered is named in the
  * report and makes the in-use set incomplete, so nothing is released or written anywhere.
  */
-const sweepAccounts = async (deps: SweepDeps): Promise<SweepAccounts> => {
+export const sweepAccounts = async (deps: SweepDeps, options: { readonly only?: readonly AccountId[] | undefined; readonly readConsumers?: boolean } = {}): Promise<SweepAccounts> => {
+  const { only, readConsumers = true } = options;
   const organisation = deps.config.organisation;
   if (organisation === undefined) return SINGLE_ACCOUNT;
   const access = deps.organisation;
   if (access === undefined) throw new KeeperError('config.organisation is set, but this driver was given no access to other accounts');
-  const resolved = await organisationAccounts(deps.config, organisation, access);
+  const all = await organisationAccounts(deps.config, organisation, access);
+  const resolved = only === undefined ? all : { ...all, registries: all.registries.filter((a) => only.includes(a)) };
   const limit = pLimit(8);
   const unreadRegistries = new Map<AccountId, Failure>();
   const unreadConsumers: Failure[] = resolved.failures.map((f) => toFailure(f.scope, 'in-use', f.error));
@@ -343,7 +429,7 @@ const sweepAccounts = async (deps: SweepDeps): Promise<SweepAccounts> => {
       const failure = await entered(account, 'registry');
       if (failure !== undefined) unreadRegistries.set(account, failure);
     })),
-    ...resolved.consumers.map((consumer) => limit(async () => {
+    ...(readConsumers ? resolved.consumers : []).map((consumer) => limit(async () => {
       const failure = await entered(consumer.id, 'consumer');
       if (failure !== undefined) unreadConsumers.push(failure);
     })),
@@ -368,7 +454,7 @@ const sweepAccounts = async (deps: SweepDeps): Promise<SweepAccounts> => {
 };
 
 /** Adapters whose ECR port refuses writes (a consumer account is only ever read). */
-const readOnly = (adapters: RegionAdapters): RegionAdapters => ({ ...adapters, ecr: readOnlyEcr(adapters.ecr) });
+export const readOnly = (adapters: RegionAdapters): RegionAdapters => ({ ...adapters, ecr: readOnlyEcr(adapters.ecr) });
 
 /**
  * Runs one sweep. In `dry-run` every ECR port is wrapped read-only, so a write attempt throws
@@ -381,11 +467,27 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
   const failures: Failure[] = [];
   const { config, log } = deps;
   const scope = new Set(input.regions);
+  // ECR reads shared by the whole sweep (repository-reads.ts): repository tags in bulk, repositories
+  // read ahead while consumers are read, workloads' tags resolved from those listings.
+  const warnings: SweepWarning[] = [];
+  const forSweep = (raw: RegionAdapters): RegionAdapters => ({
+    ...raw,
+    ecr: sweepEcr(raw.ecr, {
+      tagging: raw.tagging,
+      bulkTags: input.repositories === undefined,
+      isExcluded: (repository, tags) => exclusionReason(config, repository, tags) !== undefined,
+      concurrency: config.concurrency.repositories,
+      budgetImages: READ_AHEAD_IMAGES,
+      log,
+      warn: (warning) => warnings.push(warning),
+    }),
+  });
 
   const regionsRead = discoveryRegions(config, input.regions);
   // Outside the scope nothing is written, whatever the mode.
   const guarded = (raw: RegionAdapters): RegionAdapters => (input.mode === 'dry-run' || !scope.has(raw.region) ? { ...raw, ecr: readOnlyEcr(raw.ecr) } : raw);
-  const accounts = await sweepAccounts(deps);
+  // With an in-use set given, consumers were entered by the step that read them.
+  const accounts = await sweepAccounts(deps, { only: input.registryAccounts, readConsumers: input.inUse === undefined });
   failures.push(...accounts.unreadRegistries.values());
   const org = deps.organisation;
   const adaptersAt = (account: AccountId | undefined, region: Region, role: AccountRole): RegionAdapters =>
@@ -395,11 +497,11 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
   const registryAdapters = new Map<string, RegionAdapters>();
   for (const account of accounts.registries)
     if (account === undefined || !accounts.unreadRegistries.has(account))
-      for (const region of regionsRead) registryAdapters.set(placeKey(account, region), guarded(adaptersAt(account, region, 'registry')));
+      for (const region of regionsRead) registryAdapters.set(placeKey(account, region), guarded(forSweep(adaptersAt(account, region, 'registry'))));
   const ecrAt = (region: Region, registryId: AccountId): EcrPort | undefined =>
     registryAdapters.get(placeKey(accounts.home === undefined ? undefined : registryId, region))?.ecr;
   const ecrOf = (repository: Repository): EcrPort => ecrAt(repository.region, repository.registryId) as EcrPort;
-  const consumerPlaces: ConsumerPlace[] = accounts.consumers.flatMap((consumer) =>
+  const consumerPlaces: ConsumerPlace[] = (input.inUse === undefined ? accounts.consumers : []).flatMap((consumer) =>
     regionsRead.map((region) => {
       const own = consumer.id === undefined || consumer.id === accounts.home;
       // The keeper's own account shares the registry adapters; elsewhere only reads are possible.
@@ -455,9 +557,12 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
   }
 
   // 2. The in-use set, from every consumer region.
+  const given = input.inUse;
   const discovery: Discovery = skipDiscovery
     ? { images: [], complete: true, warnings: [], foreign: [], unresolved: [], failures: [], regionsOk: new Map() }
-    : await discover(deps, consumerPlaces, ecrAt, ownRegistryIds, accounts.unreadConsumers);
+    : given !== undefined
+      ? { ...given, failures: [...accounts.unreadConsumers, ...given.failures], complete: given.complete && accounts.unreadConsumers.length === 0, regionsOk: new Map(regionsRead.map((r) => [r, given.complete])) }
+      : await discover(deps, consumerPlaces, ecrAt, ownRegistryIds, accounts.unreadConsumers);
   failures.push(...discovery.failures);
   const inUseByRepo = inUseByRepository(discovery.images);
   const inUseOf = (repository: Repository): InUseImage[] => inUseByRepo.get(repositoryKey(repository.registryId, repository.region, repository.name)) ?? [];
@@ -489,7 +594,7 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
       planned(() =>
         deps.shouldStop?.() === true
           ? Promise.resolve(leftForNextRun(repository, left))
-          : sweepRepository(deps, input.mode, ecrOf(repository), repository, inUseOf(repository), discovery.complete, preread.get(repository), skipDiscovery ? 'all' : 'hold', cacheOf(repository)),
+          : sweepRepository(deps, input.mode, ecrOf(repository), repository, inUseOf(repository), discovery.complete, preread.get(repository), skipDiscovery || input.pass === 'release' ? 'all' : 'hold', cacheOf(repository)),
       ),
     ),
   );
@@ -502,7 +607,7 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
   //    fresh in-use set, and that whole plan is applied. Only empty new repositories skip this.
   const releasing = outcomes.filter((o) => (o.pendingReleases ?? 0) > 0);
   let recheck: Discovery | undefined;
-  if (input.mode === 'apply' && releasing.length > 0 && discovery.complete && deps.shouldStop?.() !== true) {
+  if (input.mode === 'apply' && input.pass === undefined && releasing.length > 0 && discovery.complete && deps.shouldStop?.() !== true) {
     recheck = await discover(deps, consumerPlaces, ecrAt, ownRegistryIds);
     for (const f of recheck.failures) failures.push({ ...f, message: `re-check before release: ${f.message}` });
     const fresh = inUseByRepository(recheck.images);
@@ -534,6 +639,7 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
     skipped: outcomes.filter((o) => o.status === 'skipped').length,
     failed: outcomes.filter((o) => o.status === 'failed').length,
     leftForNextRun: left.length,
+    heldForRecheck: recheck === undefined ? releasing.length : 0,
   };
   return {
     mode: input.mode,
@@ -559,6 +665,7 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
       unresolved: discovery.unresolved,
     },
     repositories: outcomes.map(({ pendingReleases: _pending, ...o }) => o),
+    warnings,
     failures,
     totals,
   };

@@ -71,9 +71,34 @@ export const BATCH_READ_ACTIONS = ['batch:DescribeJobDefinitions'] as const;
 /** S3 action used to write full reports to the report bucket (the Lambda result keeps only a summary and the keys). */
 export const S3_REPORT_ACTIONS = ['s3:PutObject'] as const;
 
+/** S3 action the organisation state machine's steps use to read what the step before them wrote (`runs/`). */
+export const S3_HANDOFF_ACTIONS = ['s3:GetObject'] as const;
+
+/** AWS Organizations actions used to list the consumer accounts of the organisation mode, with their tags. */
+export const ORGANIZATIONS_READ_ACTIONS = [
+  'organizations:ListAccounts',
+  'organizations:ListAccountsForParent',
+  'organizations:ListOrganizationalUnitsForParent',
+  'organizations:ListTagsForResource',
+] as const;
+
+/**
+ * STS actions of the organisation mode: the keeper's own account, and the roles in other accounts
+ * (`AssumeRole` is sent by the SDK's `fromTemporaryCredentials`, which the sweep refreshes before the
+ * one-hour chained sessions end). `GetCallerIdentity` needs no permission; declared so it is named.
+ */
+export const STS_ACTIONS = ['sts:AssumeRole', 'sts:GetCallerIdentity'] as const;
+
+/**
+ * Resource Groups Tagging API action used to read every repository's tags in one paged call
+ * (`tagging.ts`); it has no resource-level permissions, so it is granted on `*`.
+ */
+export const TAGGING_READ_ACTIONS = ['tag:GetResources'] as const;
+
 /** Every IAM action any adapter calls. */
 export type AwsAction =
   | (typeof S3_REPORT_ACTIONS)[number]
+  | (typeof S3_HANDOFF_ACTIONS)[number]
   | (typeof ECR_READ_ACTIONS)[number]
   | (typeof ECR_WRITE_ACTIONS)[number]
   | (typeof ECR_PREVIEW_ACTIONS)[number]
@@ -83,7 +108,10 @@ export type AwsAction =
   | (typeof EVENTS_READ_ACTIONS)[number]
   | (typeof SCHEDULER_READ_ACTIONS)[number]
   | (typeof LAMBDA_READ_ACTIONS)[number]
-  | (typeof BATCH_READ_ACTIONS)[number];
+  | (typeof BATCH_READ_ACTIONS)[number]
+  | (typeof TAGGING_READ_ACTIONS)[number]
+  | (typeof ORGANIZATIONS_READ_ACTIONS)[number]
+  | (typeof STS_ACTIONS)[number];
 
 /** The SDK's error name (`ThrottlingException`, `AccessDeniedException`, …), when the value has one. */
 export const awsErrorName = (error: unknown): string | undefined =>

@@ -386,4 +386,52 @@ export interface RegionAdapters {
   readonly batch: BatchPort;
   /** ECR's lifecycle policy preview; absent where it is not wired (fakes). */
   readonly preview?: LifecyclePreviewPort | undefined;
+  /** Repository tags in bulk; without it (or when it fails) the sweep reads them one repository at a time. */
+  readonly tagging?: TaggingPort | undefined;
+}
+
+/** The Resource Groups Tagging API of one region: repository tags in bulk. */
+export interface TaggingPort {
+  readonly region: Region;
+  /**
+   * The tags of every tagged ECR repository of the region, by repository ARN (`GetResources` with
+   * `ResourceTypeFilters: ["ecr:repository"]`, 100 a page). A repository without tags is absent
+   * (it has none). Throws on any failure, never returns a partial map: a tag that could not be read
+   * must not pass for "no exclusion tag".
+   */
+  repositoryTags(): Promise<ReadonlyMap<string, Tags>>;
+}
+
+/** An ACTIVE account of the organisation, with its tags (environment, filters). */
+export interface OrganizationAccount {
+  readonly id: AccountId;
+  readonly name?: string | undefined;
+  readonly tags: Tags;
+}
+
+/** AWS Organizations, read from the management account or a delegated administrator. */
+export interface OrganizationsPort {
+  /** ACTIVE accounts under `parentIds` (roots or OUs, nested OUs included), or of the whole organisation when empty. */
+  listActiveAccounts(parentIds: readonly string[]): Promise<OrganizationAccount[]>;
+}
+
+/** Which role is assumed in another account: read-only discovery, or the registry's ECR reads and writes. */
+export type AccountRole = 'consumer' | 'registry';
+
+/** The organisation mode's way into accounts (`SweepDeps.organisation`). */
+export interface OrganisationAccess {
+  /** The account the keeper runs in. */
+  readonly home: () => Promise<AccountId>;
+  /** AWS Organizations, read with the keeper's own credentials. */
+  readonly organizations: OrganizationsPort;
+  /** Resolves the role's credentials once; throws `AwsCallError` (`sts:AssumeRole`) when it cannot be assumed. */
+  readonly verify: (account: AccountId, role: AccountRole) => Promise<void>;
+  /** The adapters of `region` in `account` through the role; never asked for the home account (the caller has its own). */
+  readonly adaptersIn: (account: AccountId, region: Region, role: AccountRole) => RegionAdapters;
+}
+
+/** The state machine's hand-off between steps (the report bucket, under `runs/`): what one Lambda writes, the next reads. */
+export interface HandOffStore extends ReportStore {
+  /** Reads one object as text; throws `AwsCallError` (`s3:GetObject`). */
+  get(key: string): Promise<string>;
 }

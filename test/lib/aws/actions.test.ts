@@ -11,8 +11,12 @@ import {
   INSPECTOR_COVERAGE_READ_ACTIONS,
   INSPECTOR_READ_ACTIONS,
   LAMBDA_READ_ACTIONS,
+  ORGANIZATIONS_READ_ACTIONS,
+  S3_HANDOFF_ACTIONS,
   S3_REPORT_ACTIONS,
+  STS_ACTIONS,
   SCHEDULER_READ_ACTIONS,
+  TAGGING_READ_ACTIONS,
   chunksOf,
   toAwsCallError,
 } from '../../../src/lib/aws/actions.js';
@@ -48,7 +52,11 @@ describe('Constant: adapter IAM actions', () => {
     ['lambda.ts', 'lambda', LAMBDA_READ_ACTIONS.filter((a) => a !== 'lambda:ListTags')],
     ['batch.ts', 'batch', [...BATCH_READ_ACTIONS]],
     ['ecr-preview.ts', 'ecr', [...ECR_PREVIEW_ACTIONS]],
-    ['s3.ts', 's3', [...S3_REPORT_ACTIONS]],
+    ['tagging.ts', 'tag', [...TAGGING_READ_ACTIONS]],
+    ['s3.ts', 's3', [...S3_REPORT_ACTIONS, ...S3_HANDOFF_ACTIONS]],
+    ['organizations.ts', 'organizations', [...ORGANIZATIONS_READ_ACTIONS]],
+    // sts:AssumeRole is sent by the SDK's fromTemporaryCredentials, not by a command of accounts.ts.
+    ['accounts.ts', 'sts', STS_ACTIONS.filter((a) => a !== 'sts:AssumeRole')],
   ] as const)('%s sends exactly the actions it declares', (file, service, declared) => {
     // Act
     const sent = actionsSentBy(file, service);
@@ -61,6 +69,7 @@ describe('Constant: adapter IAM actions', () => {
     // Prepare
     const all = [
       ...[...ECR_READ_ACTIONS, ...ECR_WRITE_ACTIONS, ...ECS_READ_ACTIONS, ...INSPECTOR_READ_ACTIONS, ...LAMBDA_READ_ACTIONS, ...BATCH_READ_ACTIONS],
+      ...TAGGING_READ_ACTIONS,
       ...[...INSPECTOR_COVERAGE_READ_ACTIONS, ...EVENTS_READ_ACTIONS, ...SCHEDULER_READ_ACTIONS, ...S3_REPORT_ACTIONS],
     ];
 

@@ -1,0 +1,175 @@
+/**
+ * The organisation state machine's steps as Lambda handlers (src/handlers/org-*.ts), driven in the
+ * definition's order (deploy/state-machine.asl.json) with a real report bucket as the hand-off:
+ * moto's Step Functions cannot run a Distributed Map of Lambda tasks, so this test plays the
+ * executor. Accounts as in sweep.organisation.emu.test.ts: a central registry, consumers elsewhere.
+ */
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { CreateBucketCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import type { Context } from 'aws-lambda';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createS3Client } from '../../src/lib/aws/clients.js';
+import { DEFAULT_CONFIG } from '../../src/lib/config.js';
+import { createRepository, daysAgo, pushImage, registerTaskDefinition } from '../emulator/seed.js';
+import { storedImages, storedPolicy } from '../helpers/emulator-account.js';
+import { useEmulator } from '../helpers/use-emulator.js';
+
+const { emu, ecr } = useEmulator();
+const BUCKET = 'ecr-keeper-org-handoff';
+const CONSUMER = '111111111111';
+const MISSING = '333333333333';
+const ROLE = 'EcrKeeperConsumerRole';
+const s3: S3Client = createS3Client({ region: emu.region, endpoint: emu.endpoint, credentials: emu.credentials, maxAttempts: 1, forcePathStyle: true });
+afterAll(() => s3.destroy());
+
+const context = (name: string): Context => ({
+  callbackWaitsForEmptyEventLoop: true,
+  functionName: name,
+  functionVersion: '$LATEST',
+  invokedFunctionArn: `arn:aws:lambda:${emu.region}:${emu.accountId}:function:${name}`,
+  memoryLimitInMB: '1024',
+  awsRequestId: 'c0ffee00-0000-4000-8000-000000000000',
+  logGroupName: `/aws/lambda/${name}`,
+  logStreamName: 'stream',
+  getRemainingTimeInMillis: () => 600_000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+});
+
+type Step = 'targets' | 'discover' | 'merge' | 'apply' | 'summary';
+/** Each step as its own cold start, as Lambda runs them. */
+const step = async (which: Step, input: unknown): Promise<Record<string, unknown>> => {
+  vi.resetModules();
+  const modules = {
+    targets: () => import('../../src/handlers/org-targets.js'),
+    discover: () => import('../../src/handlers/org-discover.js'),
+    merge: () => import('../../src/handlers/org-merge.js'),
+    apply: () => import('../../src/handlers/org-apply.js'),
+    summary: () => import('../../src/handlers/org-summary.js'),
+  };
+  const { handler } = await modules[which]();
+  return (await handler(input, context(`ecr-keeper-org-${which}`))) as Record<string, unknown>;
+};
+
+interface Batch { account: string; region: string; repositories: string[] }
+
+/** The definition's order: targets → discover ×N → merge → protect ×M → (discover → merge → release) → summary. */
+const execute = async (runId: string): Promise<Record<string, unknown>> => {
+  const targets = await step('targets', { runId });
+  const discoverAll = async (round: 'first' | 'recheck') =>
+    Promise.all((targets['consumers'] as Record<string, unknown>[]).map((c) => step('discover', { runId, round, ...c })));
+  const first = await step('merge', { runId, round: 'first', discovered: await discoverAll('first'), unread: targets['unread'] });
+  const protect = await Promise.all(
+    (targets['batches'] as Batch[]).map((batch, index) => step('apply', { runId, pass: 'protect', mode: targets['mode'], batch, index, inUseKey: first['key'] })),
+  );
+  let recheck: Record<string, unknown> | undefined;
+  let release: Record<string, unknown>[] = [];
+  if (targets['mode'] === 'apply' && first['complete'] === true && protect.some((p) => (p['heldForRecheck'] as number) > 0)) {
+    recheck = await step('merge', { runId, round: 'recheck', discovered: await discoverAll('recheck'), firstKey: first['key'] });
+    if (recheck['complete'] === true)
+      release = await Promise.all(
+        protect.map((p) => step('apply', { runId, pass: 'release', mode: targets['mode'], batch: p['batch'], index: p['index'], heldForRecheck: p['heldForRecheck'], inUseKey: recheck?.['key'] })),
+      );
+  }
+  return step('summary', { runId, targets, firstKey: first['key'], ...(recheck === undefined ? {} : { recheckKey: recheck['key'] }), protect, release });
+};
+
+const deployConsumerRole = async (account: string): Promise<void> => {
+  const trustPolicy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${emu.accountId}:root` }, Action: 'sts:AssumeRole' }] };
+  const response = await fetch(`${emu.control}/iam/role`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ accountId: account, roleName: ROLE, trustPolicy }) });
+  expect(response.ok).toBe(true);
+};
+
+const ecsIn = async (account: string): Promise<ECSClient> => {
+  const sts = new STSClient({ region: emu.region, endpoint: emu.endpoint, credentials: emu.credentials });
+  const { Credentials: c } = await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/${ROLE}`, RoleSessionName: 'seed' }));
+  sts.destroy();
+  return new ECSClient({ region: emu.region, endpoint: emu.endpoint, credentials: { accessKeyId: c?.AccessKeyId ?? '', secretAccessKey: c?.SecretAccessKey ?? '', sessionToken: c?.SessionToken ?? '' } });
+};
+
+const NOW = new Date();
+const setConfig = (consumerAccounts: string[]): void => {
+  vi.stubEnv('KEEPER_CONFIG', JSON.stringify({ ...(DEFAULT_CONFIG as Record<string, unknown>), regions: [emu.region], organisation: { consumerAccounts } }));
+};
+
+beforeEach(async () => {
+  vi.stubEnv('AWS_ENDPOINT_URL', emu.endpoint);
+  vi.stubEnv('AWS_ACCESS_KEY_ID', emu.credentials.accessKeyId);
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', emu.credentials.secretAccessKey);
+  vi.stubEnv('AWS_REGION', emu.region);
+  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
+  for (const key of ['KEEPER_CONFIG_FILE', 'KEEPER_REGIONS']) vi.stubEnv(key, undefined);
+  vi.stubEnv('KEEPER_DRY_RUN', 'false');
+  vi.stubEnv('KEEPER_REPORT_BUCKET', BUCKET);
+  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  await createRepository(ecr, 'shop/api');
+  await deployConsumerRole(CONSUMER);
+});
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+/** shop/api: v1 run only by a task definition in the consumer account, v2 run by nobody; both 400 days old. */
+const seed = async () => {
+  const used = await pushImage(ecr, emu.control, { repository: 'shop/api', tags: ['v1'], pushedAt: daysAgo(NOW, 400) });
+  const unused = await pushImage(ecr, emu.control, { repository: 'shop/api', tags: ['v2'], pushedAt: daysAgo(NOW, 400) });
+  const consumerEcs = await ecsIn(CONSUMER);
+  await registerTaskDefinition(consumerEcs, { family: 'checkout', launchType: 'FARGATE', containers: [{ name: 'app', image: `${emu.accountId}.dkr.ecr.${emu.region}.amazonaws.com/shop/api:v1` }] });
+  consumerEcs.destroy();
+  return { used, unused };
+};
+
+describe('Organisation state machine steps (handlers)', () => {
+  it('protects what another account runs, writes the policy in the release pass, and reports the run', async () => {
+    // Prepare
+    const { used, unused } = await seed();
+    setConfig([CONSUMER]);
+
+    // Act
+    const summary = await execute('run-1');
+
+    // Assess
+    expect(summary).toMatchObject({ ok: true, inUseComplete: true, released: true, consumers: 2, batches: 1, reportKey: 'reports/organisation/run-1.json' });
+    const stored = await storedImages(ecr, 'shop/api');
+    expect(stored.find((i) => i.digest === used.digest)?.tags).toContain(`prod-keep-${used.digest.slice(7)}`);
+    expect(stored.find((i) => i.digest === unused.digest)?.tags).toEqual(['v2']);
+    expect(await storedPolicy(ecr, 'shop/api')).toBeDefined();
+    const keys = ((await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'runs/run-1/' }))).Contents ?? []).map((o) => o.Key).sort();
+    expect(keys).toEqual([
+      'runs/run-1/first/in-use.json',
+      `runs/run-1/first/in-use/${CONSUMER}-${emu.region}.json`,
+      `runs/run-1/first/in-use/${emu.accountId}-${emu.region}.json`,
+      'runs/run-1/protect/batches/0.json',
+      'runs/run-1/recheck/in-use.json',
+      `runs/run-1/recheck/in-use/${CONSUMER}-${emu.region}.json`,
+      `runs/run-1/recheck/in-use/${emu.accountId}-${emu.region}.json`,
+      'runs/run-1/release/batches/0.json',
+    ].sort());
+  });
+
+  it('a consumer whose role is missing: protection only, no release pass, the failure named', async () => {
+    // Prepare
+    const { used } = await seed();
+    setConfig([CONSUMER, MISSING]);
+
+    // Act
+    const summary = await execute('run-2');
+
+    // Assess
+    expect(summary).toMatchObject({ ok: false, inUseComplete: false, released: false });
+    expect((summary['failures'] as { scope: string }[]).map((f) => f.scope)).toContain(`account:${MISSING}`);
+    expect(await storedPolicy(ecr, 'shop/api')).toBeUndefined();
+    expect((await storedImages(ecr, 'shop/api')).find((i) => i.digest === used.digest)?.tags).toContain(`prod-keep-${used.digest.slice(7)}`);
+  });
+
+  it('a bad step input fails the step naming the field, before any AWS call', async () => {
+    // Act
+    const error = await step('apply', { runId: 'run-3', pass: 'release', mode: 'apply', batch: { account: '12', region: emu.region, repositories: ['shop/api'] }, index: 0, inUseKey: 'k' }).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toMatchObject({ field: 'batch.account' });
+  });
+});
