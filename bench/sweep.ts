@@ -23,6 +23,7 @@ import { createInspectorAdapter } from '../src/lib/aws/inspector2.js';
 import { createLambdaAdapter } from '../src/lib/aws/lambda.js';
 import type { RegionAdapters } from '../src/lib/aws/ports.js';
 import { createSchedulerAdapter } from '../src/lib/aws/scheduler.js';
+import { createTaggingAdapter } from '../src/lib/aws/tagging.js';
 import { DEFAULT_CONFIG, parseConfig } from '../src/lib/config.js';
 import { toRegion } from '../src/lib/domain/types.js';
 import { silentLog } from '../src/lib/observability.js';
@@ -93,6 +94,7 @@ const clientsOver = (transport: Transport): RegionAdapters => {
     batch: createBatchAdapter(clients.batch, region),
     events: createEventsAdapter(clients.events, region),
     scheduler: createSchedulerAdapter(clients.scheduler, region),
+    tagging: createTaggingAdapter(clients.tagging, region),
   };
 };
 

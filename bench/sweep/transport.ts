@@ -511,6 +511,21 @@ export const createTransport = (account: BenchAccount): Transport => {
     },
   };
 
+  // ---------------------------------------------------------------- Resource Groups Tagging API (JSON 1.1)
+  const tagging: Record<string, (input: Json) => Json> = {
+    GetResources: (input) => {
+      const types = arr(input['ResourceTypeFilters']).map(String);
+      if (types.length > 0 && !types.includes('ecr:repository') && !types.includes('ecr')) return { ResourceTagMappingList: [] };
+      // Tagged resources only: a repository without tags does not appear.
+      const tagged = account.repositories.filter((r) => Object.keys(r.tags).length > 0);
+      const { page, next } = paginate(tagged, num(input['ResourcesPerPage']), str(input['PaginationToken']), 50, 100, 'GetResources');
+      return {
+        ResourceTagMappingList: page.map((r) => ({ ResourceARN: r.arn, Tags: Object.entries(r.tags).map(([Key, Value]) => ({ Key, Value })) })),
+        PaginationToken: next ?? '',
+      };
+    },
+  };
+
   // ---------------------------------------------------------------- REST-JSON services
   type Rest = (path: string[], query: Record<string, string>, body: Json) => Json;
   const scheduler: Record<string, Rest> = {
@@ -631,6 +646,7 @@ export const createTransport = (account: BenchAccount): Transport => {
     AmazonEC2ContainerRegistry_V20150921: { label: 'ECR', namespace: 'com.amazonaws.ecr', ops: ecr },
     AmazonEC2ContainerServiceV20141113: { label: 'ECS', namespace: 'com.amazonaws.ecs', ops: ecs },
     AWSEvents: { label: 'EventBridge', namespace: 'com.amazonaws.eventbridge', ops: events },
+    ResourceGroupsTaggingAPI_20170126: { label: 'ResourceGroupsTagging', namespace: 'com.amazonaws.resourcegroupstaggingapi', ops: tagging },
   };
 
   const respond = (status: number, body: Json, headers: Record<string, string>): { response: HttpResponse } => {

@@ -13,6 +13,7 @@ import {
   LAMBDA_READ_ACTIONS,
   S3_REPORT_ACTIONS,
   SCHEDULER_READ_ACTIONS,
+  TAGGING_READ_ACTIONS,
   type AwsAction,
 } from './aws/actions.js';
 
@@ -33,9 +34,10 @@ const AUDIT_ECR_ACTIONS = ECR_READ_ACTIONS.filter((a) => a !== 'ecr:BatchGetImag
 
 /** Function name (as in serverless.yml) → the actions its role must grant, no more. */
 export const FUNCTION_ACTIONS: Readonly<Record<'sweep' | 'repositoryCreated' | 'audit', readonly AwsAction[]>> = {
-  sweep: [...S3_REPORT_ACTIONS, ...ECR_READ_ACTIONS, ...ECR_WRITE_ACTIONS, ...ECS_READ_ACTIONS, ...CONSUMER_READ_ACTIONS],
+  // Whole-region sweeps read repository tags in bulk; CreateRepository sweeps one repository (ListTagsForResource).
+  sweep: [...S3_REPORT_ACTIONS, ...ECR_READ_ACTIONS, ...ECR_WRITE_ACTIONS, ...ECS_READ_ACTIONS, ...CONSUMER_READ_ACTIONS, ...TAGGING_READ_ACTIONS],
   repositoryCreated: [...ECR_READ_ACTIONS, ...ECR_WRITE_ACTIONS, ...ECS_READ_ACTIONS, ...CONSUMER_READ_ACTIONS],
-  audit: [...S3_REPORT_ACTIONS, ...AUDIT_ECR_ACTIONS, ...ECS_READ_ACTIONS, ...INSPECTOR_READ_ACTIONS, ...CONSUMER_READ_ACTIONS],
+  audit: [...S3_REPORT_ACTIONS, ...AUDIT_ECR_ACTIONS, ...ECS_READ_ACTIONS, ...INSPECTOR_READ_ACTIONS, ...CONSUMER_READ_ACTIONS, ...TAGGING_READ_ACTIONS],
 };
 
 /**

@@ -27,8 +27,10 @@ import {
   StopTaskCommand,
 } from '@aws-sdk/client-ecs';
 import { ListFindingsCommand, type FilterCriteria } from '@aws-sdk/client-inspector2';
+import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { describe, expect, it } from 'vitest';
 import { useEmulator } from '../helpers/use-emulator.js';
+import { clientConfig } from './harness.js';
 import {
   MEDIA_TYPES,
   buildImageManifest,
@@ -542,5 +544,31 @@ describe('Patch g: other ecr-keeper paths', () => {
     expect(services.services?.[0]?.desiredCount).toBe(1);
     expect(tasks.tasks?.[0]?.tags).toEqual([{ key: 'team', value: 'shop' }]);
     expect(tasks.tasks?.[0]?.group).toBe('service:svc');
+  });
+});
+
+describe('Patch k: Resource Groups Tagging API serves ECR repositories', () => {
+  it('returns every tagged repository with its tags, and leaves untagged ones out', async () => {
+    // Prepare
+    const tagging = new ResourceGroupsTaggingAPIClient(clientConfig(emu));
+    const tagged = await createRepository(ecr, 'bulk/tagged');
+    const excluded = await createRepository(ecr, 'bulk/excluded');
+    await createRepository(ecr, 'bulk/untagged');
+    await ecr.send(new TagResourceCommand({ resourceArn: tagged.arn, tags: [{ Key: 'team', Value: 'a' }] }));
+    await ecr.send(new TagResourceCommand({ resourceArn: excluded.arn, tags: [{ Key: 'ecr-keeper:managed', Value: 'false' }] }));
+
+    // Act
+    const all = await tagging.send(new GetResourcesCommand({ ResourceTypeFilters: ['ecr:repository'], ResourcesPerPage: 100 }));
+    const filtered = await tagging.send(
+      new GetResourcesCommand({ ResourceTypeFilters: ['ecr:repository'], TagFilters: [{ Key: 'ecr-keeper:managed', Values: ['false'] }] }),
+    );
+    tagging.destroy();
+
+    // Assess
+    expect(all.ResourceTagMappingList?.map((m) => [m.ResourceARN, m.Tags]).sort()).toEqual([
+      [excluded.arn, [{ Key: 'ecr-keeper:managed', Value: 'false' }]],
+      [tagged.arn, [{ Key: 'team', Value: 'a' }]],
+    ]);
+    expect(filtered.ResourceTagMappingList?.map((m) => m.ResourceARN)).toEqual([excluded.arn]);
   });
 });
