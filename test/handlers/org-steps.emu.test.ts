@@ -11,6 +11,7 @@ import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createS3Client } from '../../src/lib/aws/clients.js';
 import { DEFAULT_CONFIG } from '../../src/lib/config.js';
+import { toRegion } from '../../src/lib/domain/types.js';
 import { createRepository, daysAgo, pushImage, registerTaskDefinition } from '../emulator/seed.js';
 import { storedImages, storedPolicy } from '../helpers/emulator-account.js';
 import { useEmulator } from '../helpers/use-emulator.js';
@@ -20,7 +21,7 @@ const BUCKET = 'ecr-keeper-org-handoff';
 const CONSUMER = '111111111111';
 const MISSING = '333333333333';
 const ROLE = 'EcrKeeperConsumerRole';
-const s3: S3Client = createS3Client({ region: emu.region, endpoint: emu.endpoint, credentials: emu.credentials, maxAttempts: 1, forcePathStyle: true });
+const s3: S3Client = createS3Client({ region: toRegion(emu.region), endpoint: emu.endpoint, credentials: emu.credentials, maxAttempts: 1, forcePathStyle: true });
 afterAll(() => s3.destroy());
 
 const context = (name: string): Context => ({
