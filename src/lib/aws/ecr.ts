@@ -151,24 +151,23 @@ export const createEcrAdapter = (client: ECRClient, region: Region, options: Ada
     async resolveTags(repository, tags) {
       // DescribeImages rather than BatchGetImage: BatchGetImage counts as a pull and would refresh
       // lastRecordedPullTime, which sinceImagePulled rules read. DescribeImages fails the whole call
-      // with ImageNotFoundException when any id is missing, so a failed chunk is retried tag by tag.
+      // with ImageNotFoundException when any id is missing, and says which one only in prose; so
+      // then the repository's tagged images are listed once (1,000 a page) and every tag still
+      // wanted is found there, rather than one call per tag of the chunk.
       const found = new Map<string, Digest>();
       const wanted = new Set(tags);
       for (const chunk of chunksOf([...wanted], MAX_IMAGE_IDS)) {
         try {
           collectTags(await describeByTags(repository, chunk), wanted, found);
         } catch (error) {
-          if (awsErrorName(error) !== 'ImageNotFoundException') {
-            throw toAwsCallError(error, 'ecr:DescribeImages', repository);
-          }
-          for (const tag of chunk) {
-            try {
-              collectTags(await describeByTags(repository, [tag]), wanted, found);
-            } catch (single) {
-              if (awsErrorName(single) === 'ImageNotFoundException') continue;
-              throw toAwsCallError(single, 'ecr:DescribeImages', repository);
-            }
-          }
+          if (awsErrorName(error) !== 'ImageNotFoundException') throw toAwsCallError(error, 'ecr:DescribeImages', repository);
+          const pages = paginateDescribeImages(
+            { client, pageSize: MAX_PAGE },
+            { repositoryName: repository, filter: { tagStatus: 'TAGGED', imageStatus: 'ANY' } },
+            send,
+          );
+          for await (const page of pagesOf('ecr:DescribeImages', repository, pages)) collectTags(page.imageDetails ?? [], wanted, found);
+          return found;
         }
       }
       return found;

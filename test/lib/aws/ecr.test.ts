@@ -327,23 +327,27 @@ describe('Function: resolveTags', () => {
     expect(resolved.has('extra')).toBe(false);
   });
 
-  it('retries a chunk tag by tag when one tag is missing, leaving it absent', async () => {
+  it('lists the tagged images once when a tag of a chunk is missing, never one call per tag', async () => {
     // Prepare
-    ecrMock.on(DescribeImagesCommand).callsFake((input: { imageIds?: { imageTag?: string }[] }) => {
+    const tags = ['gone', ...Array.from({ length: 149 }, (_, i) => `t${i}`)];
+    ecrMock.on(DescribeImagesCommand).callsFake((input: { imageIds?: { imageTag?: string }[]; filter?: { tagStatus?: string } }) => {
       const ids = input.imageIds ?? [];
       if (ids.some((id) => id.imageTag === 'gone')) {
         throw new ImageNotFoundException({ message: "The image with imageId {imageTag:'gone'} does not exist", $metadata: {} });
       }
+      if (ids.length === 0 && input.filter?.tagStatus === 'TAGGED') return { imageDetails: tags.slice(1).map((t) => detail(`img-${t}`, [t])) };
       return { imageDetails: ids.map((id) => detail(`img-${id.imageTag ?? ''}`, [id.imageTag ?? ''])) };
     });
 
     // Act
-    const resolved = await adapter().resolveTags(repo, ['a', 'gone', 'b']);
+    const resolved = await adapter().resolveTags(repo, tags);
 
     // Assess
-    expect([...resolved.keys()].sort()).toEqual(['a', 'b']);
-    expect(resolved.get('b')).toBe(digestOf('img-b'));
-    expect(ecrMock).toReceiveCommandTimes(DescribeImagesCommand, 4);
+    expect(resolved.size).toBe(149);
+    expect(resolved.has('gone')).toBe(false);
+    expect(resolved.get('t120')).toBe(digestOf('img-t120'));
+    expect(ecrMock).toReceiveCommandTimes(DescribeImagesCommand, 2);
+    expect(ecrMock.commandCalls(DescribeImagesCommand)[1]?.args[0].input).toMatchObject({ filter: { tagStatus: 'TAGGED', imageStatus: 'ANY' } });
   });
 
   it('does not read manifests (BatchGetImage would count as a pull)', async () => {
