@@ -4,7 +4,9 @@
  * runs it again to show it writes nothing, then prints the audit again. No AWS account needed.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { renderSweepTable } from '../src/cli/sweep-table.js';
 import { count } from '../src/cli/table.js';
 import { adaptersOver, createClients } from '../src/lib/aws/clients.js';
@@ -42,25 +44,35 @@ try {
 
   // The audit through the real CLI, as a person would run it against the emulator: before the sweep
   // (what the README says to read first) and after it.
+  const emulatorEnv = {
+    ...process.env,
+    AWS_ENDPOINT_URL: emulator.endpoint,
+    AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+    AWS_REGION: region,
+  };
   const audit = (): void => {
-    const run = spawnSync(process.execPath, ['bin/ecr-keeper.mjs', 'audit', '--region', region, '--output', 'table'], {
-      env: {
-        ...process.env,
-        AWS_ENDPOINT_URL: emulator.endpoint,
-        AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-        AWS_REGION: region,
-      },
-      encoding: 'utf8',
-    });
+    const run = spawnSync(process.execPath, ['bin/ecr-keeper.mjs', 'audit', '--region', region, '--output', 'table'], { env: emulatorEnv, encoding: 'utf8' });
     say(`$ ecr-keeper audit --region ${region}    (exit ${run.status ?? 'killed'})`);
     say(run.stdout.trimEnd());
     if (run.status !== 0 && run.status !== 1) process.stderr.write(run.stderr);
     say();
   };
+  // The same audit as a page and as Markdown (`--output html|markdown --out FILE`), to open or to paste in a ticket.
+  const auditTo = (format: 'html' | 'markdown', file: string): void => {
+    const run = spawnSync(process.execPath, ['bin/ecr-keeper.mjs', 'audit', '--region', region, '--output', format, '--out', file], { env: emulatorEnv, encoding: 'utf8' });
+    if (run.status !== 0 && run.status !== 1) process.stderr.write(run.stderr);
+  };
   say();
   say('Before the sweep: what the baseline would change, and what it would cost to leave as it is.');
   audit();
+  const reports = join(tmpdir(), 'ecr-keeper-demo');
+  mkdirSync(reports, { recursive: true });
+  auditTo('html', join(reports, 'audit-before.html'));
+  auditTo('markdown', join(reports, 'audit-before.md'));
+  say(`The same audit as one HTML page (charts, sortable table, each repository's images): ${join(reports, 'audit-before.html')}`);
+  say(`and as Markdown for a ticket or a pull request: ${join(reports, 'audit-before.md')}`);
+  say();
 
   const first = await runSweep(deps, { mode: 'apply', regions: [region] });
   say();
