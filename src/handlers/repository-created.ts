@@ -3,6 +3,7 @@ import { accountOfFunctionArn, classifyRepositoryCreated, CreateRepositoryEventS
 import { lambdaHandler } from '../lib/lambda-handler.js';
 import { addCountMetrics, logger, metrics } from '../lib/observability.js';
 import { sweepCounts, summarizeSweep } from '../lib/report.js';
+import { toAccountId } from '../lib/domain/types.js';
 import { runSweep } from '../lib/sweep.js';
 
 export const handler = lambdaHandler({
@@ -29,7 +30,9 @@ export const handler = lambdaHandler({
       return { status: 'ignored', reason: created.reason };
     }
     const mode = settings().dryRun ? 'dry-run' : 'apply';
-    const report = await runSweep(deps(), { mode, regions: [created.region], repositories: [created.repository] });
+    // In the organisation mode, only the account the event came from (if it is a registry) is swept.
+    const registryAccounts = settings().config.organisation === undefined ? undefined : [toAccountId(created.account)];
+    const report = await runSweep(deps(), { mode, regions: [created.region], repositories: [created.repository], registryAccounts });
     addCountMetrics(metrics, sweepCounts(report));
     return summarizeSweep(report);
   },
