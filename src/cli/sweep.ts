@@ -1,6 +1,7 @@
 /** `ecr-keeper sweep` and `ecr-keeper audit`: the Lambda core with the local AWS credentials chain. */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { runAudit, type AuditReport } from '../lib/audit.js';
+import { DEFAULT_PREVIEW_SAMPLE } from '../lib/audit-preview.js';
 import { renderAuditTable } from './audit-table.js';
 import { loadSettings, type KeeperConfig } from '../lib/config.js';
 import { isRegion, isRepositoryName, type Region, type RepositoryName } from '../lib/domain/types.js';
@@ -27,6 +28,10 @@ interface ScopeOptions {
 const collectRegion = (value: string, previous: Region[] = []): Region[] => {
   if (!isRegion(value)) throw new InvalidArgumentError(`"${value}" is not an AWS region code (e.g. eu-west-1)`);
   return [...previous, value];
+};
+const positiveCount = (value: string): number => {
+  if (!/^[1-9]\d*$/.test(value)) throw new InvalidArgumentError(`"${value}" is not a positive whole number`);
+  return Number(value);
 };
 const collectRepository = (value: string, previous: RepositoryName[] = []): RepositoryName[] => {
   if (!isRepositoryName(value)) throw new InvalidArgumentError(`"${value}" is not an ECR repository name`);
@@ -95,8 +100,15 @@ export const registerSweepCommands = (program: Command, io: CliIo, defaultOutput
     io.setExitCode(reportNotFound(io, opts.repository, report.repositories, regions) ? 2 : exitCodeOf(report));
   });
 
-  addScopeOptions(program.command('audit').description('Read-only report: drift, what would expire and why, bytes, dollars, findings, risks'), ['json', 'table', 'markdown', 'html']).action(
-    async (opts: ScopeOptions) => {
+  addScopeOptions(
+    program
+      .command('audit')
+      .description('Read-only report: drift, what would expire and why, bytes, dollars, findings, risks')
+      .option('--verify-with-preview', "cross-check the simulator with ECR's own lifecycle policy preview of the target policy (StartLifecyclePolicyPreview: changes nothing, but needs that permission); any disagreement exits 1")
+      .addOption(new Option('--sample <n>', `repositories to preview, those the target policy acts on most first (default ${DEFAULT_PREVIEW_SAMPLE})`).argParser(positiveCount)),
+    ['json', 'table', 'markdown', 'html'],
+  ).action(
+    async (opts: ScopeOptions & { verifyWithPreview?: boolean; sample?: number }) => {
       const settings = settingsFor(io, opts);
       const deps = await sweepDeps(io, settings.config, opts.verbose === true);
       const regions = opts.region ?? settings.regions;
@@ -104,11 +116,16 @@ export const registerSweepCommands = (program: Command, io: CliIo, defaultOutput
       // Refused before any AWS call: a whole page on a terminal is never what was meant.
       checkOutput(io, format, opts.out);
       const progress = io.progress === undefined ? undefined : terminalProgress(io.progress);
-      const audit = await runAudit({ ...deps, onProgress: progress?.onProgress }, { regions, repositories: opts.repository });
+      // The footer's API calls: counted by the SDK clients of this process (none when tests pass their own ports).
+      const apiCalls = io.sweepDeps === undefined ? (await import('../lib/aws/clients.js')).awsCallCounts : undefined;
+      const verifyWithPreview = opts.verifyWithPreview === true || opts.sample !== undefined ? { sample: opts.sample ?? DEFAULT_PREVIEW_SAMPLE } : undefined;
+      const audit = await runAudit({ ...deps, apiCalls, onProgress: progress?.onProgress }, { regions, repositories: opts.repository, verifyWithPreview });
       progress?.finish(audit.repositories.map((r) => r.status));
       const render = { json: (a: AuditReport) => JSON.stringify(a, null, 2), table: renderAuditTable, markdown: renderAuditMarkdown, html: renderAuditHtml }[format];
       deliverOutput(io, format, render(audit), opts.out);
-      io.setExitCode(reportNotFound(io, opts.repository, audit.repositories, regions) ? 2 : audit.failures.length > 0 ? 1 : 0);
+      const previewDisagrees = (audit.previewCheck?.disagreements ?? 0) > 0;
+      if (previewDisagrees) io.writeErr?.(`ecr-keeper: ECR's lifecycle policy preview disagrees with the simulator on ${audit.previewCheck?.disagreements ?? 0} images (both answers in previewCheck)`);
+      io.setExitCode(reportNotFound(io, opts.repository, audit.repositories, regions) ? 2 : audit.failures.length > 0 || previewDisagrees ? 1 : 0);
     },
   );
 };
