@@ -64,10 +64,13 @@ export const shortDigest = (digest: string): string => (digest.length > 19 ? `${
 /** The in-use source that is the pull guard (images pulled recently), as `keptBySource` names it. */
 export const PULL_GUARD_SOURCE = 'recent-pull';
 
+/** The in-use source the planner adds for referrers (signatures, SBOMs) of in-use images: like the guard, only for images nothing else keeps. */
+const REFERRER_SOURCE = 'referrer';
+
 /**
- * Images of one repository (or all of them) by the decision the target policy makes, as far as the
- * report model holds it. `keptInUse` sums the workload sources, so an image seen by two sources
- * counts twice; `keptByPullGuard` is exact (the guard only adds images nothing else keeps).
+ * Images by the decision the target policy makes, as far as the report model holds it:
+ * `keptInUse` counts distinct images the workloads run (the account's in-use set) plus referrers
+ * kept with them; `keptByPullGuard` is exact (the guard only adds images nothing else keeps).
  * "Kept by rule" is not derivable: the model has no total image count per repository.
  */
 export interface DecisionCounts {
@@ -77,19 +80,23 @@ export interface DecisionCounts {
   readonly archive: number;
 }
 
-/** `DecisionCounts` of one repository. */
-export const decisionsOf = (r: AuditRepository): DecisionCounts => {
-  let keptInUse = 0;
-  for (const [source, n] of Object.entries(r.keptBySource)) if (source !== PULL_GUARD_SOURCE) keptInUse += n;
-  return { keptInUse, keptByPullGuard: r.keptBySource[PULL_GUARD_SOURCE] ?? 0, expire: r.wouldExpire.images, archive: r.wouldArchive.images };
+/** `DecisionCounts` over every repository of the report. */
+export const totalDecisions = (report: AuditReport): DecisionCounts => {
+  const sum = (f: (r: AuditRepository) => number): number => report.repositories.reduce((n, r) => n + f(r), 0);
+  return {
+    keptInUse: report.inUse.images + sum((r) => r.keptBySource[REFERRER_SOURCE] ?? 0),
+    keptByPullGuard: sum((r) => r.keptBySource[PULL_GUARD_SOURCE] ?? 0),
+    expire: sum((r) => r.wouldExpire.images),
+    archive: sum((r) => r.wouldArchive.images),
+  };
 };
 
-/** `DecisionCounts` over every repository of the report. */
-export const totalDecisions = (report: AuditReport): DecisionCounts =>
-  report.repositories.map(decisionsOf).reduce(
-    (a, b) => ({ keptInUse: a.keptInUse + b.keptInUse, keptByPullGuard: a.keptByPullGuard + b.keptByPullGuard, expire: a.expire + b.expire, archive: a.archive + b.archive }),
-    { keptInUse: 0, keptByPullGuard: 0, expire: 0, archive: 0 },
-  );
+/** "task 3, service-revision 1" (the pull guard left out), or "none": an image may count under several sources. */
+export const formatInUseSources = (keptBySource: Readonly<Record<string, number>>): string =>
+  Object.entries(keptBySource)
+    .filter(([source, n]) => source !== PULL_GUARD_SOURCE && n > 0)
+    .map(([source, n]) => `${source} ${formatCount(n)}`)
+    .join(', ') || 'none';
 
 /** The one-line headline of an audit, e.g. "would expire 2,109 images (31.2 GiB, $3.12/month) in 3 of 12 repositories". */
 export const headline = (report: AuditReport): string => {

@@ -9,12 +9,12 @@
 import { createHash } from 'node:crypto';
 import type { AuditReport, AuditRepository } from '../audit.js';
 import {
-  decisionsOf,
   escapeHtml as esc,
   formatBytes,
   formatCount,
   formatDollars,
   formatFindings,
+  formatInUseSources,
   headline,
   plural,
   PULL_GUARD_SOURCE,
@@ -175,7 +175,7 @@ const charts = (report: AuditReport): string => {
     figure(renderBarChart({ title: 'Findings leaving by severity', bars: severities, empty: 'no findings leave' }), 'Active Inspector findings on the images that would expire.'),
     figure(
       renderBarChart({ title: 'Images by decision', bars: decisions, empty: 'no image kept in use or expiring' }),
-      'Under the enforced policy. An image seen by two in-use sources counts under each; images kept by a rule are not counted in the report.',
+      'Under the enforced policy. In use: distinct images the workloads run, account-wide, and their referrers. Images a rule keeps are not counted in the report.',
     ),
     figure(renderBarChart({ title: 'Expiring images by scan state', bars: scans, empty: 'nothing would expire' }), 'An image without findings is clean only if Inspector scanned it recently.'),
   ].join('')}</div></section>`;
@@ -187,12 +187,10 @@ const needsAttention = (r: AuditRepository): boolean =>
 
 const drillDown = (r: AuditRepository): string => {
   const parts: string[] = [];
-  const d = decisionsOf(r);
   parts.push(
     `<p>Would expire ${esc(plural(r.wouldExpire.images, 'image', 'images'))} (${esc(formatBytes(r.wouldExpire.bytes))})` +
       `${r.wouldArchive.images > 0 ? `, archive ${esc(formatCount(r.wouldArchive.images))} (${esc(formatBytes(r.wouldArchive.bytes))})` : ''}; ` +
-      `kept in use ${esc(formatCount(d.keptInUse))} (${esc(Object.entries(r.keptBySource).filter(([k]) => k !== PULL_GUARD_SOURCE).map(([k, n]) => `${k} ${n}`).join(', ') || 'none')}), ` +
-      `by the pull guard ${esc(formatCount(d.keptByPullGuard))}; protection tags to add ${esc(formatCount(r.protection.toAdd))}, to release ${esc(formatCount(r.protection.toRelease))}.</p>`,
+      `in use by source: ${esc(formatInUseSources(r.keptBySource))}; kept by the pull guard: ${esc(formatCount(r.keptBySource[PULL_GUARD_SOURCE] ?? 0))}; protection tags to add ${esc(formatCount(r.protection.toAdd))}, to release ${esc(formatCount(r.protection.toRelease))}.</p>`,
   );
   if (r.reasons.length > 0) parts.push(`<ul>${r.reasons.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>`);
   for (const risk of r.atRiskUnderCurrentPolicy)

@@ -6,12 +6,12 @@
  */
 import type { AuditReport, AuditRepository, ScanCounts, ScanState } from '../audit.js';
 import {
-  decisionsOf,
   escapeMarkdown as md,
   formatBytes,
   formatCount,
   formatDollars,
   formatFindings,
+  formatInUseSources,
   headline,
   plural,
   PULL_GUARD_SOURCE,
@@ -63,11 +63,10 @@ const hasNews = (r: AuditRepository): boolean =>
 
 const summaryLines = (report: AuditReport): string[] => {
   const t = report.totals;
-  const keptInUse = Object.entries(t.keptBySource).filter(([s]) => s !== PULL_GUARD_SOURCE);
   const lines = [
     `- **Policies:** ${plural(t.repositories, 'repository', 'repositories')}: ${formatCount(t.inSync)} in sync, ${formatCount(t.drifted)} drifted, ${formatCount(t.missingPolicy)} without a policy, ${formatCount(t.blocked)} blocked.`,
     `- **Findings leaving** with the expiring images: ${formatFindings(t.findingsLeaving)}. Expiring images by scan: ${formatScanCounts(t.scan)}.`,
-    `- **In use:** ${plural(report.inUse.images, 'image', 'images')}${report.inUse.complete ? '' : ' (**incomplete**: no policy would be written, see failures)'}; kept by source: ${keptInUse.map(([s, n]) => `${md(s)} ${formatCount(n)}`).join(', ') || 'none'}; by the pull guard: ${formatCount(t.keptBySource[PULL_GUARD_SOURCE] ?? 0)}.`,
+    `- **In use:** ${plural(report.inUse.images, 'image', 'images')}${report.inUse.complete ? '' : ' (**incomplete**: no policy would be written, see failures)'}; by source: ${md(formatInUseSources(t.keptBySource))}; kept by the pull guard: ${formatCount(t.keptBySource[PULL_GUARD_SOURCE] ?? 0)}.`,
   ];
   if (t.inUseAtRiskUnderCurrentPolicy > 0) lines.push(`- **At risk now:** ${plural(t.inUseAtRiskUnderCurrentPolicy, 'in-use image', 'in-use images')} the current policy would expire or archive.`);
   if (t.rebuild > 0) lines.push(`- **Protected, but rebuild it:** ${plural(t.rebuild, 'in-use image has', 'in-use images have')} CRITICAL findings.`);
@@ -78,10 +77,9 @@ const summaryLines = (report: AuditReport): string[] => {
 
 const repositorySection = (r: AuditRepository): string[] => {
   const out = [`### ${md(r.repository)} (${md(r.region)})`, ''];
-  const d = decisionsOf(r);
   out.push(
     `Policy **${r.drift}**, status **${r.status}**. Would expire ${plural(r.wouldExpire.images, 'image', 'images')} (${formatBytes(r.wouldExpire.bytes)}, ${formatDollars(r.wouldExpire.dollarsPerMonth)}/month)` +
-      `${r.wouldArchive.images > 0 ? `, archive ${formatCount(r.wouldArchive.images)} (${formatBytes(r.wouldArchive.bytes)})` : ''}; kept in use ${formatCount(d.keptInUse)}, by the pull guard ${formatCount(d.keptByPullGuard)}.`,
+      `${r.wouldArchive.images > 0 ? `, archive ${formatCount(r.wouldArchive.images)} (${formatBytes(r.wouldArchive.bytes)})` : ''}; in use by source: ${md(formatInUseSources(r.keptBySource))}; kept by the pull guard: ${formatCount(r.keptBySource[PULL_GUARD_SOURCE] ?? 0)}.`,
   );
   for (const reason of r.reasons) out.push(`- ${md(reason)}`);
   // A missing policy's diff is the whole target policy, the same in every such repository: one line says it.

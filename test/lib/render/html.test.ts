@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AuditReport } from '../../../src/lib/audit.js';
+import { totalDecisions } from '../../../src/lib/render/format.js';
 import { renderAuditHtml } from '../../../src/lib/render/html.js';
 import { renderBarChart } from '../../../src/lib/render/svg.js';
 import { buildFixtureAudit, HOSTILE_ATTRIBUTE_TAG, HOSTILE_TAG } from './audit-fixture.js';
@@ -54,6 +55,18 @@ describe('Function: renderAuditHtml', () => {
     expect(html.match(/<svg /g)).toHaveLength(4);
     for (const title of ['Bytes reclaimed by repository', 'Findings leaving by severity', 'Images by decision', 'Expiring images by scan state'])
       expect(html).toContain(`<title>${title}</title>`);
+  });
+});
+
+describe('Function: totalDecisions', () => {
+  it('counts distinct in-use images, the pull guard apart, and what expires', () => {
+    // Act
+    const decisions = totalDecisions(report);
+
+    // Assess: one image runs in prod; shop/web's recently pulled image is the guard's
+    expect(decisions).toEqual({ keptInUse: 1, keptByPullGuard: 1, expire: report.totals.expiringImages, archive: 0 });
+    expect(html).toContain('<title>kept as in use: 1</title>');
+    expect(html).toContain('<title>kept by the pull guard: 1</title>');
   });
 });
 
