@@ -11,8 +11,11 @@ import {
   INSPECTOR_COVERAGE_READ_ACTIONS,
   INSPECTOR_READ_ACTIONS,
   LAMBDA_READ_ACTIONS,
+  ORGANIZATIONS_READ_ACTIONS,
+  S3_HANDOFF_ACTIONS,
   S3_REPORT_ACTIONS,
   SCHEDULER_READ_ACTIONS,
+  STS_ACTIONS,
   TAGGING_READ_ACTIONS,
   type AwsAction,
 } from './aws/actions.js';
@@ -32,11 +35,30 @@ const CONSUMER_READ_ACTIONS = [
 // The audit never fetches a manifest (that is only for tagging) and must not count as a pull.
 const AUDIT_ECR_ACTIONS = ECR_READ_ACTIONS.filter((a) => a !== 'ecr:BatchGetImage');
 
+/**
+ * What the organisation state machine's steps share: AWS Organizations (which accounts), the roles of
+ * deploy/stackset-roles.yml, and the listing of the home registry's repositories.
+ */
+const ORGANISATION_ACTIONS = [...ORGANIZATIONS_READ_ACTIONS, ...STS_ACTIONS, 'ecr:DescribeRepositories'] as const;
+
+/** The actions of several lists, each once. */
+const unique = (...lists: readonly (readonly AwsAction[])[]): AwsAction[] => [...new Set(lists.flat())];
+
+/** Lambda functions of serverless.yml. */
+export type FunctionName = 'sweep' | 'repositoryCreated' | 'audit' | 'orgTargets' | 'discoverConsumers' | 'mergeInUse' | 'applyRegistryBatch' | 'orgSummary';
+
 /** Function name (as in serverless.yml) → the actions its role must grant, no more. */
-export const FUNCTION_ACTIONS: Readonly<Record<'sweep' | 'repositoryCreated' | 'audit', readonly AwsAction[]>> = {
+export const FUNCTION_ACTIONS: Readonly<Record<FunctionName, readonly AwsAction[]>> = {
   // Whole-region sweeps read repository tags in bulk; CreateRepository sweeps one repository (ListTagsForResource).
   sweep: [...S3_REPORT_ACTIONS, ...ECR_READ_ACTIONS, ...ECR_WRITE_ACTIONS, ...ECS_READ_ACTIONS, ...CONSUMER_READ_ACTIONS, ...TAGGING_READ_ACTIONS],
   repositoryCreated: [...ECR_READ_ACTIONS, ...ECR_WRITE_ACTIONS, ...ECS_READ_ACTIONS, ...CONSUMER_READ_ACTIONS],
+  // The organisation state machine's steps (deploy/state-machine.asl.json): hand-off under runs/, the run's report under reports/.
+  orgTargets: [...ORGANISATION_ACTIONS],
+  // Tags of consumers' references are resolved in the registries, read-only.
+  discoverConsumers: unique(ORGANISATION_ACTIONS, ECR_READ_ACTIONS, ECS_READ_ACTIONS, CONSUMER_READ_ACTIONS, S3_REPORT_ACTIONS),
+  mergeInUse: [...S3_HANDOFF_ACTIONS, ...S3_REPORT_ACTIONS],
+  applyRegistryBatch: unique(ORGANISATION_ACTIONS, ECR_READ_ACTIONS, ECR_WRITE_ACTIONS, S3_HANDOFF_ACTIONS, S3_REPORT_ACTIONS),
+  orgSummary: [...S3_HANDOFF_ACTIONS, ...S3_REPORT_ACTIONS],
   audit: [...S3_REPORT_ACTIONS, ...AUDIT_ECR_ACTIONS, ...ECS_READ_ACTIONS, ...INSPECTOR_READ_ACTIONS, ...CONSUMER_READ_ACTIONS, ...TAGGING_READ_ACTIONS],
 };
 
