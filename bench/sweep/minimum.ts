@@ -6,6 +6,39 @@
  * And the time the calls take at AWS's published request rates (assumptions where none is published).
  */
 import { NOW, resolveTaskDefinition, type BenchAccount, type BenchDeployment, type BenchService } from './account.js';
+
+/**
+ * Tags workloads name without a digest, by repository: what a sweep must resolve to digests. Task
+ * definitions (the families source's newest revision, services without revisions or with task sets,
+ * scheduled rules and schedules), Batch job definitions' newest revisions, and pending tasks (no
+ * `imageDigest` yet). Running tasks, service revisions, Lambda and Inspector name digests.
+ */
+const tagReferences = (account: BenchAccount): Map<string, Set<string>> => {
+  const out = new Map<string, Set<string>>();
+  const add = (image: string): void => {
+    const path = image.slice(image.indexOf('/') + 1);
+    const at = path.lastIndexOf(':');
+    if (at < 0 || path.includes('@')) return;
+    const repository = path.slice(0, at);
+    out.set(repository, (out.get(repository) ?? new Set()).add(path.slice(at + 1)));
+  };
+  const addDefinition = (name: string): void => {
+    const resolved = resolveTaskDefinition(account, name);
+    if (resolved !== undefined) for (const c of resolved.family.containersOf(resolved.revision)) add(c.image);
+  };
+  for (const family of account.families.values()) addDefinition(family.family);
+  for (const service of account.services) {
+    if (service.currentRevisionArns.length === 0 || service.controller !== 'ECS') addDefinition(service.taskDefinition);
+    for (const td of service.taskSetTaskDefinitions) addDefinition(td);
+  }
+  for (const rule of account.rules) if (rule.taskDefinitionArn !== undefined) addDefinition(rule.taskDefinitionArn);
+  for (const schedule of account.schedules) if (schedule.taskDefinitionArn !== undefined) addDefinition(schedule.taskDefinitionArn);
+  const newestJob = new Map<string, { revision: number; image: string }>();
+  for (const d of account.jobDefinitions) if ((newestJob.get(d.name)?.revision ?? 0) < d.revision) newestJob.set(d.name, d);
+  for (const d of newestJob.values()) add(d.image);
+  for (const task of account.tasks) for (const c of task.containers) if (c.digest === undefined) add(c.image);
+  return out;
+};
 import type { Effects } from './transport.js';
 
 export interface Minimum {
@@ -71,10 +104,16 @@ export const minimumCalls = (account: BenchAccount, facts: RunFacts): Map<string
   const releasing = account.repositories.filter((r) => facts.rereadRepositories.has(r.name));
   const listPages = (rs: typeof managed): number => rs.reduce((n, r) => n + pages(r.images.length, 1000), 0);
   set('ECR:DescribeRepositories', pages(R, 1000), `${R} repositories / 1,000 a page`);
-  set('ECR:ListTagsForResource', R + releasing.length, `one ARN a call: ${R} repositories${releasing.length > 0 ? ` + ${releasing.length} re-read for the re-checked pass` : ''} (bulk alternative tag:GetResources: ${pages(R, 100)} pages of 100)`);
+  const tagged = account.repositories.filter((r) => Object.keys(r.tags).length > 0).length;
+  set('ResourceGroupsTagging:GetResources', pages(tagged, 100), `${tagged} tagged repositories / 100 a page, once a sweep (untagged ones are not listed: no tags)`);
+  set('ECR:ListTagsForResource', 0, 'every repository\'s tags come from tag:GetResources');
   set('ECR:GetLifecyclePolicy', managed.length + releasing.length, `${managed.length} managed repositories (excluded ones need no read)${releasing.length > 0 ? ` + ${releasing.length} re-read` : ''}`);
   set('ECR:DescribeImages', listPages(managed) + listPages(releasing), `Σ ceil(images/1,000) over managed repositories${releasing.length > 0 ? ' + re-read ones again' : ''}`);
-  set('ECR:DescribeImages(imageIds)', 0, 'tag → digest is in the listing the sweep already reads');
+  // A tag is resolved from the listing of a repository the sweep lists; an excluded one is never listed.
+  const references = tagReferences(account);
+  const unlisted = account.repositories.filter((r) => EXCLUDED(r.tags) && references.has(r.name));
+  const lookups = unlisted.reduce((n, r) => n + ceil(references.get(r.name)?.size ?? 0, 100), 0);
+  set('ECR:DescribeImages(imageIds)', perPass(lookups), `tags resolved from the listings the sweep reads; by id (100 a call) only in the ${unlisted.length} excluded repositories workloads name by tag${P > 1 ? ', every consumer read' : ''}`);
 
   // --- ECS
   const C = account.clusters.length;
@@ -88,7 +127,10 @@ export const minimumCalls = (account: BenchAccount, facts: RunFacts): Map<string
   set('ECS:ListServices', perPass(perCluster((c) => pages(servicesBy.get(c)?.length ?? 0, 100))), `${account.services.length} services, per cluster / 100`);
   set('ECS:DescribeServices', perPass(perCluster((c) => ceil(servicesBy.get(c)?.length ?? 0, 10))), 'per cluster / 10 ids');
   const relevant = account.services.map((s) => worthDescribing(s).length);
-  set('ECS:ListServiceDeployments', perPass(account.services.reduce((n, s, k) => n + pages(relevant[k] ?? 0, 100), 0)), `one per service (no batch form), ≤100 relevant deployments each with a status filter`);
+  // One call per service by API necessity: it takes one service and has no batch form. The whole
+  // history is paged (100 a page): an older deployment may still be in flight, and no status filter
+  // returns both those and the newest completed one (where a rollback goes) in one call.
+  set('ECS:ListServiceDeployments', perPass(account.services.reduce((n, s) => n + pages(s.deployments.length, 100), 0)), `one per service (${account.services.length}; the API takes one service, no batch form) + a page per further 100 deployments of its history`);
   const describedDeployments = relevant.reduce((n, k) => n + k, 0);
   set('ECS:DescribeServiceDeployments', perPass(ceil(describedDeployments, 20)), `${describedDeployments} in-flight or newest completed deployments / 20 ARNs, across clusters`);
   const revisions = new Set(account.services.flatMap(revisionsNeeded));
