@@ -1,6 +1,6 @@
 /** Plain-text rendering of the audit for the terminal. */
 import type { AuditReport } from '../lib/audit.js';
-import { formatBytes, renderTable } from './table.js';
+import { count, formatBytes, formatDollars, renderTable } from './table.js';
 
 const severities = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'] as const;
 const findingsCell = (counts: { total: number; bySeverity: Readonly<Record<string, number>> }): string =>
@@ -25,10 +25,10 @@ export const renderAuditTable = (audit: AuditReport): string => {
     '',
     renderTable(['REGION', 'REPOSITORY', 'POLICY', 'STATUS', 'EXPIRE', 'BYTES', '$/MONTH', 'FINDINGS LEAVING', 'AT RISK NOW'], rows, [4, 5, 6, 8]),
     '',
-    `${t.repositories} repositories: ${t.inSync} in sync, ${t.drifted} drifted, ${t.missingPolicy} without a policy, ${t.blocked} blocked`,
-    `would expire ${t.expiringImages} images, ${formatBytes(t.expiringBytes)}, $${t.dollarsPerMonth.toFixed(2)}/month at $${audit.pricePerGbMonth}/GB-month; ` +
+    `${count(t.repositories, 'repository', 'repositories')}: ${t.inSync} in sync, ${t.drifted} drifted, ${t.missingPolicy} without a policy, ${t.blocked} blocked`,
+    `would expire ${count(t.expiringImages, 'image')}, ${formatBytes(t.expiringBytes)}, $${t.dollarsPerMonth.toFixed(2)}/month at ${formatDollars(audit.pricePerGbMonth)}/GB-month; ` +
       `findings leaving with them: ${findingsCell(t.findingsLeaving)}`,
-    `in use: ${audit.inUse.images} images${audit.inUse.complete ? '' : ' (INCOMPLETE: see failures)'}, ${audit.inUse.foreign} in other registries, ${audit.inUse.unresolved} unresolved`,
+    `in use: ${count(audit.inUse.images, 'image')}${audit.inUse.complete ? '' : ' (INCOMPLETE: see failures)'}, ${audit.inUse.foreign} in other registries, ${audit.inUse.unresolved} unresolved`,
     `kept by source: ${Object.entries(t.keptBySource).map(([kind, n]) => `${kind} ${n}`).join(', ') || 'none'}`,
   ];
   for (const r of audit.repositories) {
