@@ -99,6 +99,10 @@ export interface CoverageSeed {
   readonly lastInUseAt?: Date;
   readonly inUseCount?: number;
   readonly imagePulledAt?: Date;
+  /** `scanStatus` (default ACTIVE / SUCCESSFUL). */
+  readonly scanStatus?: { readonly statusCode: 'ACTIVE' | 'INACTIVE'; readonly reason: string };
+  /** `lastScannedAt` (default: the moment of seeding); `null` leaves it out (never scanned). */
+  readonly lastScannedAt?: Date | null;
 }
 
 /** Adds ECR images to Inspector2's coverage (moto has no ListCoverage; the emulator adds it); returns their resource ids. */
@@ -113,6 +117,8 @@ export const seedCoverage = async (
     lastInUseAt: iso(image.lastInUseAt),
     imagePulledAt: iso(image.imagePulledAt),
     inUseCount: image.inUseCount,
+    scanStatus: image.scanStatus,
+    lastScannedAt: image.lastScannedAt === null ? null : iso(image.lastScannedAt),
   }));
   const result = (await post(`${control}/inspector2/coverage`, { region, images: body })) as { resourceIds: string[] };
   return result.resourceIds;

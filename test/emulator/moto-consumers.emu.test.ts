@@ -137,6 +137,27 @@ describe('Patch j: Inspector2 ListCoverage', () => {
     });
   });
 
+  it('seeds the scan status and last scan time as given (ACTIVE, scanned at seeding, by default), and filters on them', async () => {
+    // Prepare
+    const lapsed = new Date(NOW.getTime() - 40 * 86_400_000);
+    await emu.seedCoverage([
+      { repositoryName: 'team/api', imageDigest: `sha256:${'a'.repeat(64)}`, scanStatus: { statusCode: 'INACTIVE', reason: 'SCAN_ELIGIBILITY_EXPIRED' }, lastScannedAt: lapsed },
+      { repositoryName: 'team/api', imageDigest: `sha256:${'b'.repeat(64)}`, scanStatus: { statusCode: 'INACTIVE', reason: 'UNSUPPORTED_OS' }, lastScannedAt: null },
+      { repositoryName: 'team/api', imageDigest: `sha256:${'c'.repeat(64)}` },
+    ]);
+
+    // Act
+    const inactive = await inspector.send(new ListCoverageCommand({ filterCriteria: { scanStatusCode: [{ comparison: 'EQUALS', value: 'INACTIVE' }] } }));
+    const active = await inspector.send(new ListCoverageCommand({ filterCriteria: { scanStatusCode: [{ comparison: 'EQUALS', value: 'ACTIVE' }] } }));
+
+    // Assess
+    expect(inactive.coveredResources?.map((r) => [r.scanStatus?.reason, r.lastScannedAt?.toISOString()])).toEqual([
+      ['SCAN_ELIGIBILITY_EXPIRED', lapsed.toISOString()],
+      ['UNSUPPORTED_OS', undefined],
+    ]);
+    expect(active.coveredResources?.map((r) => [r.scanStatus, r.lastScannedAt instanceof Date])).toEqual([[{ statusCode: 'ACTIVE', reason: 'SUCCESSFUL' }, true]]);
+  });
+
   it('pages with maxResults and nextToken, and refuses a filter it does not implement', async () => {
     // Prepare
     await emu.seedCoverage(Array.from({ length: 5 }, (_, i) => ({ repositoryName: 'team/api', imageDigest: `sha256:${String(i).repeat(64)}`, lastInUseAt: NOW })));

@@ -16,7 +16,8 @@ Control routes (POST, JSON body, `region` defaults to us-east-1, `accountId` to 
     /ecs/legacy-service       {cluster, service}  -> {serviceArn, revisions, deployments} (forgets them)
     /ec2/default-network      {}         -> {subnets, securityGroups}
     /inspector2/findings      {findings: [{repositoryName, imageDigest, severity, title?, status?}]}
-    /inspector2/coverage      {images: [{repositoryName, imageDigest, lastInUseAt?, inUseCount?, imagePulledAt?}]}
+    /inspector2/coverage      {images: [{repositoryName, imageDigest, lastInUseAt?, inUseCount?, imagePulledAt?,
+                              scanStatus? {statusCode, reason}, lastScannedAt? (null: never scanned)}]}
     /iam/role                 {roleName, accountId?, trustPolicy?}  -> {arn} (created once; Lambda
                               CreateFunction needs a role; AssumeRole needs one in the target account)
 
@@ -1680,20 +1681,23 @@ def control_inspector_coverage(body: dict[str, Any]) -> dict[str, Any]:
             ecr_image["inUseCount"] = int(seed["inUseCount"])
         resource_id = f"arn:aws:ecr:{region}:{account}:repository/{repository_name}/{digest}"
         backend.seeded_coverage = [r for r in backend.seeded_coverage if r["resourceId"] != resource_id]
-        backend.seeded_coverage.append(
-            {
-                "resourceType": "AWS_ECR_CONTAINER_IMAGE",
-                "resourceId": resource_id,
-                "accountId": account,
-                "scanType": "PACKAGE",
-                "scanStatus": {"statusCode": "ACTIVE", "reason": "SUCCESSFUL"},
-                "resourceMetadata": {
-                    "ecrRepository": {"name": repository_name, "scanFrequency": "CONTINUOUS_SCAN"},
-                    "ecrImage": ecr_image,
-                },
-                "lastScannedAt": now,
-            }
-        )
+        record: dict[str, Any] = {
+            "resourceType": "AWS_ECR_CONTAINER_IMAGE",
+            "resourceId": resource_id,
+            "accountId": account,
+            "scanType": "PACKAGE",
+            "scanStatus": seed.get("scanStatus") or {"statusCode": "ACTIVE", "reason": "SUCCESSFUL"},
+            "resourceMetadata": {
+                "ecrRepository": {"name": repository_name, "scanFrequency": "CONTINUOUS_SCAN"},
+                "ecrImage": ecr_image,
+            },
+        }
+        # Absent lastScannedAt: now; null: never scanned (AWS leaves the field out).
+        if "lastScannedAt" not in seed:
+            record["lastScannedAt"] = now
+        elif seed["lastScannedAt"] is not None:
+            record["lastScannedAt"] = parse_time(seed["lastScannedAt"]).timestamp()  # type: ignore[union-attr]
+        backend.seeded_coverage.append(record)
         resource_ids.append(resource_id)
     return {"resourceIds": resource_ids}
 

@@ -8,6 +8,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { writeCallsIn } from '../helpers/call-counter.js';
 import { ECR_WRITE_METHODS, type EcrPort } from '../../src/lib/aws/ports.js';
 import { runAudit, type AuditReport } from '../../src/lib/audit.js';
+import { AuditReportSchema } from '../../src/lib/audit-schema.js';
+import { awsCallCounts } from '../../src/lib/aws/clients.js';
 import { toRepositoryName, type Digest } from '../../src/lib/domain/types.js';
 import { buildTargetPolicy } from '../../src/lib/plan/target-policy.js';
 import { createCluster, createRepository, daysAgo, pushImage, seedDemoAccount } from '../emulator/seed.js';
@@ -158,6 +160,34 @@ describe('Function: runAudit (emulator)', () => {
       dollarsPerMonth: 0.35,
       findingsLeaving: { total: 2, bySeverity: { CRITICAL: 1, HIGH: 1 } },
     });
+  });
+
+  it('tells clean from stale and unscanned by Inspector coverage, reports its own API calls as counted at the wire, and validates against the schema', async () => {
+    // Prepare: expiring[1] scanned yesterday (its only finding is closed), expiring[2] last scanned 20 days ago
+    await emu.seedCoverage([
+      { repositoryName: 'shop/api', imageDigest: seeded.expiring[1], lastScannedAt: daysAgo(NOW, 1) },
+      { repositoryName: 'shop/api', imageDigest: seeded.expiring[2], lastScannedAt: daysAgo(NOW, 20) },
+    ]);
+    const account = emulatorAccount(emu, { now: NOW });
+
+    // Act
+    const report = await runAudit({ ...account.deps, apiCalls: awsCallCounts }, { regions: [account.region] });
+
+    // Assess
+    const scans = repositoryOf(report, 'shop/api')?.wouldExpire.list.map((i) => [i.digest, i.scan]);
+    expect(scans).toEqual(
+      expect.arrayContaining([
+        [seeded.expiring[0], 'findings'],
+        [seeded.expiring[1], 'clean'],
+        [seeded.expiring[2], 'scan-stale'],
+      ]),
+    );
+    expect(report.inspector).toEqual([{ region: account.region, coverage: 'read', images: 2 }]);
+    // The footer equals what the test's own counter saw at the wire, operation by operation.
+    expect(report.apiCalls?.byOperation).toEqual(byOperation(account.counts));
+    expect(report.apiCalls?.byOperation['Inspector2:ListCoverage']).toBe(1);
+    const json: unknown = JSON.parse(JSON.stringify(report));
+    expect(AuditReportSchema.parse(json)).toEqual(json);
   });
 
   it('flags an in-use image the current policy would expire', async () => {
