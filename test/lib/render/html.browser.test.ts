@@ -44,7 +44,8 @@ afterAll(async () => {
 
 const repositoryColumn = (): Promise<string[]> => page.locator('#repositories tbody.repo:not([hidden]) button.drill').allTextContents();
 
-describe('Page: audit.html in chromium', () => {
+// A browser on a busy 2-core CI machine can take longer than vitest's 5 s per test; nothing here waits on a clock.
+describe('Page: audit.html in chromium', { timeout: 30_000 }, () => {
   it('renders with no console error, no request and no injected script run', async () => {
     // Act
     await page.locator('#shown').filter({ hasText: '5 of 5 shown' }).waitFor(WAIT);
