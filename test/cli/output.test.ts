@@ -119,6 +119,15 @@ describe('Command: audit (formats)', () => {
     expect(result.ecr.calls).toEqual([]);
   });
 
+  it('writes the HTML page to stdout when stdout is not a terminal (a redirect)', async () => {
+    // Act
+    const result = await run(['audit', '--region', REGION, '--output', 'html']);
+
+    // Assess
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^<!doctype html>[\s\S]*<\/html>\n$/);
+  });
+
   it('exits 2 naming --out when the file cannot be written', async () => {
     // Act
     const result = await run(['audit', '--region', REGION, '--output', 'markdown', '--out', join(tmpdir(), 'no-such-dir-ecr-keeper', 'a.md')]);
