@@ -360,3 +360,34 @@ describe('Function: imagesInUseSince', () => {
     expect(error).toMatchObject({ name: 'AwsCallError', action: 'inspector2:ListCoverage', awsCode: 'AccessDeniedException' });
   });
 });
+
+describe('Function: ecrImageCoverage', () => {
+  it('reads every ECR image in coverage, in use or not, with its scan status and last scan, 200 a page', async () => {
+    // Prepare
+    const scanned = new Date('2026-02-20T00:00:00Z');
+    inspectorMock.on(ListCoverageCommand).resolves({
+      coveredResources: [
+        {
+          resourceType: 'AWS_ECR_CONTAINER_IMAGE',
+          resourceId: `arn:aws:ecr:eu-west-1:123456789012:repository/team/api/${digestOf('never-run')}`,
+          accountId: '123456789012',
+          scanType: 'PACKAGE',
+          scanStatus: { statusCode: 'INACTIVE', reason: 'SCAN_ELIGIBILITY_EXPIRED' },
+          lastScannedAt: scanned,
+          resourceMetadata: { ecrRepository: { name: 'team/api' }, ecrImage: { tags: [] } },
+        },
+        { resourceType: 'AWS_ECR_REPOSITORY', resourceId: 'arn:aws:ecr:eu-west-1:123456789012:repository/team/api', accountId: '123456789012', scanType: 'PACKAGE' },
+      ],
+    });
+
+    // Act
+    const images = [];
+    for await (const image of adapter().ecrImageCoverage?.() ?? []) images.push(image);
+
+    // Assess
+    expect(images).toEqual([
+      expect.objectContaining({ repository: 'team/api', digest: digestOf('never-run'), lastInUseAt: undefined, scanStatus: { code: 'INACTIVE', reason: 'SCAN_ELIGIBILITY_EXPIRED' }, lastScannedAt: scanned }),
+    ]);
+    expect(inspectorMock).toReceiveCommandWith(ListCoverageCommand, { maxResults: 200, filterCriteria: { resourceType: [{ comparison: 'EQUALS', value: 'AWS_ECR_CONTAINER_IMAGE' }] } });
+  });
+});
