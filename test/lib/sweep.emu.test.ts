@@ -439,7 +439,6 @@ describe('Function: runSweep (emulator)', () => {
       const second = await sweep(account);
 
       // Assess
-      console.log('calls of one apply sweep over seedDemoAccount:', JSON.stringify(byOperation(afterFirst)));
       expect(first.inUse.complete).toBe(true);
       expect(first.failures).toEqual([]);
       const environmentOf = new Map(demo.uses.map((u) => [`${u.repository} ${u.digest}`, u.cluster]));
