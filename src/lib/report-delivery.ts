@@ -7,6 +7,9 @@
  */
 import type { ReportStore, StoredObject } from './aws/ports.js';
 import type { AuditReport } from './audit.js';
+import { renderAuditHtml } from './render/html.js';
+import { renderAuditMarkdown } from './render/markdown.js';
+import { renderSweepMarkdown } from './render/sweep.js';
 import type { SweepReport } from './sweep.js';
 
 /** A folder of the bucket, under `reports/`. */
@@ -21,13 +24,15 @@ export interface ReportRendering<R> {
 }
 
 /**
- * The renderings written next to each JSON report. Empty until the renderers of `src/lib/render/`
- * land: each registers here (e.g. `audit: [{ extension: 'md', contentType: 'text/markdown', render: renderAuditMarkdown }]`)
- * and every handler writes it with no other change.
+ * The renderings written next to each JSON report (`src/lib/render/`): a renderer registered here is
+ * written by every handler with no other change.
  */
 export const RENDERINGS: { readonly sweep: readonly ReportRendering<SweepReport>[]; readonly audit: readonly ReportRendering<AuditReport>[] } = {
-  sweep: [],
-  audit: [],
+  sweep: [{ extension: 'md', contentType: 'text/markdown; charset=utf-8', render: (report) => renderSweepMarkdown(report) }],
+  audit: [
+    { extension: 'md', contentType: 'text/markdown; charset=utf-8', render: renderAuditMarkdown },
+    { extension: 'html', contentType: 'text/html; charset=utf-8', render: renderAuditHtml },
+  ],
 };
 
 /** Lambda's limit for a synchronous response. */
@@ -54,16 +59,32 @@ export interface ReportDestination {
 export const destinationFor = (store: ReportStore | undefined, at: string, requestId: string): ReportDestination | undefined =>
   store === undefined ? undefined : { store, at: new Date(at), requestId };
 
-/** Writes the full report as JSON, then each rendering; returns where each went. Throws `AwsCallError`. */
+/** Where a report went: the JSON first, then each rendering; a rendering that failed is named, the JSON kept. */
+export interface StoredReport {
+  readonly reports: StoredObject[];
+  readonly renderingsNotStored?: string[] | undefined;
+}
+
+/**
+ * Writes the full report as JSON, then each rendering. Throws `AwsCallError` when the JSON cannot be
+ * written; a rendering that fails (to render or to be written) is only named: the JSON is the report.
+ */
 export const storeReport = async <R>(
   kind: ReportKind,
   report: R,
   { store, at, requestId }: ReportDestination,
   renderings: readonly ReportRendering<R>[] = [],
-): Promise<StoredObject[]> => {
-  const stored = [await store.put(reportKey(kind, at, requestId, 'json'), JSON.stringify(report), 'application/json')];
-  for (const r of renderings) stored.push(await store.put(reportKey(kind, at, requestId, r.extension), r.render(report), r.contentType));
-  return stored;
+): Promise<StoredReport> => {
+  const reports = [await store.put(reportKey(kind, at, requestId, 'json'), JSON.stringify(report), 'application/json')];
+  const renderingsNotStored: string[] = [];
+  for (const r of renderings) {
+    try {
+      reports.push(await store.put(reportKey(kind, at, requestId, r.extension), r.render(report), r.contentType));
+    } catch (error) {
+      renderingsNotStored.push(`${r.extension}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return renderingsNotStored.length === 0 ? { reports } : { reports, renderingsNotStored };
 };
 
 /** The audit's figures without its per-repository lists: what a Lambda result can always hold. */
@@ -82,9 +103,9 @@ export const summarizeAudit = (report: AuditReport): object => ({
  * Stores the report and returns its keys, or why it could not: a report that cannot be written must
  * not turn a sweep that did its work into a failed invocation (nor hide its summary).
  */
-const tryStore = async <R>(kind: ReportKind, report: R, destination: ReportDestination, renderings: readonly ReportRendering<R>[]): Promise<{ reports: StoredObject[] } | { reportNotStored: string }> => {
+const tryStore = async <R>(kind: ReportKind, report: R, destination: ReportDestination, renderings: readonly ReportRendering<R>[]): Promise<StoredReport | { reportNotStored: string }> => {
   try {
-    return { reports: await storeReport(kind, report, destination, renderings) };
+    return await storeReport(kind, report, destination, renderings);
   } catch (error) {
     return { reportNotStored: error instanceof Error ? error.message : String(error) };
   }
@@ -94,8 +115,12 @@ const tryStore = async <R>(kind: ReportKind, report: R, destination: ReportDesti
  * The audit as a Lambda result: with a destination, its summary and the keys; without one (or when
  * the write failed), the whole report while it fits in a Lambda result, else the summary saying so.
  */
-export const deliverAudit = async (report: AuditReport, destination: ReportDestination | undefined): Promise<object> => {
-  const stored = destination === undefined ? undefined : await tryStore('audit', report, destination, RENDERINGS.audit);
+export const deliverAudit = async (
+  report: AuditReport,
+  destination: ReportDestination | undefined,
+  renderings: readonly ReportRendering<AuditReport>[] = RENDERINGS.audit,
+): Promise<object> => {
+  const stored = destination === undefined ? undefined : await tryStore('audit', report, destination, renderings);
   if (stored !== undefined && 'reports' in stored) return { ...summarizeAudit(report), ...stored };
   if (jsonBytes(report) <= RESULT_BUDGET_BYTES) return stored === undefined ? report : { ...report, ...stored };
   return {
@@ -106,5 +131,9 @@ export const deliverAudit = async (report: AuditReport, destination: ReportDesti
 };
 
 /** The sweep as a Lambda result: its summary, plus the keys of the full report (or why it was not written) when there is a destination. */
-export const deliverSweep = async (report: SweepReport, summary: object, destination: ReportDestination | undefined): Promise<object> =>
-  destination === undefined ? summary : { ...summary, ...(await tryStore('sweep', report, destination, RENDERINGS.sweep)) };
+export const deliverSweep = async (
+  report: SweepReport,
+  summary: object,
+  destination: ReportDestination | undefined,
+  renderings: readonly ReportRendering<SweepReport>[] = RENDERINGS.sweep,
+): Promise<object> => (destination === undefined ? summary : { ...summary, ...(await tryStore('sweep', report, destination, renderings)) });

@@ -70,10 +70,13 @@ describe('Handlers with a report bucket', () => {
 
     // Assess
     expect(result.repositories).toBe(1);
-    expect(result.reports).toEqual([{ bucket: BUCKET, key: `reports/audit/${result.generatedAt}-${REQUEST_ID}.json` }]);
-    const stored = JSON.parse(await objectText(result.reports[0]?.key ?? '')) as { kind: string; repositories: { repository: string }[] };
+    const name = `reports/audit/${result.generatedAt}-${REQUEST_ID}`;
+    expect(result.reports).toEqual(['json', 'md', 'html'].map((extension) => ({ bucket: BUCKET, key: `${name}.${extension}` })));
+    const stored = JSON.parse(await objectText(`${name}.json`)) as { kind: string; repositories: { repository: string }[] };
     expect(stored.kind).toBe('audit');
     expect(stored.repositories.map((r) => r.repository)).toEqual(['shop/api']);
+    expect(await objectText(`${name}.md`)).toContain('shop/api');
+    expect(await objectText(`${name}.html`)).toMatch(/^<!DOCTYPE html>/i);
   });
 
   it('sweep: adds the key of the full report to its summary', async () => {
@@ -85,8 +88,10 @@ describe('Handlers with a report bucket', () => {
 
     // Assess
     expect(result.mode).toBe('dry-run');
-    expect(result.reports).toEqual([{ bucket: BUCKET, key: `reports/sweep/${result.startedAt}-${REQUEST_ID}.json` }]);
-    const stored = JSON.parse(await objectText(result.reports[0]?.key ?? '')) as { mode: string; repositories: { repository: string }[] };
+    const name = `reports/sweep/${result.startedAt}-${REQUEST_ID}`;
+    expect(result.reports).toEqual(['json', 'md'].map((extension) => ({ bucket: BUCKET, key: `${name}.${extension}` })));
+    expect(await objectText(`${name}.md`)).toContain('shop/api');
+    const stored = JSON.parse(await objectText(`${name}.json`)) as { mode: string; repositories: { repository: string }[] };
     expect(stored).toMatchObject({ mode: 'dry-run', repositories: [expect.objectContaining({ repository: 'shop/api' })] });
   });
 });

@@ -5,6 +5,7 @@ import type { Digest, Region, RepositoryName } from '../../src/lib/domain/types.
 import { AwsCallError } from '../../src/lib/errors.js';
 import {
   LAMBDA_RESULT_LIMIT_BYTES,
+  RENDERINGS,
   deliverAudit,
   deliverSweep,
   destinationFor,
@@ -108,12 +109,35 @@ describe('Function: storeReport', () => {
     const destination = { store, at: new Date(GENERATED_AT), requestId: REQUEST_ID };
 
     // Act
-    const stored = await storeReport('audit', { a: 1 }, destination, [{ extension: 'md', contentType: 'text/markdown', render: (r) => `# ${r.a}` }]);
+    const { reports } = await storeReport('audit', { a: 1 }, destination, [{ extension: 'md', contentType: 'text/markdown', render: (r) => `# ${r.a}` }]);
 
     // Assess
-    expect(stored.map((s) => s.key)).toEqual([`reports/audit/${GENERATED_AT}-${REQUEST_ID}.json`, `reports/audit/${GENERATED_AT}-${REQUEST_ID}.md`]);
-    expect(store.objects.get(stored[0]?.key ?? '')).toEqual({ body: '{"a":1}', contentType: 'application/json' });
-    expect(store.objects.get(stored[1]?.key ?? '')).toEqual({ body: '# 1', contentType: 'text/markdown' });
+    expect(reports.map((s) => s.key)).toEqual([`reports/audit/${GENERATED_AT}-${REQUEST_ID}.json`, `reports/audit/${GENERATED_AT}-${REQUEST_ID}.md`]);
+    expect(store.objects.get(reports[0]?.key ?? '')).toEqual({ body: '{"a":1}', contentType: 'application/json' });
+    expect(store.objects.get(reports[1]?.key ?? '')).toEqual({ body: '# 1', contentType: 'text/markdown' });
+  });
+
+  it('keeps the JSON and names a rendering that failed', async () => {
+    // Prepare
+    const store = memoryStore();
+    const broken = {
+      extension: 'html',
+      contentType: 'text/html',
+      render: (): string => {
+        throw new Error('no template');
+      },
+    };
+
+    // Act
+    const stored = await storeReport('audit', { a: 1 }, { store, at: new Date(GENERATED_AT), requestId: REQUEST_ID }, [broken]);
+
+    // Assess
+    expect(stored).toEqual({ reports: [{ bucket: 'reports-bucket', key: `reports/audit/${GENERATED_AT}-${REQUEST_ID}.json` }], renderingsNotStored: ['html: no template'] });
+  });
+
+  it('writes the Markdown and HTML renderings of the audit and the Markdown of the sweep', () => {
+    expect(RENDERINGS.audit.map((r) => r.extension)).toEqual(['md', 'html']);
+    expect(RENDERINGS.sweep.map((r) => r.extension)).toEqual(['md']);
   });
 });
 
@@ -125,7 +149,7 @@ describe('Function: deliverAudit', () => {
     const store = memoryStore();
 
     // Act
-    const result = await deliverAudit(large, destinationFor(store, large.generatedAt, REQUEST_ID));
+    const result = await deliverAudit(large, destinationFor(store, large.generatedAt, REQUEST_ID), []);
 
     // Assess: the report itself would not fit in a Lambda result
     expect(jsonBytes(large)).toBeGreaterThan(LAMBDA_RESULT_LIMIT_BYTES);
@@ -155,8 +179,8 @@ describe('Function: deliverAudit', () => {
 
   it('says why the report was not stored, and still returns what fits', async () => {
     // Act
-    const smallResult = await deliverAudit(auditReport(1, 1), destinationFor(failingStore, GENERATED_AT, REQUEST_ID));
-    const largeResult = await deliverAudit(large, destinationFor(failingStore, GENERATED_AT, REQUEST_ID));
+    const smallResult = await deliverAudit(auditReport(1, 1), destinationFor(failingStore, GENERATED_AT, REQUEST_ID), []);
+    const largeResult = await deliverAudit(large, destinationFor(failingStore, GENERATED_AT, REQUEST_ID), []);
 
     // Assess
     expect(smallResult).toMatchObject({ kind: 'audit', repositories: [expect.objectContaining({ newlyExpiring: 1 })], reportNotStored: expect.stringContaining('AccessDenied') });
@@ -173,7 +197,7 @@ describe('Function: deliverSweep', () => {
     const store = memoryStore();
 
     // Act
-    const result = await deliverSweep(sweep, { ok: true }, destinationFor(store, sweep.startedAt, REQUEST_ID));
+    const result = await deliverSweep(sweep, { ok: true }, destinationFor(store, sweep.startedAt, REQUEST_ID), []);
 
     // Assess
     expect(result).toEqual({ ok: true, reports: [{ bucket: 'reports-bucket', key: `reports/sweep/${GENERATED_AT}-${REQUEST_ID}.json` }] });
@@ -182,6 +206,6 @@ describe('Function: deliverSweep', () => {
 
   it('returns the summary alone without a bucket, and with why when the write failed', async () => {
     expect(await deliverSweep(sweep, { ok: true }, undefined)).toEqual({ ok: true });
-    expect(await deliverSweep(sweep, { ok: true }, destinationFor(failingStore, GENERATED_AT, REQUEST_ID))).toEqual({ ok: true, reportNotStored: expect.stringContaining('AccessDenied') });
+    expect(await deliverSweep(sweep, { ok: true }, destinationFor(failingStore, GENERATED_AT, REQUEST_ID), [])).toEqual({ ok: true, reportNotStored: expect.stringContaining('AccessDenied') });
   });
 });
