@@ -100,6 +100,8 @@ describe('Function: runAudit (emulator)', () => {
     expect(writesIn(account.counts)).toBe(0);
     expect(writeCallsIn(account.counts)).toBe(0);
     expect(byOperation(account.counts)['ECR:BatchGetImage']).toBeUndefined();
+    // Nor a preview (ECR_PREVIEW_ACTIONS): only `--verify-with-preview` starts one, and the emulator has none.
+    expect(byOperation(account.counts)['ECR:StartLifecyclePolicyPreview']).toBeUndefined();
     expect(byOperation(account.counts)['ECR:DescribeImages']).toBeGreaterThan(0);
     expect(byOperation(account.counts)['Inspector2:ListFindings']).toBeGreaterThan(0);
     expect(await storedPolicy(seedEcr, 'shop/api')).toBeUndefined();
