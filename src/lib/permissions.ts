@@ -50,8 +50,9 @@ export type FunctionName = 'sweep' | 'repositoryCreated' | 'audit' | 'orgTargets
 /** Function name (as in serverless.yml) → the actions its role must grant, no more. */
 export const FUNCTION_ACTIONS: Readonly<Record<FunctionName, readonly AwsAction[]>> = {
   // Whole-region sweeps read repository tags in bulk; CreateRepository sweeps one repository (ListTagsForResource).
-  sweep: [...S3_REPORT_ACTIONS, ...ECR_READ_ACTIONS, ...ECR_WRITE_ACTIONS, ...ECS_READ_ACTIONS, ...CONSUMER_READ_ACTIONS, ...TAGGING_READ_ACTIONS],
-  repositoryCreated: [...ECR_READ_ACTIONS, ...ECR_WRITE_ACTIONS, ...ECS_READ_ACTIONS, ...CONSUMER_READ_ACTIONS],
+  // Every function may run in the organisation mode (config `organisation`): accounts, and the StackSet's roles.
+  sweep: unique(ORGANISATION_ACTIONS, S3_REPORT_ACTIONS, ECR_READ_ACTIONS, ECR_WRITE_ACTIONS, ECS_READ_ACTIONS, CONSUMER_READ_ACTIONS, TAGGING_READ_ACTIONS),
+  repositoryCreated: unique(ORGANISATION_ACTIONS, ECR_READ_ACTIONS, ECR_WRITE_ACTIONS, ECS_READ_ACTIONS, CONSUMER_READ_ACTIONS),
   // The organisation state machine's steps (deploy/state-machine.asl.json): hand-off under runs/, the run's report under reports/.
   orgTargets: [...ORGANISATION_ACTIONS],
   // Tags of consumers' references are resolved in the registries, read-only.
@@ -69,5 +70,5 @@ export const FUNCTION_ACTIONS: Readonly<Record<FunctionName, readonly AwsAction[
  */
 export const ROLE_ACTIONS: Readonly<Record<'consumer' | 'registry', readonly AwsAction[]>> = {
   consumer: [...ECS_READ_ACTIONS, ...CONSUMER_READ_ACTIONS],
-  registry: [...ECR_READ_ACTIONS, ...ECR_WRITE_ACTIONS],
+  registry: [...ECR_READ_ACTIONS, ...ECR_WRITE_ACTIONS, ...TAGGING_READ_ACTIONS],
 };

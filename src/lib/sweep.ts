@@ -540,8 +540,9 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
   // protect or release, so it needs no consumer scan; any image present means a full scan.
   const preread = new Map<Repository, RepositoryState>();
   let skipDiscovery = false;
-  // Named repositories that exist nowhere in scope leave nothing to plan: no consumer scan either.
-  if (input.repositories !== undefined) {
+  // Nothing in scope (named repositories that exist nowhere, or regions with no repository) leaves
+  // nothing to plan: no consumer scan either, whose images could not be placed without a registry.
+  if (input.repositories !== undefined || targets.length === 0) {
     const states = await Promise.all(
       targets.map(async (repository) => {
         try {

@@ -34,6 +34,8 @@ const account = () => {
 
 const run = async (args: readonly string[]): Promise<Run> => {
   const { ecr, ecs } = account();
+  // eu-west-1 holds no repository and runs nothing; us-east-1 is read for consumers in every sweep.
+  const empty = fakeRegionAdapters('eu-west-1' as Region, { ecr: new FakeEcr({ region: 'eu-west-1', now: () => NOW }), ecs: new FakeEcs({ region: 'eu-west-1' }) });
   let stdout = '';
   let stderr = '';
   let status = 0;
@@ -43,7 +45,7 @@ const run = async (args: readonly string[]): Promise<Run> => {
     isTty: false,
     env: {},
     setExitCode: (code) => (status = code),
-    sweepDeps: (config, log): SweepDeps => ({ config, log, now: () => NOW, adaptersFor: (region) => fakeRegionAdapters(region, { ecr, ecs }) }),
+    sweepDeps: (config, log): SweepDeps => ({ config, log, now: () => NOW, adaptersFor: (region) => (region === REGION ? fakeRegionAdapters(region, { ecr, ecs }) : empty) }),
   });
   return { status, stdout, stderr };
 };
@@ -82,6 +84,16 @@ describe('Command: sweep', () => {
     expect(warnings[0]).toContain(`${OTHER}/base/nginx:1.27`);
     expect(warnings[0]).toMatch(/\(3 uses\)$/);
     expect(result.stdout).not.toMatch(/not protected.*shop\/api/);
+  });
+
+  it('calls no image of the own registry "outside the registries" when the region swept holds no repository', async () => {
+    // Act
+    const result = await run(['sweep', '--region', 'eu-west-1', '--output', 'table']);
+
+    // Assess
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('0 repositories');
+    expect(result.stdout).not.toContain(OWN);
   });
 
   it('logs every decision to stderr with --verbose, and nothing without it', async () => {

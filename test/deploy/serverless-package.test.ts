@@ -177,8 +177,8 @@ describe('StackSet template: IAM', () => {
     const statements = ((stackSetRole('RegistryRole').Properties?.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
     const unscoped = statements.filter((s) => s.Resource === '*').flatMap((s) => s.Action);
 
-    // Assess: only the listing of repositories needs '*'
-    expect(unscoped).toEqual(['ecr:DescribeRepositories']);
+    // Assess: only the listings (repositories, and their tags in bulk) need '*'
+    expect(unscoped).toEqual(['ecr:DescribeRepositories', 'tag:GetResources']);
   });
 });
 
