@@ -44,10 +44,10 @@ export interface FindingCounts {
 /**
  * What Inspector says about an image, for the findings that leave with it:
  * - `findings`: it has active findings;
- * - `clean`: none, and coverage says it is monitored (`scanStatus` ACTIVE) and was scanned within the rescan window;
+ * - `clean`: none, and coverage says it is monitored (`scanStatus` ACTIVE) and was last scanned (`lastScannedAt`) within the rescan window;
  * - `scan-stale`: none, but its last scan is older than the window, or Inspector stopped rescanning it
  *   (`SCAN_ELIGIBILITY_EXPIRED`, `STALE_INVENTORY`, `PENDING_REVIVAL_SCAN`, `IMAGE_ARCHIVED`): findings may be closed, not fixed;
- * - `not-scanned`: none, and coverage does not hold it or says it was never scanned (`UNSUPPORTED_OS`, `PENDING_INITIAL_SCAN`, …);
+ * - `not-scanned`: none, and coverage does not hold it, has no scan on record, or says why it cannot scan it (`UNSUPPORTED_OS`, `PENDING_INITIAL_SCAN`, …);
  * - `inspector-unavailable`: Inspector is not enabled or not permitted here, or could not be read (see `failures`).
  */
 export type ScanState = 'findings' | 'clean' | 'not-scanned' | 'scan-stale' | 'inspector-unavailable';
@@ -213,7 +213,9 @@ export const scanStateOf = (covered: CoveredImage | undefined, now: Date): Exclu
   if (covered?.scanStatus === undefined) return 'not-scanned';
   const windowStart = now.getTime() - INSPECTOR_RESCAN_WINDOW_DAYS * DAY_MS;
   if (covered.scanStatus.code === 'ACTIVE') {
-    return covered.lastScannedAt !== undefined && covered.lastScannedAt.getTime() < windowStart ? 'scan-stale' : 'clean';
+    // Monitored, but no scan on record yet (PENDING_INITIAL_SCAN): no evidence it is clean.
+    if (covered.lastScannedAt === undefined || covered.scanStatus.reason === 'PENDING_INITIAL_SCAN') return 'not-scanned';
+    return covered.lastScannedAt.getTime() < windowStart ? 'scan-stale' : 'clean';
   }
   return STALE_REASONS.has(covered.scanStatus.reason ?? '') ? 'scan-stale' : 'not-scanned';
 };

@@ -202,26 +202,35 @@ describe('Function: runAudit', () => {
   });
 
   it('calls an expiring image without findings clean only when Inspector scanned it recently', async () => {
-    // Prepare: five expiring images, each in another state of Inspector's coverage
+    // Prepare: seven expiring images, each in another state of Inspector's coverage
     const { ecr, inspector, deps } = account();
-    ecr.withImages('shop/a', [untagged('vulnerable', 30, 10), untagged('clean', 30, 10), untagged('stale', 30, 10), untagged('expired', 30, 10), untagged('unsupported', 30, 10), untagged('absent', 30, 10)]);
+    ecr.withImages('shop/a', ['vulnerable', 'clean', 'stale', 'expired', 'unsupported', 'pending', 'absent'].map((seed) => untagged(seed, 30, 10)));
     inspector
       .withFindings('shop/a', digestOf('vulnerable'), { HIGH: 1 })
       .withCoverage('shop/a', digestOf('vulnerable'), { lastScannedAt: daysAgo(1) })
       .withCoverage('shop/a', digestOf('clean'), { lastScannedAt: daysAgo(2) })
       .withCoverage('shop/a', digestOf('stale'), { lastScannedAt: daysAgo(20) })
       .withCoverage('shop/a', digestOf('expired'), { scanStatus: { code: 'INACTIVE', reason: 'SCAN_ELIGIBILITY_EXPIRED' }, lastScannedAt: daysAgo(40) })
-      .withCoverage('shop/a', digestOf('unsupported'), { scanStatus: { code: 'INACTIVE', reason: 'UNSUPPORTED_OS' } });
+      .withCoverage('shop/a', digestOf('unsupported'), { scanStatus: { code: 'INACTIVE', reason: 'UNSUPPORTED_OS' } })
+      .withCoverage('shop/a', digestOf('pending'), { scanStatus: { code: 'ACTIVE', reason: 'PENDING_INITIAL_SCAN' } });
 
     // Act
     const report = await audit(deps);
 
     // Assess
     const scanOf = (seed: string) => repositoryOf(report, 'shop/a')?.wouldExpire.list.find((i) => i.digest === digestOf(seed))?.scan;
-    expect(['vulnerable', 'clean', 'stale', 'expired', 'unsupported', 'absent'].map(scanOf)).toEqual(['findings', 'clean', 'scan-stale', 'scan-stale', 'not-scanned', 'not-scanned']);
-    expect(repositoryOf(report, 'shop/a')?.findingsLeaving.scan).toEqual({ findings: 1, clean: 1, notScanned: 2, scanStale: 2, inspectorUnavailable: 0 });
-    expect(report.totals.scan).toEqual({ findings: 1, clean: 1, notScanned: 2, scanStale: 2, inspectorUnavailable: 0 });
-    expect(report.inspector).toEqual([{ region: REGION, coverage: 'read', images: 5 }]);
+    expect(['vulnerable', 'clean', 'stale', 'expired', 'unsupported', 'pending', 'absent'].map(scanOf)).toEqual([
+      'findings',
+      'clean',
+      'scan-stale',
+      'scan-stale',
+      'not-scanned',
+      'not-scanned',
+      'not-scanned',
+    ]);
+    expect(repositoryOf(report, 'shop/a')?.findingsLeaving.scan).toEqual({ findings: 1, clean: 1, notScanned: 3, scanStale: 2, inspectorUnavailable: 0 });
+    expect(report.totals.scan).toEqual({ findings: 1, clean: 1, notScanned: 3, scanStale: 2, inspectorUnavailable: 0 });
+    expect(report.inspector).toEqual([{ region: REGION, coverage: 'read', images: 6 }]);
   });
 
   it('reads Inspector coverage once per region, for both the in-use source and the scan states', async () => {
@@ -229,7 +238,7 @@ describe('Function: runAudit', () => {
     const { ecr, inspector, deps } = account();
     const seen = digestOf('seen-by-inspector');
     ecr.withImages('shop/a', [untagged('seen-by-inspector', 30, 10), untagged('old', 30, 10)]);
-    inspector.withCoverage('shop/a', seen, { lastInUseAt: daysAgo(1) }).withCoverage('shop/a', digestOf('old'), {});
+    inspector.withCoverage('shop/a', seen, { lastInUseAt: daysAgo(1) }).withCoverage('shop/a', digestOf('old'), { lastScannedAt: daysAgo(1) });
 
     // Act
     const report = await audit(deps);
