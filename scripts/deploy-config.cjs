@@ -5,6 +5,7 @@
 // fails `serverless package`, not the first sweep.
 //   npx serverless deploy --param="configFile=config/acme.json"
 'use strict';
+/* eslint-disable no-undef, @typescript-eslint/no-require-imports -- CommonJS: osls loads ${file(…)} sources with require() */
 const { readFileSync } = require('node:fs');
 const path = require('node:path');
 
