@@ -29,7 +29,7 @@ import { toRegion } from '../src/lib/domain/types.js';
 import { silentLog } from '../src/lib/observability.js';
 import { runSweep, type SweepMode, type SweepReport } from '../src/lib/sweep.js';
 import { ACCOUNT, NOW, REGION, SIZES, buildAccount, imageCount, type BenchAccount, type SizeSpec } from './sweep/account.js';
-import { ASSUMED_ECR_READ_RATE, ASSUMED_OTHER_RATE, WRITE_OPERATIONS, minimumCalls, modelledSeconds, rateOf } from './sweep/minimum.js';
+import { ASSUMED_CALL_SECONDS, ASSUMED_ECR_READ_RATE, ASSUMED_OTHER_RATE, WRITE_OPERATIONS, minimumCalls, modelledOverlapped, modelledSeconds, rateOf } from './sweep/minimum.js';
 import { createTransport, type Transport } from './sweep/transport.js';
 
 // ------------------------------------------------------------------ what a child reports
@@ -165,7 +165,7 @@ const runChild = async (sizeName: string): Promise<void> => {
     const t0 = performance.now();
     // No PutImage throttle: the time PutImage takes at its quota is modelled from the count instead.
     let report: SweepReport | undefined = await runSweep(
-      { config, adaptersFor: () => adapters, log: silentLog, now: () => NOW },
+      { config, adaptersFor: () => adapters, log: silentLog, now: () => NOW, imageListLimit: config.reportImagesPerRepository },
       { mode, regions: [toRegion(REGION)] },
     );
     const wallMs = performance.now() - t0;
@@ -225,6 +225,11 @@ const lpad = (s: string, n: number): string => (s.length >= n ? s : ' '.repeat(n
 const modelled = (run: RunResult, at: 'calls' | 'min', include: (op: string) => boolean): { serial: number; parallel: number } =>
   modelledSeconds(new Map(run.ops.map((o) => [o.op, at === 'calls' ? o.calls : o.min])), include);
 const isWrite = (op: string): boolean => WRITE_OPERATIONS.has(op);
+/** Repositories read at once: config/default.json's `concurrency.repositories`, as the child sweeps with. */
+const REPOSITORY_CONCURRENCY = parseConfig(DEFAULT_CONFIG, 'config/default.json').concurrency.repositories;
+/** Read time as the sweep runs (inventory, then consumers and repositories side by side); see `modelledOverlapped`. */
+const overlapped = (run: RunResult, at: 'calls' | 'min' = 'calls'): ReturnType<typeof modelledOverlapped> =>
+  modelledOverlapped(new Map(run.ops.filter((o) => isRead(o.op)).map((o) => [o.op, at === 'calls' ? o.calls : o.min])), REPOSITORY_CONCURRENCY);
 const isRead = (op: string): boolean => !isWrite(op);
 
 const printSize = (result: SizeResult): void => {
@@ -269,7 +274,8 @@ const printSize = (result: SizeResult): void => {
     const write = modelled(r, 'calls', isWrite);
     console.log(
       `   ${pad(r.label, 9)} modelled reads ${secs(read.serial)} s serial / ${secs(read.parallel)} s all groups in parallel ` +
-        `(at the minimum: ${secs(readMin.serial)} / ${secs(readMin.parallel)} s); writes ${secs(write.serial)} s; ` +
+        `(at the minimum: ${secs(readMin.serial)} / ${secs(readMin.parallel)} s); as the sweep runs ${secs(overlapped(r).seconds)} s ` +
+        `(slowest: ${overlapped(r).slowest}${r.discoveryPasses > 1 ? '; both passes counted as one, so a floor' : ''}); writes ${secs(write.serial)} s; ` +
         `wall ${secs(r.wallMs / 1000)} s (cpu ${secs(r.cpuMs / 1000)} s)`,
     );
     const putImages = r.ops.find((o) => o.op === 'ECR:PutImage')?.calls ?? 0;
@@ -300,14 +306,6 @@ const printSize = (result: SizeResult): void => {
 const runPeakRss = (run: RunResult): number => (run.raisedMaxRss ? Math.max(run.peakRssMb, run.maxRssMb) : run.peakRssMb);
 const sweepOnlyRss = (result: SizeResult, run: RunResult): number => result.rssBeforeBuildMb + Math.max(0, runPeakRss(run) - result.rssAfterBuildMb);
 
-/** ListTagsForResource (one ARN a call) replaced by tag:GetResources (100 a page, assumed 20/s): the bulk read issue 8 asks for. */
-const withBulkTags = (run: RunResult, repositories: number): Map<string, number> => {
-  const min = new Map(run.ops.map((o) => [o.op, o.min]));
-  min.delete('ECR:ListTagsForResource');
-  min.set('ResourceGroupsTagging:GetResources', Math.max(1, Math.ceil(repositories / 100)));
-  return min;
-};
-
 const printTargets = (results: readonly SizeResult[]): void => {
   console.log('\n== Targets (issue 8) side by side; figures, not assertions');
   const col = 22;
@@ -333,11 +331,13 @@ const printTargets = (results: readonly SizeResult[]): void => {
   };
   row('modelled full read ≤ 60 s (dry-run; serial / parallel)', (r) => readS(r, 'calls'));
   row('  same at the minimum calls', (r) => readS(r, 'min'));
-  row('  minimum, repository tags in bulk (tag:GetResources)', (r) => {
+  row('modelled read as the sweep runs ≤ 60 s (dry-run)', (r) => {
     const run = r.runs.find((x) => x.label === 'dry-run');
-    if (run === undefined) return '-';
-    const m = modelledSeconds(withBulkTags(run, r.size.repositories), isRead);
-    return `${judge(m.serial)} / ${judge(m.parallel)} s`;
+    return run === undefined ? '-' : `${judge(overlapped(run).seconds)} s`;
+  });
+  row('  slowest chain (dry-run)', (r) => {
+    const run = r.runs.find((x) => x.label === 'dry-run');
+    return run === undefined ? '-' : overlapped(run).slowest;
   });
   row('  first apply: reads + writes (serial)', (r) => {
     const run = r.runs.find((x) => x.label === 'apply #1');
@@ -391,6 +391,10 @@ const header = (sizes: readonly SizeSpec[]): void => {
   console.log(`ECR reads and other writes publish no rate: ASSUMED ${ASSUMED_ECR_READ_RATE} each; Lambda GetFunction 100, other Lambda control plane 15`);
   console.log(`(published); EventBridge, Scheduler, Batch, Inspector2: ASSUMED ${ASSUMED_OTHER_RATE} each. * in the rate column = assumed.`);
   console.log('"model s" = calls / rate; totals add the groups one after another ("serial") and, as a floor, run them all at once ("parallel").');
+  console.log(`"as the sweep runs" = the inventory (DescribeRepositories, tag:GetResources), then the slowest of the chains that run side by side:`);
+  console.log(`each in-use source's calls one after another, and the repositories read ahead ${REPOSITORY_CONCURRENCY} at a time (listing and policy side by side);`);
+  console.log(`an operation takes max(calls / its rate, calls × ${ASSUMED_CALL_SECONDS * 1000} ms ASSUMED latency / calls in flight) (ListServiceDeployments and`);
+  console.log('DescribeTaskDefinition 2 in flight, every other ECS, EventBridge, Scheduler, Lambda, Batch and Inspector call 1).');
   console.log('"min" = pages at the largest documented page size and batches at the largest batch size, from the synthetic data; for writes,');
   console.log('what the run changed, batched as tightly as the API allows. "!" marks a ratio above 1.05.');
   console.log('RSS: sampled every 20 ms, and process maxRSS when the run raised it. The synthetic account lives in the same process:');

@@ -243,3 +243,59 @@ export const modelledSeconds = (calls: ReadonlyMap<string, number>, include: (op
   const values = [...byGroup.values()];
   return { serial: values.reduce((a, b) => a + b, 0), parallel: values.reduce((a, b) => Math.max(a, b), 0) };
 };
+
+/** Assumed time of one call, where a call's latency rather than its quota bounds a chain: 100 ms. */
+export const ASSUMED_CALL_SECONDS = 0.1;
+
+/**
+ * Calls the sweep keeps in flight at once per operation (from the code): repositories are read
+ * `repositories` at a time (listing and policy side by side), ListServiceDeployments and
+ * DescribeTaskDefinition 2 at a time (src/lib/aws/ecs.ts); every other call waits for the one before.
+ */
+const inFlight = (op: string, repositories: number): number =>
+  op === 'ECR:DescribeImages' || op === 'ECR:GetLifecyclePolicy' || op === 'ECR:DescribeImages(imageIds)' || op === 'ECR:BatchGetImage'
+    ? repositories
+    : op === 'ECS:ListServiceDeployments' || op === 'ECS:DescribeTaskDefinition'
+      ? 2
+      : 1;
+
+/**
+ * How the sweep's reads run: the inventory first (DescribeRepositories, tag:GetResources); then the
+ * in-use sources side by side, each a chain of calls one after another, while the repositories the
+ * inventory listed are read ahead (repository-reads.ts) under their own quotas. The ECR chain's
+ * operations run side by side; every other chain's one after another.
+ */
+const INVENTORY = ['ECR:DescribeRepositories', 'ResourceGroupsTagging:GetResources'];
+const CHAINS: readonly { readonly name: string; readonly ops: readonly string[]; readonly parallel: boolean }[] = [
+  { name: 'repositories (ECR)', ops: ['ECR:DescribeImages', 'ECR:GetLifecyclePolicy', 'ECR:DescribeImages(imageIds)', 'ECR:ListTagsForResource'], parallel: true },
+  {
+    name: 'ECS tasks and services',
+    ops: ['ECS:ListClusters', 'ECS:DescribeClusters', 'ECS:ListServices', 'ECS:DescribeServices', 'ECS:ListTasks', 'ECS:DescribeTasks', 'ECS:ListServiceDeployments', 'ECS:DescribeServiceDeployments', 'ECS:DescribeServiceRevisions'],
+    parallel: false,
+  },
+  { name: 'task-definition families', ops: ['ECS:ListTaskDefinitionFamilies', 'ECS:ListTaskDefinitions', 'ECS:DescribeTaskDefinition'], parallel: false },
+  { name: 'scheduled tasks', ops: ['EventBridge:ListEventBuses', 'EventBridge:ListRules', 'EventBridge:ListTargetsByRule', 'Scheduler:ListSchedules', 'Scheduler:GetSchedule'], parallel: false },
+  { name: 'Lambda', ops: ['Lambda:ListFunctions', 'Lambda:ListAliases', 'Lambda:GetFunction'], parallel: false },
+  { name: 'Batch', ops: ['Batch:DescribeJobDefinitions'], parallel: false },
+  { name: 'Inspector', ops: ['Inspector2:ListCoverage'], parallel: false },
+];
+
+/** Seconds of one operation's calls: its quota, or its latency over the calls in flight, whichever is slower. */
+const opSeconds = (op: string, calls: number, repositories: number): number =>
+  Math.max(calls / rateOf(op).perSecond, (calls * ASSUMED_CALL_SECONDS) / inFlight(op, repositories));
+
+/**
+ * Read time of one pass as the sweep runs it (see `CHAINS`): the inventory, then the slowest chain.
+ * `repositories` is the configured repository concurrency. Returns the slowest chain's name too.
+ */
+export const modelledOverlapped = (calls: ReadonlyMap<string, number>, repositories: number): { readonly seconds: number; readonly slowest: string; readonly inventory: number } => {
+  const of = (op: string): number => opSeconds(op, calls.get(op) ?? 0, repositories);
+  const inventory = INVENTORY.reduce((n, op) => n + of(op), 0);
+  let slowest = { name: '-', seconds: 0 };
+  for (const chain of CHAINS) {
+    const times = chain.ops.map(of);
+    const seconds = chain.parallel ? Math.max(0, ...times) : times.reduce((a, b) => a + b, 0);
+    if (seconds > slowest.seconds) slowest = { name: chain.name, seconds };
+  }
+  return { seconds: inventory + slowest.seconds, slowest: slowest.name, inventory };
+};

@@ -13,7 +13,8 @@ export const handler = lambdaHandler({
   handle: async (event, { context, settings, deps, reportStore }) => {
     const scope = scopeOf(event, 'sweep event');
     const { dryRun, regions } = settings();
-    const report = await runSweep(deps(), { mode: dryRun ? 'dry-run' : 'apply', regions: scope.regions ?? regions, repositories: scope.repositories });
+    const sweepDeps = deps();
+    const report = await runSweep({ ...sweepDeps, imageListLimit: sweepDeps.config.reportImagesPerRepository }, { mode: dryRun ? 'dry-run' : 'apply', regions: scope.regions ?? regions, repositories: scope.repositories });
     addCountMetrics(metrics, sweepCounts(report));
     return deliverSweep(report, summarizeSweep(report), destinationFor(reportStore(), report.startedAt, context.awsRequestId));
   },

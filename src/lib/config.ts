@@ -153,6 +153,11 @@ export const KeeperConfigSchema = z
     /** Storage price used for the dollars in reports, per GB-month. */
     storagePricePerGbMonth: z.number().min(0).default(0.1),
     /**
+     * Entries a sweep report keeps per repository in each image list (what a policy would expire or
+     * archive); the counts stay exact and the list says how many it left out. The audit keeps them all.
+     */
+    reportImagesPerRepository: z.number().int().min(1).default(1_000),
+    /**
      * The organisation mode: repositories swept in the registry accounts, consumers read in every
      * consumer account. Absent: the single-account mode (the account the keeper runs in is both).
      */

@@ -16,6 +16,7 @@ import { exclusionReason, planRepository } from './plan/planner.js';
 import type { ApplyStep, RepositoryPlan } from './plan/types.js';
 import { collectInUse, type SourceWarning } from './sources/index.js';
 import { sweepEcr, type SweepWarning } from './repository-reads.js';
+import { capImageLists } from './report.js';
 import { organisationAccounts, type ConsumerAccount } from './organisation.js';
 
 export type SweepMode = 'apply' | 'dry-run';
@@ -39,6 +40,11 @@ export interface SweepDeps {
    * which plans them afresh (a sweep keeps no state, and a finished repository plans no write).
    */
   readonly shouldStop?: () => boolean;
+  /**
+   * Per-repository cap on the image lists each plan keeps in the report (`capImageLists`: counts stay
+   * exact); absent keeps them all, as the audit needs. Drivers pass `config.reportImagesPerRepository`.
+   */
+  readonly imageListLimit?: number | undefined;
   /**
    * The organisation mode's access to other accounts (assumed roles, AWS Organizations); used when
    * the config has an `organisation` block. Absent: the single-account mode.
@@ -353,10 +359,11 @@ const sharingTaskDefinitions = (ecs: EcsPort): EcsPort => {
 };
 
 /**
- * Images a sweep reads ahead of planning, at most, while consumers are read (about 50 MB of listings;
- * one repository larger than this is still read whole).
+ * Images a sweep reads ahead of planning, at most, while consumers are read: about 100 MB of listings,
+ * enough for ECR reads to run beside discovery through an account of 1,000 repositories and 200,000
+ * images (one repository larger than this is still read whole).
  */
-const READ_AHEAD_IMAGES = 100_000;
+const READ_AHEAD_IMAGES = 250_000;
 
 /** What was read of one repository before planning. */
 interface RepositoryState {
@@ -771,7 +778,7 @@ const sweepRepository = async (
     images = read.images;
     // A dry run reads no manifest: BatchGetImage counts as a pull, a side effect a dry run must not have.
     const state = deps.readIndexManifests === false || mode === 'dry-run' ? read : { ...read, images: await withIndexChildren(ecr, repository, read.images, inUse, manifests) };
-    plan = planRepository({ repository, ...state, inUse, inUseComplete, config: deps.config, now: deps.now() });
+    plan = capImageLists(planRepository({ repository, ...state, inUse, inUseComplete, config: deps.config, now: deps.now() }), deps.imageListLimit);
     logDecisions(deps.log, scope, plan);
   } catch (error) {
     if (isNotFound(error)) return { ...base, status: 'skipped', reasons: ['repository was deleted during the sweep'], applied: NOTHING_APPLIED };

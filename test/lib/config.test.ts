@@ -50,6 +50,7 @@ describe('Function: parseConfig', () => {
     expect(config.protection.tagInfix).toBe('keep-');
     expect(config.exclusions.repositoryTags).toEqual({ 'ecr-keeper:managed': 'false' });
     expect(config.concurrency.putImagePerSecond).toBeLessThanOrEqual(10);
+    expect(config.reportImagesPerRepository).toBe(1_000);
   });
 
   it.each<[string, (c: Record<string, unknown>) => void, string]>([
@@ -75,6 +76,8 @@ describe('Function: parseConfig', () => {
     ['existingPolicy malformed', (c) => (c.existingPolicy = 'overwrite'), 'existingPolicy'],
     ['putImagePerSecond above the ECR quota', (c) => (at(c, 'concurrency').putImagePerSecond = 20), 'concurrency.putImagePerSecond'],
     ['exclusions misspelt', (c) => (at(c, 'exclusions').repositoryPattern = ['x']), 'exclusions.repositoryPattern'],
+    ['reportImagesPerRepository malformed', (c) => (c.reportImagesPerRepository = 0), 'reportImagesPerRepository'],
+    ['reportImagesPerRepository misspelt', (c) => (c.reportImagesPerRepo = 100), 'reportImagesPerRepo'],
   ])('rejects %s and names the field', (_case, edit, field) => {
     // Act
     const error = errorFor(edit);

@@ -28,6 +28,7 @@ import {
   type TaskSet,
 } from '@aws-sdk/client-ecs';
 import { createPaginator } from '@smithy/core';
+import pLimit from 'p-limit';
 import { isDigest, type Region } from '../domain/types.js';
 import { AwsCallError } from '../errors.js';
 import { callAws, chunksOf, pagesOf, type AdapterOptions } from './actions.js';
@@ -42,6 +43,12 @@ const MAX_DESCRIBE_REVISIONS = 20;
 const MAX_DESCRIBE_DEPLOYMENTS = 20;
 /** Largest page of the ECS list calls. */
 const MAX_LIST_PAGE = 100;
+/**
+ * Calls in flight at once for the two ECS reads with no batch form (ListServiceDeployments per
+ * service, DescribeTaskDefinition per revision): at ~100 ms a call, 2 reach the 20/s ECS allows
+ * per action group without bursting past it, leaving the rest of the quota to other callers.
+ */
+const ONE_AT_A_TIME_READS_IN_FLIGHT = 2;
 
 /** The SDK ships no paginator for ListServiceDeployments; this is the one its code generator would write. */
 const paginateListServiceDeployments = createPaginator<ECSPaginationConfiguration, ListServiceDeploymentsCommandInput, ListServiceDeploymentsCommandOutput>(
@@ -219,17 +226,29 @@ export const createEcsAdapter = (client: ECSClient, region: Region, options: Ada
       const owners = new Map<string, Owner>();
       // Deployment ARN → the cluster and service it was listed for (the one whose revisions it pins).
       const serviceOf = new Map<string, { readonly owner: Owner; readonly serviceArn: string }>();
-      for (const { clusterArn, serviceArns } of clusters) {
+      // Listed a bounded number at a time, recorded in the order asked (describe batches stay stable).
+      const limit = pLimit(ONE_AT_A_TIME_READS_IN_FLIGHT);
+      type Listed = { readonly ok: true; readonly briefs: ServiceDeploymentBrief[] } | { readonly ok: false; readonly error: unknown };
+      const deploymentLists = clusters.map(({ clusterArn, serviceArns }) =>
+        serviceArns.map((serviceArn) =>
+          limit(() => listDeployments(clusterArn, serviceArn)).then(
+            (briefs): Listed => ({ ok: true, briefs }),
+            (error: unknown): Listed => ({ ok: false, error }),
+          ),
+        ),
+      );
+      for (const [k, { clusterArn, serviceArns }] of clusters.entries()) {
         const owner: Owner = owners.get(clusterArn) ?? { failures: new Map(), deployments: new Map(), undescribed: new Map() };
         owners.set(clusterArn, owner);
-        for (const serviceArn of serviceArns) {
+        for (const [j, serviceArn] of serviceArns.entries()) {
           owner.deployments.set(serviceArn, owner.deployments.get(serviceArn) ?? []);
-          try {
-            for (const brief of worthDescribing(await listDeployments(clusterArn, serviceArn)))
-              if (brief.serviceDeploymentArn !== undefined) serviceOf.set(brief.serviceDeploymentArn, { owner, serviceArn });
-          } catch (error) {
-            owner.failures.set(serviceArn, error);
+          const listed = await (deploymentLists[k]?.[j] as Promise<Listed>);
+          if (!listed.ok) {
+            owner.failures.set(serviceArn, listed.error);
+            continue;
           }
+          for (const brief of worthDescribing(listed.briefs))
+            if (brief.serviceDeploymentArn !== undefined) serviceOf.set(brief.serviceDeploymentArn, { owner, serviceArn });
         }
       }
       // Described 20 at a time across services and clusters: the call takes deployment ARNs only.
@@ -294,21 +313,29 @@ export const createEcsAdapter = (client: ECSClient, region: Region, options: Ada
     },
 
     async describeTaskDefinitions(arnsOrFamilies) {
-      // No batch form: one call per distinct name, in sequence (DescribeTaskDefinition has its own
-      // 20/s quota, shared with every other caller in the account). Not cached: tags can change.
+      // No batch form: one call per distinct name, a bounded number in flight (DescribeTaskDefinition
+      // has its own 20/s quota, shared with every other caller in the account). Not cached: tags can change.
+      const limit = pLimit(ONE_AT_A_TIME_READS_IN_FLIGHT);
+      const names = [...new Set(arnsOrFamilies)];
+      const outputs = await Promise.all(
+        names.map((name) =>
+          limit(async () => {
+            try {
+              return await callAws('ecs:DescribeTaskDefinition', undefined, () =>
+                client.send(new DescribeTaskDefinitionCommand({ taskDefinition: name, include: ['TAGS'] }), send),
+              );
+            } catch (error) {
+              if (isMissingTaskDefinition(error)) return undefined;
+              throw error;
+            }
+          }),
+        ),
+      );
       const found = new Map<string, TaskDefinitionImages>();
-      for (const name of new Set(arnsOrFamilies)) {
-        let output;
-        try {
-          output = await callAws('ecs:DescribeTaskDefinition', undefined, () =>
-            client.send(new DescribeTaskDefinitionCommand({ taskDefinition: name, include: ['TAGS'] }), send),
-          );
-        } catch (error) {
-          if (isMissingTaskDefinition(error)) continue;
-          throw error;
-        }
-        const definition = output.taskDefinition;
-        if (definition?.taskDefinitionArn === undefined) continue;
+      for (const [k, name] of names.entries()) {
+        const output = outputs[k];
+        const definition = output?.taskDefinition;
+        if (output === undefined || definition?.taskDefinitionArn === undefined) continue;
         found.set(name, {
           arn: definition.taskDefinitionArn,
           family: definition.family ?? '',

@@ -95,6 +95,8 @@ export interface RuleTotal {
 /** What one policy would do to the repository, for reports. */
 export interface SimulationSummary {
   readonly affected: readonly AffectedImage[];
+  /** Entries left out of `affected` by the sweep report's per-repository cap (the counts below stay exact). */
+  readonly affectedTruncated?: number | undefined;
   readonly byRule: readonly RuleTotal[];
   readonly expiringImages: number;
   readonly transitioningImages: number;
@@ -127,6 +129,8 @@ export interface RepositoryPlan {
   readonly notFound: readonly Digest[];
   /** Images the policy change would newly expire or archive (kept by the current policy, or no policy yet). */
   readonly newlyExpiring: readonly AffectedImage[];
+  /** Entries left out of `newlyExpiring` by the sweep report's per-repository cap. */
+  readonly newlyExpiringTruncated?: number | undefined;
   /** In-use images of this repository by the source that saw them (an image may count under several). */
   readonly inUseBySource: Readonly<Record<string, number>>;
 }

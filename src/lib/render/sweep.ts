@@ -16,6 +16,15 @@ export const MARKDOWN_EXPIRING_PER_REPOSITORY = 20;
 export const expiringImagesOf = (o: RepositoryOutcome): AffectedImage[] =>
   (o.plan?.target?.affected ?? []).filter((a) => a.action === 'expire').sort((a, b) => a.pushedAt.localeCompare(b.pushedAt));
 
+/**
+ * How many images and bytes the target policy would expire: the plan's exact counts, which a sweep
+ * report whose image lists were capped (`capImageLists`) still holds; else counted from the list.
+ */
+const expiringTotals = (o: RepositoryOutcome, images: readonly AffectedImage[]): { readonly count: number; readonly bytes: number } => ({
+  count: o.plan?.target?.expiringImages ?? images.length,
+  bytes: o.plan?.target?.expiringBytes ?? images.reduce((n, i) => n + (i.sizeBytes ?? 0), 0),
+});
+
 const tagsOf = (tags: readonly string[]): string => (tags.length === 0 ? 'untagged' : tags.join(','));
 
 /** Text lines: a heading per repository with images to expire, then up to `cap` images, then "… and N more". */
@@ -24,10 +33,11 @@ export const renderExpiringText = (report: SweepReport, cap = TABLE_EXPIRING_PER
   for (const o of report.repositories) {
     const images = expiringImagesOf(o);
     if (images.length === 0) continue;
-    const bytes = images.reduce((n, i) => n + (i.sizeBytes ?? 0), 0);
-    lines.push(`${o.repository} (${o.region}): ${report.mode === 'apply' ? 'the policy expires' : 'the plan would expire'} ${plural(images.length, 'image', 'images')}, ${formatBytes(bytes)}`);
-    for (const i of images.slice(0, cap)) lines.push(`  ${shortDigest(i.digest)}  ${tagsOf(i.tags)}  pushed ${i.pushedAt.slice(0, 10)}  rule ${i.rulePriority}: ${i.reason}`);
-    if (images.length > cap) lines.push(`  … and ${formatCount(images.length - cap)} more`);
+    const { count, bytes } = expiringTotals(o, images);
+    lines.push(`${o.repository} (${o.region}): ${report.mode === 'apply' ? 'the policy expires' : 'the plan would expire'} ${plural(count, 'image', 'images')}, ${formatBytes(bytes)}`);
+    const shown = images.slice(0, cap);
+    for (const i of shown) lines.push(`  ${shortDigest(i.digest)}  ${tagsOf(i.tags)}  pushed ${i.pushedAt.slice(0, 10)}  rule ${i.rulePriority}: ${i.reason}`);
+    if (count > shown.length) lines.push(`  … and ${formatCount(count - shown.length)} more`);
   }
   return lines;
 };
@@ -48,16 +58,18 @@ export const renderSweepMarkdown = (report: SweepReport, cap = MARKDOWN_EXPIRING
     '| --- | --- | --- | ---: | ---: | --- | ---: | --- |',
     ...report.repositories.map(
       (o) =>
-        `| ${md(o.repository)} | ${md(o.region)} | ${o.status} | ${o.plan?.tagsToAdd.length ?? 0} | ${o.plan?.tagsToRelease.length ?? 0} | ${o.plan?.policy.change ?? 'none'} | ${formatCount(expiringImagesOf(o).length)} | ${o.reasons.map(md).join('; ')} |`,
+        `| ${md(o.repository)} | ${md(o.region)} | ${o.status} | ${o.plan?.tagsToAdd.length ?? 0} | ${o.plan?.tagsToRelease.length ?? 0} | ${o.plan?.policy.change ?? 'none'} | ${formatCount(expiringTotals(o, expiringImagesOf(o)).count)} | ${o.reasons.map(md).join('; ')} |`,
     ),
   );
   for (const o of report.repositories) {
     const images = expiringImagesOf(o);
     if (images.length === 0) continue;
-    lines.push('', `### ${md(o.repository)} (${md(o.region)}): ${plural(images.length, 'image', 'images')} to expire`, '', '| Digest | Tags | Pushed | Rule | Reason |', '| --- | --- | --- | ---: | --- |');
-    for (const i of images.slice(0, cap))
+    const { count } = expiringTotals(o, images);
+    lines.push('', `### ${md(o.repository)} (${md(o.region)}): ${plural(count, 'image', 'images')} to expire`, '', '| Digest | Tags | Pushed | Rule | Reason |', '| --- | --- | --- | ---: | --- |');
+    const shown = images.slice(0, cap);
+    for (const i of shown)
       lines.push(`| \`${shortDigest(i.digest)}\` | ${i.tags.length === 0 ? '*untagged*' : i.tags.map(md).join(', ')} | ${i.pushedAt.slice(0, 10)} | ${i.rulePriority} | ${md(i.reason)} |`);
-    if (images.length > cap) lines.push('', `… and ${formatCount(images.length - cap)} more`);
+    if (count > shown.length) lines.push('', `… and ${formatCount(count - shown.length)} more`);
   }
   if (report.failures.length > 0) {
     lines.push('', '### Failures', '');
