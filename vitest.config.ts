@@ -3,13 +3,14 @@ import { defineConfig } from 'vitest/config';
 // Quiet by default; a test that reads logs or metrics stubs its own level (vi.stubEnv).
 // - the SDK warns that it will need Node 22 from 2027; the toolchain here is Node 20 (Lambda runs 22);
 // - Powertools: no log lines, no EMF on stdout, no "No application metrics to publish" on stderr;
-// - NO_COLOR: tools run by tests (osls, esbuild) write no ANSI colours into captured output.
+// - NO_COLOR, FORCE_COLOR=0: tools run by tests (osls, esbuild) write no ANSI colours into captured output.
 const env = {
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
   POWERTOOLS_METRICS_DISABLED: 'true',
   POWERTOOLS_DEV: 'false',
   NO_COLOR: '1',
+  FORCE_COLOR: '0',
 };
 
 // Test kind lives in the file name (middy's convention) so test/ mirrors src/:
