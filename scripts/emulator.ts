@@ -4,6 +4,7 @@
  * another shell, and stays up until Ctrl-C. No AWS account needed; nothing leaves this machine.
  */
 import process from 'node:process';
+import { count } from '../src/cli/table.js';
 import { createClients } from '../src/lib/aws/clients.js';
 import { toRegion } from '../src/lib/domain/types.js';
 import { EMULATOR_ACCOUNT_ID, EMULATOR_CREDENTIALS, EMULATOR_REGION } from '../test/emulator/harness.js';
@@ -32,7 +33,7 @@ try {
     const clients = createClients({ region, endpoint: emulator.endpoint, credentials: EMULATOR_CREDENTIALS, maxAttempts: 1 });
     const account = await seedDemoAccount(clients, emulator.control, new Date());
     const images = Object.values(account.images).reduce((n, list) => n + list.length, 0);
-    say(`seeded the demo account ${EMULATOR_ACCOUNT_ID} in ${region}: ${Object.keys(account.repositories).length} repositories, ${images} images, clusters prod and dev`);
+    say(`seeded the demo account ${EMULATOR_ACCOUNT_ID} in ${region}: ${count(Object.keys(account.repositories).length, 'repository', 'repositories')}, ${count(images, 'image')}, clusters prod and dev`);
   }
 } catch (error) {
   process.stderr.write(`emulator: seeding failed: ${(error as Error).message}\n`);
