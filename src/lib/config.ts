@@ -153,6 +153,18 @@ export const KeeperConfigSchema = z
     /** Storage price used for the dollars in reports, per GB-month. */
     storagePricePerGbMonth: z.number().min(0).default(0.1),
     /**
+     * ECR's own lifecycle policy preview as a gate before each target policy write of `sweep --apply`:
+     * a disagreement with the simulator holds the write. Off by default; the previews of one sweep share
+     * `budgetSeconds`, and a write that cannot be checked within it is held too. Needs
+     * `ecr:StartLifecyclePolicyPreview` and `ecr:GetLifecyclePolicyPreview`, which the deployed roles are not granted.
+     */
+    verifyWithPreview: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        budgetSeconds: z.number().int().min(10).max(900).default(120),
+      })
+      .prefault({}),
+    /**
      * Entries a sweep report keeps per repository in each image list (what a policy would expire or
      * archive); the counts stay exact and the list says how many it left out. The audit keeps them all.
      */

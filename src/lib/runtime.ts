@@ -8,6 +8,7 @@ import type { RegionAdapters } from './aws/ports.js';
 import type { Region } from './domain/types.js';
 import type { KeeperConfig } from './config.js';
 import type { Log } from './observability.js';
+import { createPreviewGate } from './preview-gate.js';
 import { createRegionThrottle } from './rate-limit.js';
 import type { SweepDeps } from './sweep.js';
 
@@ -27,6 +28,7 @@ export const createSweepDeps = (config: KeeperConfig, log: Log): SweepDeps => {
       return found;
     },
     throttlePutImage: createRegionThrottle(config.concurrency.putImagePerSecond),
+    previewGate: createPreviewGate(config, { preview: (region) => createRegionAdapters({ region }).preview, now: () => new Date() }),
     organisation:
       config.organisation === undefined ? undefined : createOrganisationAccess({ organisation: config.organisation, region: config.regions[0] as Region }),
   };

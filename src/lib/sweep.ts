@@ -41,6 +41,11 @@ export interface SweepDeps {
    */
   readonly shouldStop?: () => boolean;
   /**
+   * Checks a target policy with ECR's own preview right before it is written (config `verifyWithPreview`);
+   * throwing holds the write, and the repository is reported failed with why. Absent: no check.
+   */
+  readonly previewGate?: ((repository: Repository, ecr: EcrPort, policyText: string) => Promise<void>) | undefined;
+  /**
    * Per-repository cap on the image lists each plan keeps in the report (`capImageLists`: counts stay
    * exact); absent keeps them all, as the audit needs. Drivers pass `config.reportImagesPerRepository`.
    */
@@ -905,6 +910,8 @@ const applySteps = async (
       }
       applied.tagsReleased += 1;
     } else {
+      // Only the target policy: the guard only puts protection rules on top of the policy in force.
+      if (step.role === 'target') await deps.previewGate?.(repository, ecr, step.text);
       await ecr.putLifecyclePolicy(repository.name, step.text);
       if (step.role === 'guard') applied.guardWritten = true;
       else applied.policyWritten = true;
