@@ -248,6 +248,8 @@ interface SweepContext {
   previousService: ServiceName | undefined;
   /** Per repository (`region/name`): call number of its latest DescribeImages. */
   readonly repositoryRead: Map<string, number>;
+  /** Per repository (`region/name`): call number of its latest GetLifecyclePolicy. */
+  readonly policyRead: Map<string, number>;
 }
 
 /** What a finished sweep context saw. */
@@ -683,6 +685,7 @@ export class World {
       roundStart: 0,
       previousService: undefined,
       repositoryRead: new Map(),
+      policyRead: new Map(),
     };
   }
 
@@ -706,6 +709,7 @@ export class World {
     if (consumer && (ctx.previousService === undefined || ctx.previousService === 'ecr')) ctx.roundStart = ctx.calls;
     ctx.previousService = service;
     if (method === 'listImages' && repository !== undefined) ctx.repositoryRead.set(`${region}/${repository}`, ctx.calls);
+    if (method === 'getLifecyclePolicy' && repository !== undefined) ctx.policyRead.set(`${region}/${repository}`, ctx.calls);
     const move = ctx.move;
     if (move !== undefined && !ctx.moveChecked) {
       const t = move.trigger;
@@ -756,10 +760,13 @@ export class World {
     const after = this.atRisk(repository, truth);
     const inUse = this.inUseOf(repository, truth);
     // `2-race`: the world moved (mid-sweep move) after ecr-keeper's latest read of the consumers or of
-    // this repository, so the write was decided on a state that no longer held.
+    // this repository, so the write was decided on a state that no longer held. A repository is read
+    // in two calls (its listing and its policy, in either order): the move races the read if it came
+    // after the earlier of the two.
     const ctx = this.ctx;
-    const race =
-      ctx?.moveCall !== undefined && (ctx.moveCall > ctx.roundStart || ctx.moveCall > (ctx.repositoryRead.get(`${repository.region}/${repository.name}`) ?? 0));
+    const key = `${repository.region}/${repository.name}`;
+    const read = Math.min(ctx?.repositoryRead.get(key) ?? 0, ctx?.policyRead.get(key) ?? Number.MAX_SAFE_INTEGER);
+    const race = ctx?.moveCall !== undefined && (ctx.moveCall > ctx.roundStart || ctx.moveCall > read);
     const id = race ? `2-race (no write puts an in-use image at risk; the world moved after ecr-keeper's last read: ${ctx?.moveFired ?? ''})` : '2 (no write puts an in-use image at risk)';
     for (const [evaluator, b, a] of [['simulator', before.sim, after.sim], ['reference', before.ref, after.ref]] as const) {
       const fresh = [...a].filter((d) => !b.has(d));
