@@ -29,7 +29,8 @@ import { toRegion } from '../src/lib/domain/types.js';
 import { silentLog } from '../src/lib/observability.js';
 import { runSweep, type SweepMode, type SweepReport } from '../src/lib/sweep.js';
 import { ACCOUNT, NOW, REGION, SIZES, buildAccount, imageCount, type BenchAccount, type SizeSpec } from './sweep/account.js';
-import { ASSUMED_CALL_SECONDS, ASSUMED_ECR_READ_RATE, ASSUMED_OTHER_RATE, WRITE_OPERATIONS, minimumCalls, modelledOverlapped, modelledSeconds, rateOf } from './sweep/minimum.js';
+import { ASSUMED_CALL_SECONDS, ASSUMED_ECR_READ_RATE, ASSUMED_OTHER_RATE, WRITE_OPERATIONS, minimumCalls, modelledOverlapped, modelledSeconds, rateOf, readAheadShare } from './sweep/minimum.js';
+import { READ_AHEAD_IMAGES } from '../src/lib/sweep.js';
 import { createTransport, type Transport } from './sweep/transport.js';
 
 // ------------------------------------------------------------------ what a child reports
@@ -72,6 +73,8 @@ interface SizeResult {
   readonly rssAfterBuildMb: number;
   readonly heapAfterBuildMb: number;
   readonly putImagePerSecond: number;
+  /** Share of the listing pages read ahead while consumers are read (`readAheadShare`). */
+  readonly aheadShare: number;
   readonly runs: readonly RunResult[];
   readonly elapsedMs: number;
 }
@@ -205,7 +208,7 @@ const runChild = async (sizeName: string): Promise<void> => {
     });
     report = undefined;
   }
-  const result: SizeResult = { size, shape: shapeOf(account), images: imageCount(account), buildMs, rssBeforeBuildMb, rssAfterBuildMb, heapAfterBuildMb, putImagePerSecond: config.concurrency.putImagePerSecond, runs, elapsedMs: performance.now() - started };
+  const result: SizeResult = { size, shape: shapeOf(account), images: imageCount(account), buildMs, rssBeforeBuildMb, rssAfterBuildMb, heapAfterBuildMb, putImagePerSecond: config.concurrency.putImagePerSecond, aheadShare: readAheadShare(account, READ_AHEAD_IMAGES), runs, elapsedMs: performance.now() - started };
   await new Promise<void>((resolve, reject) => process.send?.(result, (error: Error | null) => (error ? reject(error) : resolve())));
 };
 
@@ -228,8 +231,8 @@ const isWrite = (op: string): boolean => WRITE_OPERATIONS.has(op);
 /** Repositories read at once: config/default.json's `concurrency.repositories`, as the child sweeps with. */
 const REPOSITORY_CONCURRENCY = parseConfig(DEFAULT_CONFIG, 'config/default.json').concurrency.repositories;
 /** Read time as the sweep runs (inventory, then consumers and repositories side by side); see `modelledOverlapped`. */
-const overlapped = (run: RunResult, at: 'calls' | 'min' = 'calls'): ReturnType<typeof modelledOverlapped> =>
-  modelledOverlapped(new Map(run.ops.filter((o) => isRead(o.op)).map((o) => [o.op, at === 'calls' ? o.calls : o.min])), REPOSITORY_CONCURRENCY);
+const overlapped = (result: SizeResult, run: RunResult): ReturnType<typeof modelledOverlapped> =>
+  modelledOverlapped(new Map(run.ops.filter((o) => isRead(o.op)).map((o) => [o.op, o.calls])), REPOSITORY_CONCURRENCY, result.aheadShare);
 const isRead = (op: string): boolean => !isWrite(op);
 
 const printSize = (result: SizeResult): void => {
@@ -274,8 +277,8 @@ const printSize = (result: SizeResult): void => {
     const write = modelled(r, 'calls', isWrite);
     console.log(
       `   ${pad(r.label, 9)} modelled reads ${secs(read.serial)} s serial / ${secs(read.parallel)} s all groups in parallel ` +
-        `(at the minimum: ${secs(readMin.serial)} / ${secs(readMin.parallel)} s); as the sweep runs ${secs(overlapped(r).seconds)} s ` +
-        `(slowest: ${overlapped(r).slowest}${r.discoveryPasses > 1 ? '; both passes counted as one, so a floor' : ''}); writes ${secs(write.serial)} s; ` +
+        `(at the minimum: ${secs(readMin.serial)} / ${secs(readMin.parallel)} s); as the sweep runs ${secs(overlapped(result, r).seconds)} s ` +
+        `(slowest: ${overlapped(result, r).slowest}${r.discoveryPasses > 1 ? '; both passes counted as one, so a floor' : ''}); writes ${secs(write.serial)} s; ` +
         `wall ${secs(r.wallMs / 1000)} s (cpu ${secs(r.cpuMs / 1000)} s)`,
     );
     const putImages = r.ops.find((o) => o.op === 'ECR:PutImage')?.calls ?? 0;
@@ -333,11 +336,11 @@ const printTargets = (results: readonly SizeResult[]): void => {
   row('  same at the minimum calls', (r) => readS(r, 'min'));
   row('modelled read as the sweep runs ≤ 60 s (dry-run)', (r) => {
     const run = r.runs.find((x) => x.label === 'dry-run');
-    return run === undefined ? '-' : `${judge(overlapped(run).seconds)} s`;
+    return run === undefined ? '-' : `${judge(overlapped(r, run).seconds)} s`;
   });
   row('  slowest chain (dry-run)', (r) => {
     const run = r.runs.find((x) => x.label === 'dry-run');
-    return run === undefined ? '-' : overlapped(run).slowest;
+    return run === undefined ? '-' : overlapped(r, run).slowest;
   });
   row('  first apply: reads + writes (serial)', (r) => {
     const run = r.runs.find((x) => x.label === 'apply #1');
@@ -394,7 +397,8 @@ const header = (sizes: readonly SizeSpec[]): void => {
   console.log(`"as the sweep runs" = the inventory (DescribeRepositories, tag:GetResources), then the slowest of the chains that run side by side:`);
   console.log(`each in-use source's calls one after another, and the repositories read ahead ${REPOSITORY_CONCURRENCY} at a time (listing and policy side by side);`);
   console.log(`an operation takes max(calls / its rate, calls × ${ASSUMED_CALL_SECONDS * 1000} ms ASSUMED latency / calls in flight) (ListServiceDeployments and`);
-  console.log('DescribeTaskDefinition 2 in flight, every other ECS, EventBridge, Scheduler, Lambda, Batch and Inspector call 1).');
+  console.log('DescribeTaskDefinition 2 in flight, every other ECS, EventBridge, Scheduler, Lambda, Batch and Inspector call 1). Repositories are read');
+  console.log(`ahead only until ${READ_AHEAD_IMAGES.toLocaleString('en-US')} images are held (src/lib/sweep.ts READ_AHEAD_IMAGES, the memory bound); the rest is read after discovery.`);
   console.log('"min" = pages at the largest documented page size and batches at the largest batch size, from the synthetic data; for writes,');
   console.log('what the run changed, batched as tightly as the API allows. "!" marks a ratio above 1.05.');
   console.log('RSS: sampled every 20 ms, and process maxRSS when the run raised it. The synthetic account lives in the same process:');

@@ -364,11 +364,11 @@ const sharingTaskDefinitions = (ecs: EcsPort): EcsPort => {
 };
 
 /**
- * Images a sweep reads ahead of planning, at most, while consumers are read: about 100 MB of listings,
- * enough for ECR reads to run beside discovery through an account of 1,000 repositories and 200,000
- * images (one repository larger than this is still read whole).
+ * Images a sweep reads ahead of planning, at most, while consumers are read: about 60 MB of listings
+ * (600 bytes an image). Memory against overlap: reading stops here until planning takes listings, so a
+ * larger account reads the rest after discovery (one repository larger than this is still read whole).
  */
-const READ_AHEAD_IMAGES = 250_000;
+export const READ_AHEAD_IMAGES = 100_000;
 
 /** What was read of one repository before planning. */
 interface RepositoryState {
