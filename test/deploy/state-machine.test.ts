@@ -17,6 +17,8 @@ interface State {
   readonly Type: string;
   readonly Resource?: string;
   readonly Next?: string;
+  readonly Default?: string;
+  readonly Choices?: readonly { readonly Next: string; readonly And?: readonly { readonly Variable: string; readonly StringEquals?: string; readonly BooleanEquals?: boolean }[] }[];
   readonly End?: boolean;
   readonly MaxConcurrency?: number;
   readonly ToleratedFailurePercentage?: number;
@@ -121,13 +123,35 @@ describe('State machine: definition', () => {
     }
   });
 
-  it('reads every consumer again before the release pass', () => {
-    // Act: the main path, state by state
+  /** The states from StartAt, taking a Choice's first choice (`release`) or its default. */
+  const pathOf = (take: 'release' | 'default'): string[] => {
     const path: string[] = [];
-    for (let name: string | undefined = definition.StartAt; name !== undefined; name = definition.States[name]?.Next) path.push(name);
+    for (let name: string | undefined = definition.StartAt; name !== undefined; ) {
+      path.push(name);
+      const state: State | undefined = definition.States[name];
+      name = state?.Type === 'Choice' ? (take === 'release' ? state.Choices?.[0]?.Next : state.Default) : state?.Next;
+    }
+    return path;
+  };
+
+  it('reads every consumer again before the release pass', () => {
+    // Act
+    const path = pathOf('release');
 
     // Assess
-    expect(path).toEqual(['ListTargets', 'DiscoverFirst', 'MergeFirst', 'ApplyProtect', 'DiscoverRecheck', 'MergeRecheck', 'ApplyRelease', 'Summarise']);
+    expect(path).toEqual(['ListTargets', 'DiscoverFirst', 'MergeFirst', 'ApplyProtect', 'ReleaseNeeded', 'DiscoverRecheck', 'MergeRecheck', 'ApplyRelease', 'SummaryOfBothPasses', 'Summarise']);
+  });
+
+  it('releases only in apply mode after a complete first read; otherwise it goes from protection to the summary', () => {
+    // Act
+    const choice = definition.States['ReleaseNeeded'];
+
+    // Assess
+    expect(choice?.Choices?.[0]?.And).toEqual([
+      { Variable: '$.targets.mode', StringEquals: 'apply' },
+      { Variable: '$.first.complete', BooleanEquals: true },
+    ]);
+    expect(pathOf('default')).toEqual(['ListTargets', 'DiscoverFirst', 'MergeFirst', 'ApplyProtect', 'ReleaseNeeded', 'SummaryOfProtectOnly', 'Summarise']);
   });
 });
 

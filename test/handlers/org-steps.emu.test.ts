@@ -56,7 +56,7 @@ const step = async (which: Step, input: unknown): Promise<Record<string, unknown
 
 interface Batch { account: string; region: string; repositories: string[] }
 
-/** The definition's order: targets → discover ×N → merge → protect ×M → (discover → merge → release) → summary. */
+/** The definition's order: targets → discover ×N → merge → protect ×M → [apply mode, complete] (discover → merge → release) → summary. */
 const execute = async (runId: string): Promise<Record<string, unknown>> => {
   const targets = await step('targets', { runId });
   const discoverAll = async (round: 'first' | 'recheck') =>
@@ -67,10 +67,10 @@ const execute = async (runId: string): Promise<Record<string, unknown>> => {
   );
   let recheck: Record<string, unknown> | undefined;
   let release: Record<string, unknown>[] = [];
-  if (targets['mode'] === 'apply' && first['complete'] === true && protect.some((p) => (p['heldForRecheck'] as number) > 0)) {
-    recheck = await step('merge', { runId, round: 'recheck', discovered: await discoverAll('recheck'), firstKey: first['key'] });
-    if (recheck['complete'] === true)
-      release = await Promise.all(
+  // ReleaseNeeded (the definition's Choice): apply mode and a complete first read.
+  if (targets['mode'] === 'apply' && first['complete'] === true) {
+    recheck = await step('merge', { runId, round: 'recheck', discovered: await discoverAll('recheck'), unread: targets['unread'], firstKey: first['key'] });
+    release = await Promise.all(
         protect.map((p) => step('apply', { runId, pass: 'release', mode: targets['mode'], batch: p['batch'], index: p['index'], heldForRecheck: p['heldForRecheck'], inUseKey: recheck?.['key'] })),
       );
   }
