@@ -72,6 +72,8 @@ const OrganisationSchema = z.strictObject({
   consumerRoleName: roleName.default('EcrKeeperConsumerRole'),
   /** Role assumed in every registry account other than the keeper's own. */
   registryRoleName: roleName.default('EcrKeeperRegistryRole'),
+  /** Read-only role the audit assumes in registry accounts instead (no write, no pull). */
+  auditRoleName: roleName.default('EcrKeeperAuditRole'),
   /** `sts:ExternalId` the roles' trust policies require, if any. */
   externalId: z.string().regex(/^[\w+=,.@:/-]{2,1224}$/).optional(),
   /** Account tag naming a consumer account's environment (e.g. `environment=prod`); read from AWS Organizations. */

@@ -60,7 +60,8 @@ export const FUNCTION_ACTIONS: Readonly<Record<FunctionName, readonly AwsAction[
   mergeInUse: [...S3_HANDOFF_ACTIONS, ...S3_REPORT_ACTIONS],
   applyRegistryBatch: unique(ORGANISATION_ACTIONS, ECR_READ_ACTIONS, ECR_WRITE_ACTIONS, S3_HANDOFF_ACTIONS, S3_REPORT_ACTIONS),
   orgSummary: [...S3_HANDOFF_ACTIONS, ...S3_REPORT_ACTIONS],
-  audit: [...S3_REPORT_ACTIONS, ...AUDIT_ECR_ACTIONS, ...ECS_READ_ACTIONS, ...INSPECTOR_READ_ACTIONS, ...CONSUMER_READ_ACTIONS, ...TAGGING_READ_ACTIONS],
+  // In the organisation mode the audit assumes the consumer and audit roles only (never the registry role, which writes).
+  audit: unique(ORGANIZATIONS_READ_ACTIONS, STS_ACTIONS, S3_REPORT_ACTIONS, AUDIT_ECR_ACTIONS, ECS_READ_ACTIONS, INSPECTOR_READ_ACTIONS, CONSUMER_READ_ACTIONS, TAGGING_READ_ACTIONS),
 };
 
 /**
@@ -68,7 +69,9 @@ export const FUNCTION_ACTIONS: Readonly<Record<FunctionName, readonly AwsAction[
  * grants, no more: the consumer role only reads what in-use discovery reads (no write, and no
  * `ecr:BatchGetImage`, a pull); the registry role is the sweep's ECR reads and writes.
  */
-export const ROLE_ACTIONS: Readonly<Record<'consumer' | 'registry', readonly AwsAction[]>> = {
+export const ROLE_ACTIONS: Readonly<Record<'consumer' | 'registry' | 'audit', readonly AwsAction[]>> = {
   consumer: [...ECS_READ_ACTIONS, ...CONSUMER_READ_ACTIONS],
   registry: [...ECR_READ_ACTIONS, ...ECR_WRITE_ACTIONS, ...TAGGING_READ_ACTIONS],
+  // The audit function's way into a registry: reads only, no pull, and the findings it counts.
+  audit: [...AUDIT_ECR_ACTIONS, ...TAGGING_READ_ACTIONS, ...INSPECTOR_READ_ACTIONS, ...INSPECTOR_COVERAGE_READ_ACTIONS],
 };

@@ -57,6 +57,8 @@ export interface SweepDeps {
   readonly organisation?: OrganisationAccess | undefined;
   /** Called after each repository of the first pass is planned (and applied): `done` of `total`, for a CLI's progress line. */
   readonly onProgress?: ((done: number, total: number) => void) | undefined;
+  /** The role entered in other registry accounts: `registry` (reads and writes; the default) or `audit` (reads only). */
+  readonly registryRole?: 'registry' | 'audit' | undefined;
 }
 
 export interface SweepInput {
@@ -432,13 +434,13 @@ export const sweepAccounts = async (deps: SweepDeps, options: { readonly only?: 
       return undefined;
     } catch (error) {
       deps.log.error('cannot enter account', { account, role, error });
-      const failure = toFailure(`account:${account}`, role === 'registry' ? 'inventory' : 'in-use', error);
+      const failure = toFailure(`account:${account}`, role === 'consumer' ? 'in-use' : 'inventory', error);
       return { ...failure, message: `${role} role in account ${account} cannot be assumed: ${failure.message}` };
     }
   };
   await Promise.all([
     ...resolved.registries.map((account) => limit(async () => {
-      const failure = await entered(account, 'registry');
+      const failure = await entered(account, deps.registryRole ?? 'registry');
       if (failure !== undefined) unreadRegistries.set(account, failure);
     })),
     ...(readConsumers ? resolved.consumers : []).map((consumer) => limit(async () => {
@@ -509,7 +511,7 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
   const registryAdapters = new Map<string, RegionAdapters>();
   for (const account of accounts.registries)
     if (account === undefined || !accounts.unreadRegistries.has(account))
-      for (const region of regionsRead) registryAdapters.set(placeKey(account, region), guarded(forSweep(adaptersAt(account, region, 'registry'))));
+      for (const region of regionsRead) registryAdapters.set(placeKey(account, region), guarded(forSweep(adaptersAt(account, region, deps.registryRole ?? 'registry'))));
   const ecrAt = (region: Region, registryId: AccountId): EcrPort | undefined =>
     registryAdapters.get(placeKey(accounts.home === undefined ? undefined : registryId, region))?.ecr;
   const ecrOf = (repository: Repository): EcrPort => ecrAt(repository.region, repository.registryId) as EcrPort;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { ECR_WRITE_ACTIONS, ECS_READ_ACTIONS, BATCH_READ_ACTIONS, EVENTS_READ_ACTIONS, INSPECTOR_COVERAGE_READ_ACTIONS, INSPECTOR_READ_ACTIONS, LAMBDA_READ_ACTIONS, SCHEDULER_READ_ACTIONS, ECR_READ_ACTIONS } from '../../src/lib/aws/actions.js';
+import { ECR_WRITE_ACTIONS, ECS_READ_ACTIONS, BATCH_READ_ACTIONS, EVENTS_READ_ACTIONS, INSPECTOR_COVERAGE_READ_ACTIONS, INSPECTOR_READ_ACTIONS, LAMBDA_READ_ACTIONS, SCHEDULER_READ_ACTIONS, ECR_READ_ACTIONS, TAGGING_READ_ACTIONS } from '../../src/lib/aws/actions.js';
 import { FUNCTION_ACTIONS, ROLE_ACTIONS } from '../../src/lib/permissions.js';
 import { ensurePackaged } from './package.js';
 
@@ -80,10 +80,15 @@ describe('Packaged CloudFormation: IAM', () => {
     const statements = ((role.Properties?.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
     const reportWrite = statements.find((s) => s.Action === 's3:PutObject' || (Array.isArray(s.Action) && s.Action.includes('s3:PutObject')));
 
-    // Assess
-    expect(writes).toEqual(['s3:PutObject']);
+    const assume = statements.find((s) => s.Action === 'sts:AssumeRole' || (Array.isArray(s.Action) && s.Action.includes('sts:AssumeRole')));
+
+    // Assess: besides its report, it may only enter the StackSet's read-only roles (organisation mode), never the registry role
+    expect(writes).toEqual(['s3:PutObject', 'sts:AssumeRole']);
     expect(reportWrite?.Resource).toEqual({ 'Fn::Sub': '${ReportBucket.Arn}/reports/*' });
     expect(granted).not.toContain('ecr:BatchGetImage');
+    expect(JSON.stringify(assume?.Resource)).toContain('EcrKeeperConsumerRole');
+    expect(JSON.stringify(assume?.Resource)).toContain('EcrKeeperAuditRole');
+    expect(JSON.stringify(assume?.Resource)).not.toContain('EcrKeeperRegistryRole');
   });
 
   it('creates the report bucket private, encrypted, owner-enforced, TLS-only and expiring reports', () => {
@@ -117,7 +122,7 @@ const stackSetRole = (logical: string): Resource => {
 /** Actions that only read, by the adapters' own declarations (src/lib/aws/actions.ts). */
 const DECLARED_READS = new Set<string>([
   ...ECR_READ_ACTIONS, ...ECS_READ_ACTIONS, ...INSPECTOR_READ_ACTIONS, ...INSPECTOR_COVERAGE_READ_ACTIONS,
-  ...EVENTS_READ_ACTIONS, ...SCHEDULER_READ_ACTIONS, ...LAMBDA_READ_ACTIONS, ...BATCH_READ_ACTIONS,
+  ...EVENTS_READ_ACTIONS, ...SCHEDULER_READ_ACTIONS, ...LAMBDA_READ_ACTIONS, ...BATCH_READ_ACTIONS, ...TAGGING_READ_ACTIONS,
 ]);
 
 describe('StackSet template: IAM', () => {
@@ -127,7 +132,7 @@ describe('StackSet template: IAM', () => {
     const actions = roles.flatMap(actionsOf);
 
     // Assess
-    expect(roles.length).toBe(2);
+    expect(roles.length).toBe(3);
     expect(actions.length).toBeGreaterThan(0);
     expect(actions.filter((a) => a.includes('*'))).toEqual([]);
   });
@@ -135,6 +140,7 @@ describe('StackSet template: IAM', () => {
   it.each([
     ['ConsumerRole', ROLE_ACTIONS.consumer],
     ['RegistryRole', ROLE_ACTIONS.registry],
+    ['AuditRole', ROLE_ACTIONS.audit],
   ])('grants %s exactly the actions the code declares for it', (logical, declared) => {
     // Act
     const granted = actionsOf(stackSetRole(logical));
@@ -143,9 +149,9 @@ describe('StackSet template: IAM', () => {
     expect([...granted].sort()).toEqual([...new Set(declared)].sort());
   });
 
-  it('gives the consumer role only actions the adapters declare as reads, and no pull', () => {
+  it.each(['ConsumerRole', 'AuditRole'])('gives the %s only actions the adapters declare as reads, and no pull', (logical) => {
     // Act
-    const granted = actionsOf(stackSetRole('ConsumerRole'));
+    const granted = actionsOf(stackSetRole(logical));
 
     // Assess
     expect(granted.filter((a) => !DECLARED_READS.has(a))).toEqual([]);
@@ -154,7 +160,7 @@ describe('StackSet template: IAM', () => {
     expect(granted).not.toContain('ecr:BatchGetImage');
   });
 
-  it.each(['ConsumerRole', 'RegistryRole'])('lets only the keeper account\'s roles assume %s, with the external ID when one is set', (logical) => {
+  it.each(['ConsumerRole', 'RegistryRole', 'AuditRole'])('lets only the keeper account\'s roles assume %s, with the external ID when one is set', (logical) => {
     // Act
     const trust = stackSetRole(logical).Properties?.AssumeRolePolicyDocument as { Statement: Record<string, unknown>[] };
     const [statement] = trust.Statement;

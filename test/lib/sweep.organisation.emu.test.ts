@@ -13,6 +13,7 @@ import { DEFAULT_CONFIG, parseConfig, type KeeperConfig } from '../../src/lib/co
 import { toRegion, type Digest } from '../../src/lib/domain/types.js';
 import { parsePolicyOrThrow } from '../../src/lib/policy/parse.js';
 import { simulatePolicy } from '../../src/lib/policy/simulate.js';
+import { runAudit } from '../../src/lib/audit.js';
 import { runSweepSteps } from '../../src/lib/steps.js';
 import { runSweep, type SweepDeps } from '../../src/lib/sweep.js';
 import { createRepository, daysAgo, pushImage, registerTaskDefinition, type PushedImage } from '../emulator/seed.js';
@@ -59,7 +60,7 @@ const orgDeps = (config: KeeperConfig): SweepDeps => {
   const account = multiRegionAccount(emu, { now: NOW, regions: ['us-east-1', 'eu-west-1'], config });
   return {
     ...account.deps,
-    organisation: createOrganisationAccess({ organisation: config.organisation ?? { consumerAccounts: [], consumerRoleName: ROLE, registryRoleName: 'x', environmentTagKey: 'environment' }, region: US, endpoint: emu.endpoint, credentials: emu.credentials }),
+    organisation: config.organisation === undefined ? undefined : createOrganisationAccess({ organisation: config.organisation, region: US, endpoint: emu.endpoint, credentials: emu.credentials }),
   };
 };
 
@@ -201,5 +202,53 @@ describe('runSweepSteps: the state machine\'s steps in one process', () => {
     expect(summary.failures.map((f) => f.scope)).toContain(`account:${NO_ROLE}`);
     expect(await storedPolicy(seedEcr, 'shop/api')).toBeUndefined();
     expect(await tagsOf(images.byTeamProd.digest)).toContain(`prod-keep-${images.byTeamProd.digest.slice(7)}`);
+  });
+});
+
+describe('runAudit: organisation mode on the emulator', () => {
+  const REGISTRY_B = '555555555555';
+  const roleIn = async (account: string, roleName: string): Promise<void> => {
+    const trustPolicy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${REGISTRY}:root` }, Action: 'sts:AssumeRole' }] };
+    const response = await fetch(`${emu.control}/iam/role`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ accountId: account, roleName, trustPolicy }) });
+    expect(response.ok).toBe(true);
+  };
+  const auditConfig = (): KeeperConfig =>
+    parseConfig({ ...(DEFAULT_CONFIG as Record<string, unknown>), regions: ['us-east-1'], organisation: { registryAccounts: [REGISTRY_B] } });
+
+  it('reads another registry through the read-only audit role, never the registry role', async () => {
+    // Prepare: a repository in registry B, seeded through B's registry role (as a team would push)
+    // The StackSet's roles in a registry account: consumer (it runs workloads too), registry, audit.
+    await roleIn(REGISTRY_B, 'EcrKeeperConsumerRole');
+    await roleIn(REGISTRY_B, 'EcrKeeperRegistryRole');
+    await roleIn(REGISTRY_B, 'EcrKeeperAuditRole');
+    const { ECRClient, CreateRepositoryCommand } = await import('@aws-sdk/client-ecr');
+    const sts = new STSClient({ region: US, endpoint: emu.endpoint, credentials: emu.credentials });
+    const { Credentials: c } = await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${REGISTRY_B}:role/EcrKeeperRegistryRole`, RoleSessionName: 'seed' }));
+    sts.destroy();
+    const ecrB = new ECRClient({ region: US, endpoint: emu.endpoint, credentials: { accessKeyId: c?.AccessKeyId ?? '', secretAccessKey: c?.SecretAccessKey ?? '', sessionToken: c?.SessionToken ?? '' } });
+    await ecrB.send(new CreateRepositoryCommand({ repositoryName: 'team-b/api' }));
+    ecrB.destroy();
+    const config = auditConfig();
+
+    // Act
+    const report = await runAudit(orgDeps(config), { regions: [US] });
+
+    // Assess
+    expect(report.failures).toEqual([]);
+    expect(report.repositories.map((r) => [r.repository, r.drift])).toEqual([['team-b/api', 'missing']]);
+  });
+
+  it('without the audit role, the registry is reported as not entered (the registry role is not tried)', async () => {
+    // Prepare
+    await roleIn(REGISTRY_B, 'EcrKeeperConsumerRole');
+    await roleIn(REGISTRY_B, 'EcrKeeperRegistryRole');
+
+    // Act
+    const report = await runAudit(orgDeps(auditConfig()), { regions: [US] });
+
+    // Assess
+    const failure = report.failures.find((f) => f.scope === `account:${REGISTRY_B}`);
+    expect(failure?.message).toMatch(/audit role in account 555555555555 cannot be assumed/);
+    expect(report.repositories).toEqual([]);
   });
 });

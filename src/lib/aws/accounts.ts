@@ -51,7 +51,7 @@ export const createOrganisationAccess = (options: OrganisationAccessOptions): Or
     const key = `${account}|${role}`;
     let provider = providers.get(key);
     if (provider === undefined) {
-      const name = role === 'consumer' ? organisation.consumerRoleName : organisation.registryRoleName;
+      const name = { consumer: organisation.consumerRoleName, registry: organisation.registryRoleName, audit: organisation.auditRoleName }[role];
       const assume = fromTemporaryCredentials({
         params: {
           RoleArn: roleArn(account, name, region),

@@ -415,8 +415,8 @@ export interface OrganizationsPort {
   listActiveAccounts(parentIds: readonly string[]): Promise<OrganizationAccount[]>;
 }
 
-/** Which role is assumed in another account: read-only discovery, or the registry's ECR reads and writes. */
-export type AccountRole = 'consumer' | 'registry';
+/** Which role is assumed in another account: read-only discovery, the registry's ECR reads and writes, or the audit's reads. */
+export type AccountRole = 'consumer' | 'registry' | 'audit';
 
 /** The organisation mode's way into accounts (`SweepDeps.organisation`). */
 export interface OrganisationAccess {
