@@ -4,6 +4,7 @@
  * revisions) and `resolveInUse` turns image strings into registry/region/repository/digest,
  * resolving tag-only references through ECR. Every "keep" downstream cites these `uses`.
  */
+import pLimit from 'p-limit';
 import { AwsCallError } from './errors.js';
 import type { Cluster, ContainerImage, DeploymentRevisions, EcrPort, EcsPort, Service, ServiceRevision, Tags, TaskDefinitionImages } from './aws/ports.js';
 import type { KeeperConfig } from './config.js';
@@ -59,6 +60,8 @@ export interface InUseResult {
 }
 
 const SERVICE_GROUP = 'service:';
+/** Repositories whose tags are looked up at once (the sweep's ECR port reads a listing for each). */
+const TAG_LOOKUPS_IN_FLIGHT = 4;
 /** Deployment controllers whose task sets, not service revisions, say what a service runs. */
 const TASK_SET_CONTROLLERS: ReadonlySet<string> = new Set(['CODE_DEPLOY', 'EXTERNAL']);
 
@@ -341,17 +344,31 @@ export const resolveInUse = async (
     else byTag.set(key, { parsed, pending: [{ reference, tag }] });
   }
 
+  // A few repositories looked up at once (each may wait for its listing); results taken in order.
+  type Lookup = { readonly ok: true; readonly digestOfTag: ReadonlyMap<string, Digest> } | { readonly ok: false; readonly error: unknown };
+  const limit = pLimit(TAG_LOOKUPS_IN_FLIGHT);
+  const lookups = new Map<string, Promise<Lookup>>();
   for (const [key, { parsed, pending }] of byTag) {
     const ecr = ecrFor(parsed.region, parsed.registryId);
-    if (ecr === undefined) {
+    if (ecr === undefined) continue;
+    lookups.set(
+      key,
+      limit(() => ecr.resolveTags(parsed.repository, [...new Set(pending.map((p) => p.tag))])).then(
+        (digestOfTag): Lookup => ({ ok: true, digestOfTag }),
+        (error: unknown): Lookup => ({ ok: false, error }),
+      ),
+    );
+  }
+  for (const [key, { parsed, pending }] of byTag) {
+    const lookup = lookups.get(key);
+    if (lookup === undefined) {
       for (const { reference, tag } of pending)
         unresolved.push({ reference, why: `tag "${tag}" cannot be resolved: region ${parsed.region} is not swept` });
       continue;
     }
-    let digestOfTag: ReadonlyMap<string, Digest>;
-    try {
-      digestOfTag = await ecr.resolveTags(parsed.repository, [...new Set(pending.map((p) => p.tag))]);
-    } catch (error) {
+    const looked = await lookup;
+    if (!looked.ok) {
+      const { error } = looked;
       if (isRepositoryNotFound(error)) {
         for (const { reference, tag } of pending)
           unresolved.push({ reference, why: `tag "${tag}" cannot be resolved: repository ${parsed.repository} does not exist` });
@@ -362,7 +379,7 @@ export const resolveInUse = async (
       continue;
     }
     for (const { reference, tag } of pending) {
-      const digest = digestOfTag.get(tag);
+      const digest = looked.digestOfTag.get(tag);
       if (digest === undefined) unresolved.push({ reference, why: `tag "${tag}" not found in ${key}` });
       else placed.push({ registryId: parsed.registryId, region: parsed.region, repository: parsed.repository, digest, source: reference.source });
     }
