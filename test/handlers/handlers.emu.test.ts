@@ -14,6 +14,7 @@ import { DescribeImagesCommand, GetLifecyclePolicyCommand } from '@aws-sdk/clien
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createCluster, createRepository, daysAgo, pushImage, registerTaskDefinition, runTask, type PushedImage } from '../emulator/seed.js';
+import { lambdaContext, stubLambdaEnv } from '../helpers/lambda.js';
 import { useEmulator } from '../helpers/use-emulator.js';
 
 const { emu, ecr, ecs } = useEmulator();
@@ -35,33 +36,8 @@ const createdEvent = (): Event => {
   return event;
 };
 
-/** The fields Powertools' injectLambdaContext reads. */
-const lambdaContext = (functionName: string): Context => ({
-  callbackWaitsForEmptyEventLoop: true,
-  functionName,
-  functionVersion: '$LATEST',
-  invokedFunctionArn: `arn:aws:lambda:${emu.region}:${emu.accountId}:function:${functionName}`,
-  memoryLimitInMB: '512',
-  awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
-  logGroupName: `/aws/lambda/${functionName}`,
-  logStreamName: '2026/11/23/[$LATEST]abcdef',
-  getRemainingTimeInMillis: () => 300_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-});
-
-/** What a Lambda deployment sets, pointed at the emulator; `keeper` adds or removes KEEPER_* keys. */
-const stubLambdaEnv = (keeper: Readonly<Record<string, string | undefined>>): void => {
-  vi.stubEnv('AWS_ENDPOINT_URL', emu.endpoint);
-  vi.stubEnv('AWS_ACCESS_KEY_ID', emu.credentials.accessKeyId);
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', emu.credentials.secretAccessKey);
-  vi.stubEnv('AWS_REGION', emu.region);
-  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
-  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
-  for (const key of ['KEEPER_DRY_RUN', 'KEEPER_CONFIG', 'KEEPER_CONFIG_FILE', 'KEEPER_REGIONS']) vi.stubEnv(key, undefined);
-  for (const [key, value] of Object.entries(keeper)) vi.stubEnv(key, value);
-};
+const context = (functionName: string): Context => lambdaContext(emu, functionName, { requestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678' });
+const stubKeeperEnv = (keeper: Readonly<Record<string, string | undefined>>): void => stubLambdaEnv(emu, keeper);
 
 type Invoke = (event: unknown) => Promise<unknown>;
 
@@ -74,7 +50,7 @@ const coldStart = async (which: 'repository-created' | 'sweep' | 'audit'): Promi
       : which === 'sweep'
         ? await import('../../src/handlers/sweep.js')
         : await import('../../src/handlers/audit.js');
-  return (event) => handler(event, lambdaContext(`ecr-keeper-${which}`));
+  return (event) => handler(event, context(`ecr-keeper-${which}`));
 };
 
 interface Seeded {
@@ -150,7 +126,7 @@ describe('Function: handler (repository-created)', () => {
   let invoke: Invoke;
 
   beforeAll(async () => {
-    stubLambdaEnv({ KEEPER_DRY_RUN: 'false' });
+    stubKeeperEnv({ KEEPER_DRY_RUN: 'false' });
     invoke = await coldStart('repository-created');
   });
 
@@ -219,7 +195,7 @@ describe('Function: handler (repository-created, misspelt setting)', () => {
   let invoke: Invoke;
 
   beforeAll(async () => {
-    stubLambdaEnv({ KEEPER_DRYRUN: 'false' });
+    stubKeeperEnv({ KEEPER_DRYRUN: 'false' });
     invoke = await coldStart('repository-created');
   });
 
@@ -251,7 +227,7 @@ describe('Function: handler (sweep)', () => {
 
   it('dry-runs by default: reports the plan and totals, writes no policy and no tag', async () => {
     // Prepare
-    stubLambdaEnv({});
+    stubKeeperEnv({});
     const invoke = await coldStart('sweep');
     const tagsBefore = await tagsByDigest(EXISTING);
 
@@ -270,7 +246,7 @@ describe('Function: handler (sweep)', () => {
 
   it('with KEEPER_DRY_RUN=false protects the running image, then writes both policies', async () => {
     // Prepare
-    stubLambdaEnv({ KEEPER_DRY_RUN: 'false' });
+    stubKeeperEnv({ KEEPER_DRY_RUN: 'false' });
     const invoke = await coldStart('sweep');
 
     // Act
@@ -292,7 +268,7 @@ describe('Function: handler (audit)', () => {
 
   beforeAll(async () => {
     // Writing is switched on: the audit must stay read-only regardless.
-    stubLambdaEnv({ KEEPER_DRY_RUN: 'false' });
+    stubKeeperEnv({ KEEPER_DRY_RUN: 'false' });
     invoke = await coldStart('audit');
   });
 

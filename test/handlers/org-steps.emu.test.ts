@@ -4,7 +4,6 @@
  * moto's Step Functions cannot run a Distributed Map of Lambda tasks, so this test plays the
  * executor. Accounts as in sweep.organisation.emu.test.ts: a central registry, consumers elsewhere.
  */
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { CreateBucketCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import type { Context } from 'aws-lambda';
@@ -14,6 +13,8 @@ import { DEFAULT_CONFIG } from '../../src/lib/config.js';
 import { toRegion } from '../../src/lib/domain/types.js';
 import { createRepository, daysAgo, pushImage, registerTaskDefinition } from '../emulator/seed.js';
 import { storedImages, storedPolicy } from '../helpers/emulator-account.js';
+import { createRoleIn, credentialsIn } from '../emulator/accounts.js';
+import { lambdaContext, stubLambdaEnv } from '../helpers/lambda.js';
 import { useEmulator } from '../helpers/use-emulator.js';
 
 const { emu, ecr } = useEmulator();
@@ -24,20 +25,7 @@ const ROLE = 'EcrKeeperConsumerRole';
 const s3: S3Client = createS3Client({ region: toRegion(emu.region), endpoint: emu.endpoint, credentials: emu.credentials, maxAttempts: 1, forcePathStyle: true });
 afterAll(() => s3.destroy());
 
-const context = (name: string): Context => ({
-  callbackWaitsForEmptyEventLoop: true,
-  functionName: name,
-  functionVersion: '$LATEST',
-  invokedFunctionArn: `arn:aws:lambda:${emu.region}:${emu.accountId}:function:${name}`,
-  memoryLimitInMB: '1024',
-  awsRequestId: 'c0ffee00-0000-4000-8000-000000000000',
-  logGroupName: `/aws/lambda/${name}`,
-  logStreamName: 'stream',
-  getRemainingTimeInMillis: () => 600_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-});
+const context = (name: string): Context => lambdaContext(emu, name, { remainingMs: 600_000 });
 
 type Step = 'targets' | 'discover' | 'merge' | 'apply' | 'summary';
 /** Each step as its own cold start, as Lambda runs them. */
@@ -77,18 +65,8 @@ const execute = async (runId: string): Promise<Record<string, unknown>> => {
   return step('summary', { runId, targets, firstKey: first['key'], ...(recheck === undefined ? {} : { recheckKey: recheck['key'] }), protect, release });
 };
 
-const deployConsumerRole = async (account: string): Promise<void> => {
-  const trustPolicy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${emu.accountId}:root` }, Action: 'sts:AssumeRole' }] };
-  const response = await fetch(`${emu.control}/iam/role`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ accountId: account, roleName: ROLE, trustPolicy }) });
-  expect(response.ok).toBe(true);
-};
-
-const ecsIn = async (account: string): Promise<ECSClient> => {
-  const sts = new STSClient({ region: emu.region, endpoint: emu.endpoint, credentials: emu.credentials });
-  const { Credentials: c } = await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/${ROLE}`, RoleSessionName: 'seed' }));
-  sts.destroy();
-  return new ECSClient({ region: emu.region, endpoint: emu.endpoint, credentials: { accessKeyId: c?.AccessKeyId ?? '', secretAccessKey: c?.SecretAccessKey ?? '', sessionToken: c?.SessionToken ?? '' } });
-};
+const deployConsumerRole = (account: string): Promise<void> => createRoleIn(emu.control, account, ROLE, emu.accountId);
+const ecsIn = async (account: string): Promise<ECSClient> => new ECSClient({ region: emu.region, endpoint: emu.endpoint, credentials: await credentialsIn(emu, account, ROLE) });
 
 const NOW = new Date();
 const setConfig = (consumerAccounts: string[]): void => {
@@ -96,15 +74,7 @@ const setConfig = (consumerAccounts: string[]): void => {
 };
 
 beforeEach(async () => {
-  vi.stubEnv('AWS_ENDPOINT_URL', emu.endpoint);
-  vi.stubEnv('AWS_ACCESS_KEY_ID', emu.credentials.accessKeyId);
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', emu.credentials.secretAccessKey);
-  vi.stubEnv('AWS_REGION', emu.region);
-  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
-  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
-  for (const key of ['KEEPER_CONFIG_FILE', 'KEEPER_REGIONS']) vi.stubEnv(key, undefined);
-  vi.stubEnv('KEEPER_DRY_RUN', 'false');
-  vi.stubEnv('KEEPER_REPORT_BUCKET', BUCKET);
+  stubLambdaEnv(emu, { KEEPER_DRY_RUN: 'false', KEEPER_REPORT_BUCKET: BUCKET });
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   await createRepository(ecr, 'shop/api');
   await deployConsumerRole(CONSUMER);

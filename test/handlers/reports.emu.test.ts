@@ -9,6 +9,7 @@ import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createS3Client } from '../../src/lib/aws/clients.js';
 import { createRepository, pushImage } from '../emulator/seed.js';
+import { lambdaContext, stubLambdaEnv } from '../helpers/lambda.js';
 import { useEmulator } from '../helpers/use-emulator.js';
 
 const { emu, ecr, region } = useEmulator();
@@ -17,20 +18,7 @@ const REQUEST_ID = '5d1f0f0e-2f41-4c61-9d0b-1e0b3c8c7a11';
 const s3: S3Client = createS3Client({ region, endpoint: emu.endpoint, credentials: emu.credentials, maxAttempts: 1, forcePathStyle: true });
 afterAll(() => s3.destroy());
 
-const context = (functionName: string): Context => ({
-  callbackWaitsForEmptyEventLoop: true,
-  functionName,
-  functionVersion: '$LATEST',
-  invokedFunctionArn: `arn:aws:lambda:${emu.region}:${emu.accountId}:function:${functionName}`,
-  memoryLimitInMB: '1024',
-  awsRequestId: REQUEST_ID,
-  logGroupName: `/aws/lambda/${functionName}`,
-  logStreamName: '2026/03/01/[$LATEST]abcdef',
-  getRemainingTimeInMillis: () => 300_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-});
+const context = (functionName: string): Context => lambdaContext(emu, functionName, { requestId: REQUEST_ID });
 
 const event = (file: string): unknown => JSON.parse(readFileSync(`events/${file}`, 'utf8'));
 
@@ -44,14 +32,7 @@ const coldStart = async (which: 'sweep' | 'audit'): Promise<(event: unknown) => 
 const objectText = async (key: string): Promise<string> => (await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body?.transformToString()) ?? '';
 
 beforeEach(async () => {
-  vi.stubEnv('AWS_ENDPOINT_URL', emu.endpoint);
-  vi.stubEnv('AWS_ACCESS_KEY_ID', emu.credentials.accessKeyId);
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', emu.credentials.secretAccessKey);
-  vi.stubEnv('AWS_REGION', emu.region);
-  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
-  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
-  for (const key of ['KEEPER_DRY_RUN', 'KEEPER_CONFIG', 'KEEPER_CONFIG_FILE', 'KEEPER_REGIONS']) vi.stubEnv(key, undefined);
-  vi.stubEnv('KEEPER_REPORT_BUCKET', BUCKET);
+  stubLambdaEnv(emu, { KEEPER_REPORT_BUCKET: BUCKET });
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   await createRepository(ecr, 'shop/api');
   await pushImage(ecr, emu.control, { repository: 'shop/api', tags: ['prod-1.0.0'] });

@@ -5,7 +5,6 @@
  * Images used only from another account stay protected; a consumer account whose role is missing
  * blocks every policy write and release, and the report names it.
  */
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
 import { createOrganisationAccess } from '../../src/lib/aws/accounts.js';
@@ -19,6 +18,7 @@ import { runSweep, type SweepDeps } from '../../src/lib/sweep.js';
 import { createRepository, daysAgo, pushImage, registerTaskDefinition, type PushedImage } from '../emulator/seed.js';
 import { storedImages, storedPolicy } from '../helpers/emulator-account.js';
 import { multiRegionAccount } from '../helpers/emulator-faults.js';
+import { createRoleIn, credentialsIn } from '../emulator/accounts.js';
 import { useEmulator } from '../helpers/use-emulator.js';
 
 const { emu, ecr: seedEcr } = useEmulator();
@@ -32,19 +32,11 @@ const NO_ROLE = '333333333333';
 const ROLE = 'EcrKeeperConsumerRole';
 
 /** The StackSet's consumer role in `account`, trusting the keeper's account (the emulator's default). */
-const deployConsumerRole = async (account: string): Promise<void> => {
-  const trustPolicy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${REGISTRY}:root` }, Action: 'sts:AssumeRole' }] };
-  const response = await fetch(`${emu.control}/iam/role`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ accountId: account, roleName: ROLE, trustPolicy }) });
-  if (!response.ok) throw new Error(`could not create ${ROLE} in ${account}: ${await response.text()}`);
-};
+const deployConsumerRole = (account: string): Promise<void> => createRoleIn(emu.control, account, ROLE, REGISTRY);
 
 /** An ECS client acting in `account` through its consumer role (how a team would seed its own account). */
-const ecsIn = async (account: string, region: string): Promise<ECSClient> => {
-  const sts = new STSClient({ region, endpoint: emu.endpoint, credentials: emu.credentials });
-  const { Credentials: c } = await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/${ROLE}`, RoleSessionName: 'seed' }));
-  sts.destroy();
-  return new ECSClient({ region, endpoint: emu.endpoint, credentials: { accessKeyId: c?.AccessKeyId ?? '', secretAccessKey: c?.SecretAccessKey ?? '', sessionToken: c?.SessionToken ?? '' } });
-};
+const ecsIn = async (account: string, region: string): Promise<ECSClient> =>
+  new ECSClient({ region, endpoint: emu.endpoint, credentials: await credentialsIn({ ...emu, region }, account, ROLE) });
 
 const imageUri = (repository: string, ref: string): string => `${REGISTRY}.dkr.ecr.us-east-1.amazonaws.com/${repository}${ref.startsWith('sha256:') ? `@${ref}` : `:${ref}`}`;
 
@@ -207,11 +199,7 @@ describe('runSweepSteps: the state machine\'s steps in one process', () => {
 
 describe('runAudit: organisation mode on the emulator', () => {
   const REGISTRY_B = '555555555555';
-  const roleIn = async (account: string, roleName: string): Promise<void> => {
-    const trustPolicy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${REGISTRY}:root` }, Action: 'sts:AssumeRole' }] };
-    const response = await fetch(`${emu.control}/iam/role`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ accountId: account, roleName, trustPolicy }) });
-    expect(response.ok).toBe(true);
-  };
+  const roleIn = (account: string, roleName: string): Promise<void> => createRoleIn(emu.control, account, roleName, REGISTRY);
   const auditConfig = (): KeeperConfig =>
     parseConfig({ ...(DEFAULT_CONFIG as Record<string, unknown>), regions: ['us-east-1'], organisation: { registryAccounts: [REGISTRY_B] } });
 
@@ -222,10 +210,7 @@ describe('runAudit: organisation mode on the emulator', () => {
     await roleIn(REGISTRY_B, 'EcrKeeperRegistryRole');
     await roleIn(REGISTRY_B, 'EcrKeeperAuditRole');
     const { ECRClient, CreateRepositoryCommand } = await import('@aws-sdk/client-ecr');
-    const sts = new STSClient({ region: US, endpoint: emu.endpoint, credentials: emu.credentials });
-    const { Credentials: c } = await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${REGISTRY_B}:role/EcrKeeperRegistryRole`, RoleSessionName: 'seed' }));
-    sts.destroy();
-    const ecrB = new ECRClient({ region: US, endpoint: emu.endpoint, credentials: { accessKeyId: c?.AccessKeyId ?? '', secretAccessKey: c?.SecretAccessKey ?? '', sessionToken: c?.SessionToken ?? '' } });
+    const ecrB = new ECRClient({ region: US, endpoint: emu.endpoint, credentials: await credentialsIn(emu, REGISTRY_B, 'EcrKeeperRegistryRole') });
     await ecrB.send(new CreateRepositoryCommand({ repositoryName: 'team-b/api' }));
     ecrB.destroy();
     const config = auditConfig();
