@@ -51,7 +51,6 @@ describe('Constant: adapter IAM actions', () => {
     // lambda:ListTags is no command of its own: GetFunction returns the tags only when it is allowed (tested below).
     ['lambda.ts', 'lambda', LAMBDA_READ_ACTIONS.filter((a) => a !== 'lambda:ListTags')],
     ['batch.ts', 'batch', [...BATCH_READ_ACTIONS]],
-    ['tagging.ts', 'tag', [...TAGGING_READ_ACTIONS]],
     ['ecr-preview.ts', 'ecr', [...ECR_PREVIEW_ACTIONS]],
     ['tagging.ts', 'tag', [...TAGGING_READ_ACTIONS]],
     ['s3.ts', 's3', [...S3_REPORT_ACTIONS, ...S3_HANDOFF_ACTIONS]],
