@@ -11,17 +11,8 @@ export const renderTable = (header: readonly string[], rows: readonly (readonly 
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 };
 
-/** 1536 → "1.5 KiB"; binary units, one decimal. */
-export const formatBytes = (bytes: number): string => {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
-};
+/** 1536 → "1.5 KiB": one definition for the terminal tables and the report renderers. */
+export { formatBytes } from '../lib/render/format.js';
 
 /** 1 → "1 repository", 3 → "3 repositories": `plural` defaults to `singular` + "s". */
 export const count = (n: number, singular: string, plural = `${singular}s`): string => `${n} ${n === 1 ? singular : plural}`;
