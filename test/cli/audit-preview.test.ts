@@ -4,13 +4,13 @@
  * disagreement (exit 1, both answers in the JSON, one line on stderr).
  */
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import type { AuditReport } from '../../src/lib/audit.js';
 import type { LifecyclePreviewPort, PreviewedImage } from '../../src/lib/aws/ports.js';
 import type { ImageRecord, Region } from '../../src/lib/domain/types.js';
 import { parsePolicyOrThrow } from '../../src/lib/policy/parse.js';
 import { simulatePolicy } from '../../src/lib/policy/simulate.js';
 import type { SweepDeps } from '../../src/lib/sweep.js';
+import { runCli } from '../helpers/cli.js';
 import { digestOf } from '../helpers/factories.js';
 import { FakeEcr, fakeRegionAdapters } from '../helpers/fakes.js';
 
@@ -33,18 +33,10 @@ const run = async (args: readonly string[], bend: (answer: PreviewedImage[]) => 
       return bend(verdicts.flatMap(({ image, decision }) => (decision.kind === 'keep' ? [] : [{ digest: image.digest, tags: image.tags, action: decision.kind.toUpperCase(), rulePriority: decision.rulePriority }])));
     },
   };
-  let stdout = '';
-  let stderr = '';
-  let status = 0;
-  await main(args, {
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
-    isTty: false,
-    env: {},
-    setExitCode: (code) => (status = code),
+  const result = await runCli(args, {
     sweepDeps: (config, log): SweepDeps => ({ config, log, now: () => NOW, adaptersFor: (region) => fakeRegionAdapters(region, { ecr, preview }) }),
   });
-  return { status, stdout, stderr, previewed, ecr };
+  return { ...result, previewed, ecr };
 };
 
 const json = ['audit', '--region', REGION, '--output', 'json'];

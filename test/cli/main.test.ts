@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../helpers/cli.js';
 
 const NOW = '2026-11-23T12:00:00Z';
 const POLICY = 'examples/policy.json';
@@ -22,20 +22,7 @@ interface Run {
 }
 
 /** Runs `main` in this process as a user's shell would (exit code 0 unless set), optionally feeding `stdin`. */
-const runMain = async (args: readonly string[], stdin?: string): Promise<Run> => {
-  let stdout = '';
-  let stderr = '';
-  let status = 0;
-  await main(args, {
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
-    readStdin: () => stdin ?? '',
-    isTty: false,
-    env: {},
-    setExitCode: (code) => (status = code),
-  });
-  return { status, stdout, stderr };
-};
+const runMain = (args: readonly string[], stdin?: string): Promise<Run> => runCli(args, { readStdin: () => stdin ?? '' });
 
 /** Runs the CLI as a separate process through its bin entry point, feeding `stdin`. */
 const runProcess = (args: readonly string[], stdin: string): Promise<Run> =>

@@ -7,11 +7,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { terminalProgress } from '../../src/cli/progress.js';
 import type { Region } from '../../src/lib/domain/types.js';
 import { TABLE_EXPIRING_PER_REPOSITORY } from '../../src/lib/render/sweep.js';
 import type { SweepDeps } from '../../src/lib/sweep.js';
+import { runCli, type CliRun } from '../helpers/cli.js';
 import { digestOf } from '../helpers/factories.js';
 import { FakeEcr, FakeEcs, fakeRegionAdapters } from '../helpers/fakes.js';
 
@@ -20,10 +20,7 @@ const REGION = 'us-east-1' as Region;
 const UNTAGGED = 14;
 const daysAgo = (days: number): Date => new Date(NOW.getTime() - days * 86_400_000);
 
-interface Run {
-  readonly status: number;
-  readonly stdout: string;
-  readonly stderr: string;
+interface Run extends CliRun {
   readonly ecr: FakeEcr;
 }
 
@@ -33,19 +30,12 @@ const run = async (args: readonly string[], tty: { stdout?: boolean; stderr?: bo
   for (let i = 0; i < UNTAGGED; i++) ecr.withImage('shop/api', { digest: digestOf(`old-${i}`), tags: [], pushedAt: daysAgo(20 + i), sizeBytes: 1024 ** 2 });
   ecr.withImage('shop/web', { digest: digestOf('web'), tags: ['w1'], pushedAt: daysAgo(1) });
   const ecs = new FakeEcs();
-  let stdout = '';
-  let stderr = '';
-  let status = 0;
-  await main(args, {
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
+  const result = await runCli(args, {
     isTty: tty.stdout ?? false,
     stderrIsTty: tty.stderr ?? false,
-    env: {},
-    setExitCode: (code) => (status = code),
     sweepDeps: (config, log): SweepDeps => ({ config, log, now: () => NOW, adaptersFor: (region) => fakeRegionAdapters(region, { ecr, ecs }) }),
   });
-  return { status, stdout, stderr, ecr };
+  return { ...result, ecr };
 };
 
 let dir: string | undefined;

@@ -3,9 +3,9 @@
  * exist, --verbose decisions on stderr, and one warning per image outside the registries swept.
  */
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import type { Region } from '../../src/lib/domain/types.js';
 import type { SweepDeps } from '../../src/lib/sweep.js';
+import { runCli, type CliRun } from '../helpers/cli.js';
 import { digestOf } from '../helpers/factories.js';
 import { FakeEcr, FakeEcs, fakeRegionAdapters } from '../helpers/fakes.js';
 
@@ -13,12 +13,6 @@ const NOW = new Date('2026-11-23T12:00:00Z');
 const REGION = 'us-east-1' as Region;
 const OWN = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
 const OTHER = '999999999999.dkr.ecr.us-east-1.amazonaws.com';
-
-interface Run {
-  readonly status: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 /** An account with shop/api (one image run by three tasks) and three tasks running another account's image. */
 const account = () => {
@@ -32,22 +26,13 @@ const account = () => {
   return { ecr, ecs, live };
 };
 
-const run = async (args: readonly string[]): Promise<Run> => {
+const run = (args: readonly string[]): Promise<CliRun> => {
   const { ecr, ecs } = account();
   // eu-west-1 holds no repository and runs nothing; us-east-1 is read for consumers in every sweep.
   const empty = fakeRegionAdapters('eu-west-1' as Region, { ecr: new FakeEcr({ region: 'eu-west-1', now: () => NOW }), ecs: new FakeEcs({ region: 'eu-west-1' }) });
-  let stdout = '';
-  let stderr = '';
-  let status = 0;
-  await main(args, {
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
-    isTty: false,
-    env: {},
-    setExitCode: (code) => (status = code),
+  return runCli(args, {
     sweepDeps: (config, log): SweepDeps => ({ config, log, now: () => NOW, adaptersFor: (region) => (region === REGION ? fakeRegionAdapters(region, { ecr, ecs }) : empty) }),
   });
-  return { status, stdout, stderr };
 };
 
 const table = ['--region', REGION, '--output', 'table'];
