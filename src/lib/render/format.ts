@@ -64,6 +64,9 @@ export const shortDigest = (digest: string): string => (digest.length > 19 ? `${
 /** The in-use source that is the pull guard (images pulled recently), as `keptBySource` names it. */
 export const PULL_GUARD_SOURCE = 'recent-pull';
 
+/** Images the pull guard keeps (its own count, not one of the in-use sources). */
+const keptByPullGuard = (keptBySource: Readonly<Record<string, number>>): number => keptBySource[PULL_GUARD_SOURCE] ?? 0;
+
 /** The in-use source the planner adds for referrers (signatures, SBOMs) of in-use images: like the guard, only for images nothing else keeps. */
 const REFERRER_SOURCE = 'referrer';
 
@@ -85,7 +88,7 @@ export const totalDecisions = (report: AuditReport): DecisionCounts => {
   const sum = (f: (r: AuditRepository) => number): number => report.repositories.reduce((n, r) => n + f(r), 0);
   return {
     keptInUse: report.inUse.images + sum((r) => r.keptBySource[REFERRER_SOURCE] ?? 0),
-    keptByPullGuard: sum((r) => r.keptBySource[PULL_GUARD_SOURCE] ?? 0),
+    keptByPullGuard: sum((r) => keptByPullGuard(r.keptBySource)),
     expire: sum((r) => r.wouldExpire.images),
     archive: sum((r) => r.wouldArchive.images),
   };
@@ -97,6 +100,10 @@ export const formatInUseSources = (keptBySource: Readonly<Record<string, number>
     .filter(([source, n]) => source !== PULL_GUARD_SOURCE && n > 0)
     .map(([source, n]) => `${source} ${formatCount(n)}`)
     .join(', ') || 'none';
+
+/** "by source: task 3, service-revision 1; kept by the pull guard: 2", as the summary and each repository say it. */
+export const formatKeptBy = (keptBySource: Readonly<Record<string, number>>): string =>
+  `by source: ${formatInUseSources(keptBySource)}; kept by the pull guard: ${formatCount(keptByPullGuard(keptBySource))}`;
 
 /** The one-line headline of an audit, e.g. "would expire 2,109 images (31.2 GiB, $3.12/month) in 3 of 12 repositories". */
 export const headline = (report: AuditReport): string => {

@@ -14,10 +14,9 @@ import {
   formatCount,
   formatDollars,
   formatFindings,
-  formatInUseSources,
+  formatKeptBy,
   headline,
   plural,
-  PULL_GUARD_SOURCE,
   severitiesOf,
   shortDigest,
   totalDecisions,
@@ -190,7 +189,7 @@ const drillDown = (r: AuditRepository): string => {
   parts.push(
     `<p>Would expire ${esc(plural(r.wouldExpire.images, 'image', 'images'))} (${esc(formatBytes(r.wouldExpire.bytes))})` +
       `${r.wouldArchive.images > 0 ? `, archive ${esc(formatCount(r.wouldArchive.images))} (${esc(formatBytes(r.wouldArchive.bytes))})` : ''}; ` +
-      `in use by source: ${esc(formatInUseSources(r.keptBySource))}; kept by the pull guard: ${esc(formatCount(r.keptBySource[PULL_GUARD_SOURCE] ?? 0))}; protection tags to add ${esc(formatCount(r.protection.toAdd))}, to release ${esc(formatCount(r.protection.toRelease))}.</p>`,
+      `in use ${esc(formatKeptBy(r.keptBySource))}; protection tags to add ${esc(formatCount(r.protection.toAdd))}, to release ${esc(formatCount(r.protection.toRelease))}.</p>`,
   );
   if (r.reasons.length > 0) parts.push(`<ul>${r.reasons.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>`);
   for (const risk of r.atRiskUnderCurrentPolicy)

@@ -11,10 +11,9 @@ import {
   formatCount,
   formatDollars,
   formatFindings,
-  formatInUseSources,
+  formatKeptBy,
   headline,
   plural,
-  PULL_GUARD_SOURCE,
   shortDigest,
 } from './format.js';
 
@@ -66,7 +65,7 @@ const summaryLines = (report: AuditReport): string[] => {
   const lines = [
     `- **Policies:** ${plural(t.repositories, 'repository', 'repositories')}: ${formatCount(t.inSync)} in sync, ${formatCount(t.drifted)} drifted, ${formatCount(t.missingPolicy)} without a policy, ${formatCount(t.blocked)} blocked.`,
     `- **Findings leaving** with the expiring images: ${formatFindings(t.findingsLeaving)}. Expiring images by scan: ${formatScanCounts(t.scan)}.`,
-    `- **In use:** ${plural(report.inUse.images, 'image', 'images')}${report.inUse.complete ? '' : ' (**incomplete**: no policy would be written, see failures)'}; by source: ${md(formatInUseSources(t.keptBySource))}; kept by the pull guard: ${formatCount(t.keptBySource[PULL_GUARD_SOURCE] ?? 0)}.`,
+    `- **In use:** ${plural(report.inUse.images, 'image', 'images')}${report.inUse.complete ? '' : ' (**incomplete**: no policy would be written, see failures)'}; ${md(formatKeptBy(t.keptBySource))}.`,
   ];
   if (t.inUseAtRiskUnderCurrentPolicy > 0) lines.push(`- **At risk now:** ${plural(t.inUseAtRiskUnderCurrentPolicy, 'in-use image', 'in-use images')} the current policy would expire or archive.`);
   if (t.rebuild > 0) lines.push(`- **Protected, but rebuild it:** ${plural(t.rebuild, 'in-use image has', 'in-use images have')} CRITICAL findings.`);
@@ -79,7 +78,7 @@ const repositorySection = (r: AuditRepository): string[] => {
   const out = [`### ${md(r.repository)} (${md(r.region)})`, ''];
   out.push(
     `Policy **${r.drift}**, status **${r.status}**. Would expire ${plural(r.wouldExpire.images, 'image', 'images')} (${formatBytes(r.wouldExpire.bytes)}, ${formatDollars(r.wouldExpire.dollarsPerMonth)}/month)` +
-      `${r.wouldArchive.images > 0 ? `, archive ${formatCount(r.wouldArchive.images)} (${formatBytes(r.wouldArchive.bytes)})` : ''}; in use by source: ${md(formatInUseSources(r.keptBySource))}; kept by the pull guard: ${formatCount(r.keptBySource[PULL_GUARD_SOURCE] ?? 0)}.`,
+      `${r.wouldArchive.images > 0 ? `, archive ${formatCount(r.wouldArchive.images)} (${formatBytes(r.wouldArchive.bytes)})` : ''}; in use ${md(formatKeptBy(r.keptBySource))}.`,
   );
   for (const reason of r.reasons) out.push(`- ${md(reason)}`);
   // A missing policy's diff is the whole target policy, the same in every such repository: one line says it.
