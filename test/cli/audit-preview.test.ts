@@ -5,14 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { AuditReport } from '../../src/lib/audit.js';
-import type { LifecyclePreviewPort, PreviewedImage } from '../../src/lib/aws/ports.js';
-import type { ImageRecord, Region } from '../../src/lib/domain/types.js';
-import { parsePolicyOrThrow } from '../../src/lib/policy/parse.js';
-import { simulatePolicy } from '../../src/lib/policy/simulate.js';
+import type { PreviewedImage } from '../../src/lib/aws/ports.js';
+import type { Region } from '../../src/lib/domain/types.js';
 import type { SweepDeps } from '../../src/lib/sweep.js';
 import { runCli } from '../helpers/cli.js';
 import { digestOf } from '../helpers/factories.js';
 import { FakeEcr, fakeRegionAdapters } from '../helpers/fakes.js';
+import { simulatedPreview } from '../helpers/preview.js';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
 const REGION = 'us-east-1' as Region;
@@ -23,16 +22,7 @@ const run = async (args: readonly string[], bend: (answer: PreviewedImage[]) => 
     .withImages('shop/api', [1, 2].map((i) => ({ digest: digestOf(`api-${i}`), tags: [], pushedAt: OLD })))
     .withImages('shop/web', [{ digest: digestOf('web-1'), tags: [], pushedAt: OLD }]);
   const previewed: string[] = [];
-  const preview: LifecyclePreviewPort = {
-    region: REGION,
-    previewLifecyclePolicy: async (repository, policyText) => {
-      previewed.push(repository);
-      const images: ImageRecord[] = [];
-      for await (const image of ecr.listImages(repository)) images.push(image);
-      const verdicts = simulatePolicy(parsePolicyOrThrow(policyText), images, NOW).verdicts;
-      return bend(verdicts.flatMap(({ image, decision }) => (decision.kind === 'keep' ? [] : [{ digest: image.digest, tags: image.tags, action: decision.kind.toUpperCase(), rulePriority: decision.rulePriority }])));
-    },
-  };
+  const preview = simulatedPreview(ecr, NOW, { bend, onPreview: (repository) => previewed.push(repository) });
   const result = await runCli(args, {
     sweepDeps: (config, log): SweepDeps => ({ config, log, now: () => NOW, adaptersFor: (region) => fakeRegionAdapters(region, { ecr, preview }) }),
   });

@@ -8,34 +8,20 @@ import { runAudit } from '../../src/lib/audit.js';
 import { choosePreviewSample, comparePreview, type PreviewCandidate } from '../../src/lib/audit-preview.js';
 import type { LifecyclePreviewPort, PreviewedImage } from '../../src/lib/aws/ports.js';
 import { DEFAULT_CONFIG, parseConfig } from '../../src/lib/config.js';
-import { toRegion, toRepositoryName, type ImageRecord, type RepositoryName } from '../../src/lib/domain/types.js';
+import { toRegion, toRepositoryName, type RepositoryName } from '../../src/lib/domain/types.js';
 import { silentLog } from '../../src/lib/observability.js';
-import { parsePolicyOrThrow } from '../../src/lib/policy/parse.js';
-import { simulatePolicy } from '../../src/lib/policy/simulate.js';
 import { digestOf, imageFactory } from '../helpers/factories.js';
 import { FakeBatch, FakeEcr, FakeEcs, FakeEvents, FakeInspector, FakeLambda, FakeScheduler } from '../helpers/fakes.js';
+import { simulatedPreview } from '../helpers/preview.js';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
 const REGION = toRegion('us-east-1');
 const daysAgo = (days: number): Date => new Date(NOW.getTime() - days * 86_400_000 - 3_600_000);
 
 /** ECR as the simulator models it, over the fake registry's images; `edit` bends its answer. */
-const previewOver = (ecr: FakeEcr, edit: (answer: PreviewedImage[]) => PreviewedImage[] = (a) => a) => {
+const previewOver = (ecr: FakeEcr, edit?: (answer: PreviewedImage[]) => PreviewedImage[]) => {
   const calls: { repository: RepositoryName; policyText: string }[] = [];
-  const port: LifecyclePreviewPort = {
-    region: REGION,
-    previewLifecyclePolicy: async (repository, policyText) => {
-      calls.push({ repository, policyText });
-      const images: ImageRecord[] = [];
-      for await (const image of ecr.listImages(repository)) images.push(image);
-      const verdicts = simulatePolicy(parsePolicyOrThrow(policyText), images, NOW).verdicts;
-      return edit(
-        verdicts.flatMap(({ image, decision }) =>
-          decision.kind === 'keep' ? [] : [{ digest: image.digest, tags: image.tags, action: decision.kind.toUpperCase(), rulePriority: decision.rulePriority }],
-        ),
-      );
-    },
-  };
+  const port = simulatedPreview(ecr, NOW, { bend: edit, onPreview: (repository, policyText) => calls.push({ repository, policyText }) });
   return { port, calls };
 };
 

@@ -7,14 +7,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AUDIT_SCHEMA_VERSION, runAudit, type AuditReport } from '../../src/lib/audit.js';
 import { AuditReportSchema } from '../../src/lib/audit-schema.js';
-import type { LifecyclePreviewPort, RegionAdapters } from '../../src/lib/aws/ports.js';
+import type { RegionAdapters } from '../../src/lib/aws/ports.js';
 import { DEFAULT_CONFIG, parseConfig } from '../../src/lib/config.js';
-import { toRegion, type ImageRecord, type Region } from '../../src/lib/domain/types.js';
+import { toRegion, type Region } from '../../src/lib/domain/types.js';
 import { silentLog } from '../../src/lib/observability.js';
-import { parsePolicyOrThrow } from '../../src/lib/policy/parse.js';
-import { simulatePolicy } from '../../src/lib/policy/simulate.js';
 import { digestOf } from '../helpers/factories.js';
 import { awsError, FakeBatch, FakeEcr, FakeEcs, FakeEvents, FakeInspector, FakeLambda, FakeScheduler } from '../helpers/fakes.js';
+import { simulatedPreview } from '../helpers/preview.js';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
 const US = toRegion('us-east-1');
@@ -27,18 +26,6 @@ const LEGACY_POLICY = JSON.stringify({
 
 const live = digestOf('api-live');
 const legacyRunning = digestOf('legacy-running');
-
-/** ECR's preview as the simulator models it (ECR's upper-case actions). */
-const faithfulPreview = (region: Region, ecr: FakeEcr): LifecyclePreviewPort => ({
-  region,
-  previewLifecyclePolicy: async (repository, policyText) => {
-    const images: ImageRecord[] = [];
-    for await (const image of ecr.listImages(repository)) images.push(image);
-    return simulatePolicy(parsePolicyOrThrow(policyText), images, NOW).verdicts.flatMap(({ image, decision }) =>
-      decision.kind === 'keep' ? [] : [{ digest: image.digest, tags: image.tags, action: decision.kind.toUpperCase(), rulePriority: decision.rulePriority }],
-    );
-  },
-});
 
 const seed = () => {
   const usEcr = new FakeEcr({ region: US, now: () => NOW, readOnly: true });
@@ -74,8 +61,8 @@ const seed = () => {
   euInspector.failOn = (method) => awsError('AccessDeniedException', method === 'ecrImageCoverage' || method === 'imagesInUseSince' ? 'inspector2:ListCoverage' : 'inspector2:ListFindings');
 
   const adapters = new Map<Region, RegionAdapters>([
-    [US, { region: US, ecr: usEcr, ecs, inspector: usInspector, events: new FakeEvents(), scheduler: new FakeScheduler(), lambda: new FakeLambda(), batch: new FakeBatch(), preview: faithfulPreview(US, usEcr) }],
-    [EU, { region: EU, ecr: euEcr, ecs: new FakeEcs({ region: EU }), inspector: euInspector, events: new FakeEvents(), scheduler: new FakeScheduler(), lambda: new FakeLambda(), batch: new FakeBatch(), preview: faithfulPreview(EU, euEcr) }],
+    [US, { region: US, ecr: usEcr, ecs, inspector: usInspector, events: new FakeEvents(), scheduler: new FakeScheduler(), lambda: new FakeLambda(), batch: new FakeBatch(), preview: simulatedPreview(usEcr, NOW) }],
+    [EU, { region: EU, ecr: euEcr, ecs: new FakeEcs({ region: EU }), inspector: euInspector, events: new FakeEvents(), scheduler: new FakeScheduler(), lambda: new FakeLambda(), batch: new FakeBatch(), preview: simulatedPreview(euEcr, NOW) }],
   ]);
   // A call counter as the CLI and the Lambda pass one (`awsCallCounts`): every port call counts.
   const fakes = [['ECR', usEcr], ['ECR', euEcr], ['Inspector2', usInspector], ['Inspector2', euInspector]] as const;

@@ -3,16 +3,15 @@
  * each target policy right before it is written; a disagreement or a spent budget holds the write.
  */
 import { describe, expect, it } from 'vitest';
-import type { LifecyclePreviewPort, PreviewedImage } from '../../src/lib/aws/ports.js';
+import type { PreviewedImage } from '../../src/lib/aws/ports.js';
 import { DEFAULT_CONFIG, parseConfig } from '../../src/lib/config.js';
-import { toRegion, type ImageRecord } from '../../src/lib/domain/types.js';
+import { toRegion } from '../../src/lib/domain/types.js';
 import { silentLog } from '../../src/lib/observability.js';
-import { parsePolicyOrThrow } from '../../src/lib/policy/parse.js';
-import { simulatePolicy } from '../../src/lib/policy/simulate.js';
 import { createPreviewGate } from '../../src/lib/preview-gate.js';
 import { runSweep, type SweepDeps } from '../../src/lib/sweep.js';
 import { digestOf } from '../helpers/factories.js';
 import { FakeEcr, fakeRegionAdapters } from '../helpers/fakes.js';
+import { simulatedPreview } from '../helpers/preview.js';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
 const REGION = toRegion('us-east-1');
@@ -20,18 +19,9 @@ const OLD = new Date('2026-10-01T00:00:00Z');
 const withGate = (budgetSeconds = 120) => parseConfig({ ...(DEFAULT_CONFIG as Record<string, unknown>), verifyWithPreview: { enabled: true, budgetSeconds } });
 
 /** ECR's preview as the simulator models it, over the fake registry; `bend` changes its answer. */
-const previewOver = (ecr: FakeEcr, bend: (answer: PreviewedImage[]) => PreviewedImage[] = (a) => a) => {
+const previewOver = (ecr: FakeEcr, bend?: (answer: PreviewedImage[]) => PreviewedImage[]) => {
   const texts: string[] = [];
-  const port: LifecyclePreviewPort = {
-    region: REGION,
-    previewLifecyclePolicy: async (repository, policyText) => {
-      texts.push(policyText);
-      const images: ImageRecord[] = [];
-      for await (const image of ecr.listImages(repository)) images.push(image);
-      const verdicts = simulatePolicy(parsePolicyOrThrow(policyText), images, NOW).verdicts;
-      return bend(verdicts.flatMap(({ image, decision }) => (decision.kind === 'keep' ? [] : [{ digest: image.digest, tags: image.tags, action: decision.kind.toUpperCase(), rulePriority: decision.rulePriority }])));
-    },
-  };
+  const port = simulatedPreview(ecr, NOW, { bend, onPreview: (_repository, policyText) => texts.push(policyText) });
   return { port, texts };
 };
 
