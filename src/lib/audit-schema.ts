@@ -122,6 +122,7 @@ const auditRepository = z.object({
   baselineLeftOut: z.array(z.object({ description: z.string(), reason: z.string() })),
   keptBySource: z.record(z.string(), count),
   newlyExpiring: count,
+  images: z.object({ listed: count, inUse: count }).describe('images the repository holds, and in use among them (pull guard and referrers included)'),
   wouldExpire: z.object({ images: count, bytes: count, dollarsPerMonth: z.number().nonnegative(), byRule: z.array(ruleTotal), list: z.array(expiringImage) }),
   wouldArchive: z.object({ images: count, bytes: count }),
   findingsLeaving: findingCounts.extend({
@@ -178,6 +179,7 @@ export const AuditReportSchema = z
       inUseAtRiskUnderCurrentPolicy: count,
       keptBySource: z.record(z.string(), count),
       rebuild: count,
+      images: z.object({ listed: count, inUse: count }),
     }),
     repositories: z.array(auditRepository),
     failures: z.array(failure),

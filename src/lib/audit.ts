@@ -95,6 +95,8 @@ export interface AuditRepository {
   readonly keptBySource: Readonly<Record<string, number>>;
   /** Images the policy change would newly expire or archive (the current policy keeps them, or there is none). */
   readonly newlyExpiring: number;
+  /** Images the repository holds, and how many are in use (pull guard and referrers included), each counted once. */
+  readonly images: { readonly listed: number; readonly inUse: number };
   /** Under the policy ecr-keeper would enforce. */
   readonly wouldExpire: {
     readonly images: number;
@@ -160,6 +162,8 @@ export interface AuditReport {
     readonly keptBySource: Readonly<Record<string, number>>;
     /** In-use images with CRITICAL findings ("protected, but rebuild it"). */
     readonly rebuild: number;
+    /** Images in the repositories read, and in use among them (each counted once per repository). */
+    readonly images: { readonly listed: number; readonly inUse: number };
   };
   readonly repositories: readonly AuditRepository[];
   readonly failures: readonly Failure[];
@@ -397,6 +401,7 @@ export const runAudit = async (deps: AuditDeps, input: AuditInput): Promise<Audi
           baselineLeftOut: plan?.policy.overriddenBaseline ?? [],
           keptBySource: plan?.inUseBySource ?? {},
           newlyExpiring: plan?.newlyExpiring.length ?? 0,
+          images: plan?.imageCounts ?? { listed: 0, inUse: 0 },
           wouldExpire: { images: target?.expiringImages ?? 0, bytes, dollarsPerMonth: dollarsPerMonth(bytes, price), byRule: target?.byRule ?? [], list },
           wouldArchive: { images: target?.transitioningImages ?? 0, bytes: target?.transitioningBytes ?? 0 },
           findingsLeaving: { ...leaving, scan, source, ...(fallback === undefined ? {} : { fallback }) },
@@ -455,6 +460,10 @@ export const runAudit = async (deps: AuditDeps, input: AuditInput): Promise<Audi
         return acc;
       }, {}),
       rebuild: repositories.reduce((n, r) => n + r.rebuild.length, 0),
+      images: {
+        listed: repositories.reduce((n, r) => n + r.images.listed, 0),
+        inUse: repositories.reduce((n, r) => n + r.images.inUse, 0),
+      },
     },
     repositories,
     failures,

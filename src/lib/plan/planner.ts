@@ -241,6 +241,7 @@ export const planRepository = (input: PlanInput): RepositoryPlan => {
       protectionKept: [],
       newlyExpiring: [],
       inUseBySource: {},
+      imageCounts: { listed: input.images.length, inUse: 0 },
       policy: { change: 'none', currentText: input.currentPolicy?.text, keptOwnRules: [], droppedOwnRules: [], overriddenBaseline: [] },
       gate: NO_GATE,
       notFound: [],
@@ -258,6 +259,7 @@ export const planRepository = (input: PlanInput): RepositoryPlan => {
   if (notFound.length > 0) reasons.push(`${notFound.length} in-use digest(s) not found in the repository: ${notFound.map(shortDigest).join(', ')}`);
   const inUse = widenInUse(config, repository, images, ownInUse, now);
   const inUseBySource = countBySource(inUse);
+  const imageCounts = { listed: images.length, inUse: new Set(inUse.map((u) => u.digest).filter((d) => present.has(d))).size };
 
   const currentText = input.currentPolicy?.text;
   let current: LifecyclePolicy | undefined;
@@ -278,6 +280,7 @@ export const planRepository = (input: PlanInput): RepositoryPlan => {
       protectionKept: [],
       newlyExpiring: [],
       inUseBySource,
+      imageCounts,
       policy: { change: 'none', currentText, keptOwnRules: [], droppedOwnRules: [], overriddenBaseline: [] },
       gate: NO_GATE,
       notFound,
@@ -375,6 +378,7 @@ export const planRepository = (input: PlanInput): RepositoryPlan => {
     protectionKept,
     newlyExpiring,
     inUseBySource,
+    imageCounts,
     gate: planGate,
     current: currentSummary,
     target: targetSummary,

@@ -133,4 +133,6 @@ export interface RepositoryPlan {
   readonly newlyExpiringTruncated?: number | undefined;
   /** In-use images of this repository by the source that saw them (an image may count under several). */
   readonly inUseBySource: Readonly<Record<string, number>>;
+  /** Images the listing held, and how many of them are in use (pull guard and referrers included), each counted once. */
+  readonly imageCounts: { readonly listed: number; readonly inUse: number };
 }

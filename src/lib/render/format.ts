@@ -67,18 +67,17 @@ export const PULL_GUARD_SOURCE = 'recent-pull';
 /** Images the pull guard keeps (its own count, not one of the in-use sources). */
 const keptByPullGuard = (keptBySource: Readonly<Record<string, number>>): number => keptBySource[PULL_GUARD_SOURCE] ?? 0;
 
-/** The in-use source the planner adds for referrers (signatures, SBOMs) of in-use images: like the guard, only for images nothing else keeps. */
-const REFERRER_SOURCE = 'referrer';
 
 /**
- * Images by the decision the target policy makes, as far as the report model holds it:
- * `keptInUse` counts distinct images the workloads run (the account's in-use set) plus referrers
- * kept with them; `keptByPullGuard` is exact (the guard only adds images nothing else keeps).
- * "Kept by rule" is not derivable: the model has no total image count per repository.
+ * Images by the decision the target policy makes: `keptInUse` counts distinct in-use images the
+ * repositories hold (referrers kept with them included), `keptByPullGuard` those only the pull guard
+ * keeps (the guard adds only images nothing else keeps), `keptByRule` every other image the policy
+ * leaves (what the listing holds, less the rest).
  */
 export interface DecisionCounts {
   readonly keptInUse: number;
   readonly keptByPullGuard: number;
+  readonly keptByRule: number;
   readonly expire: number;
   readonly archive: number;
 }
@@ -86,11 +85,17 @@ export interface DecisionCounts {
 /** `DecisionCounts` over every repository of the report. */
 export const totalDecisions = (report: AuditReport): DecisionCounts => {
   const sum = (f: (r: AuditRepository) => number): number => report.repositories.reduce((n, r) => n + f(r), 0);
+  const guard = sum((r) => keptByPullGuard(r.keptBySource));
+  const inUse = sum((r) => r.images.inUse);
+  const expire = sum((r) => r.wouldExpire.images);
+  const archive = sum((r) => r.wouldArchive.images);
   return {
-    keptInUse: report.inUse.images + sum((r) => r.keptBySource[REFERRER_SOURCE] ?? 0),
-    keptByPullGuard: sum((r) => keptByPullGuard(r.keptBySource)),
-    expire: sum((r) => r.wouldExpire.images),
-    archive: sum((r) => r.wouldArchive.images),
+    keptInUse: Math.max(0, inUse - guard),
+    keptByPullGuard: guard,
+    // A blocked repository's target may act on in-use images: never below zero.
+    keptByRule: sum((r) => Math.max(0, r.images.listed - r.images.inUse - r.wouldExpire.images - r.wouldArchive.images)),
+    expire,
+    archive,
   };
 };
 

@@ -157,6 +157,7 @@ const charts = (report: AuditReport): string => {
   const decisions: Bar[] = [
     { label: 'kept as in use', value: d.keptInUse, display: formatCount(d.keptInUse), colour: '#2e7d4f' },
     { label: 'kept by the pull guard', value: d.keptByPullGuard, display: formatCount(d.keptByPullGuard), colour: '#6aa84f' },
+    { label: 'kept by a rule', value: d.keptByRule, display: formatCount(d.keptByRule), colour: '#8aa7c4' },
     { label: 'expire', value: d.expire, display: formatCount(d.expire), colour: '#c0392b' },
     { label: 'archive', value: d.archive, display: formatCount(d.archive), colour: '#7e57c2' },
   ];

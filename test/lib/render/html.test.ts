@@ -59,12 +59,16 @@ describe('Function: renderAuditHtml', () => {
 });
 
 describe('Function: totalDecisions', () => {
-  it('counts distinct in-use images, the pull guard apart, and what expires', () => {
+  it('counts distinct in-use images, the pull guard apart, what a rule keeps and what expires', () => {
     // Act
     const decisions = totalDecisions(report);
 
     // Assess: one image runs in prod; shop/web's recently pulled image is the guard's
-    expect(decisions).toEqual({ keptInUse: 1, keptByPullGuard: 1, expire: report.totals.expiringImages, archive: 0 });
+    expect(decisions).toMatchObject({ keptInUse: 1, keptByPullGuard: 1, expire: report.totals.expiringImages, archive: 0 });
+    // Every listed image has exactly one decision: the five counts add up to what the repositories hold.
+    expect(decisions.keptInUse + decisions.keptByPullGuard + decisions.keptByRule + decisions.expire + decisions.archive).toBe(report.totals.images.listed);
+    expect(decisions.keptByRule).toBeGreaterThan(0);
+    expect(html).toContain(`<title>kept by a rule: ${decisions.keptByRule}</title>`);
     expect(html).toContain('<title>kept as in use: 1</title>');
     expect(html).toContain('<title>kept by the pull guard: 1</title>');
   });
