@@ -175,7 +175,7 @@ const charts = (report: AuditReport): string => {
     figure(renderBarChart({ title: 'Findings leaving by severity', bars: severities, empty: 'no findings leave' }), 'Active Inspector findings on the images that would expire.'),
     figure(
       renderBarChart({ title: 'Images by decision', bars: decisions, empty: 'no image kept in use or expiring' }),
-      'Under the enforced policy. In use: distinct images the workloads run, account-wide, and their referrers. Images a rule keeps are not counted in the report.',
+      'Under the enforced policy; each image the repositories hold counts once. In use: distinct images the workloads run and their referrers; kept by a rule: the rest the policy leaves.',
     ),
     figure(renderBarChart({ title: 'Expiring images by scan state', bars: scans, empty: 'nothing would expire' }), 'An image without findings is clean only if Inspector scanned it recently.'),
   ].join('')}</div></section>`;
