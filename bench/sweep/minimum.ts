@@ -8,6 +8,20 @@
 import { NOW, resolveTaskDefinition, type BenchAccount, type BenchDeployment, type BenchService } from './account.js';
 
 /**
+ * The task-definition names the task-definition source resolves: each family (its newest revision),
+ * services without revisions or not controlled by ECS, task sets, scheduled rules and schedules.
+ */
+const taskDefinitionReferences = (account: BenchAccount): string[] => [
+  ...[...account.families.values()].map((family) => family.family),
+  ...account.services.flatMap((service) => [
+    ...(service.currentRevisionArns.length === 0 || service.controller !== 'ECS' ? [service.taskDefinition] : []),
+    ...service.taskSetTaskDefinitions,
+  ]),
+  ...account.rules.flatMap((rule) => (rule.taskDefinitionArn === undefined ? [] : [rule.taskDefinitionArn])),
+  ...account.schedules.flatMap((schedule) => (schedule.taskDefinitionArn === undefined ? [] : [schedule.taskDefinitionArn])),
+];
+
+/**
  * Tags workloads name without a digest, by repository: what a sweep must resolve to digests. Task
  * definitions (the families source's newest revision, services without revisions or with task sets,
  * scheduled rules and schedules), Batch job definitions' newest revisions, and pending tasks (no
@@ -22,17 +36,10 @@ const tagReferences = (account: BenchAccount): Map<string, Set<string>> => {
     const repository = path.slice(0, at);
     out.set(repository, (out.get(repository) ?? new Set()).add(path.slice(at + 1)));
   };
-  const addDefinition = (name: string): void => {
+  for (const name of taskDefinitionReferences(account)) {
     const resolved = resolveTaskDefinition(account, name);
     if (resolved !== undefined) for (const c of resolved.family.containersOf(resolved.revision)) add(c.image);
-  };
-  for (const family of account.families.values()) addDefinition(family.family);
-  for (const service of account.services) {
-    if (service.currentRevisionArns.length === 0 || service.controller !== 'ECS') addDefinition(service.taskDefinition);
-    for (const td of service.taskSetTaskDefinitions) addDefinition(td);
   }
-  for (const rule of account.rules) if (rule.taskDefinitionArn !== undefined) addDefinition(rule.taskDefinitionArn);
-  for (const schedule of account.schedules) if (schedule.taskDefinitionArn !== undefined) addDefinition(schedule.taskDefinitionArn);
   const newestJob = new Map<string, { revision: number; image: string }>();
   for (const d of account.jobDefinitions) if ((newestJob.get(d.name)?.revision ?? 0) < d.revision) newestJob.set(d.name, d);
   for (const d of newestJob.values()) add(d.image);
@@ -136,17 +143,10 @@ export const minimumCalls = (account: BenchAccount, facts: RunFacts): Map<string
   const revisions = new Set(account.services.flatMap(revisionsNeeded));
   set('ECS:DescribeServiceRevisions', perPass(ceil(revisions.size, 20)), `${revisions.size} distinct revisions / 20 ARNs, across clusters`);
   const definitions = new Set<string>();
-  const add = (name: string): void => {
+  for (const name of taskDefinitionReferences(account)) {
     const resolved = resolveTaskDefinition(account, name);
     if (resolved !== undefined) definitions.add(`${resolved.family.family}:${resolved.revision}`);
-  };
-  for (const family of account.families.values()) add(family.family);
-  for (const service of account.services) {
-    if (service.currentRevisionArns.length === 0 || service.controller !== 'ECS') add(service.taskDefinition);
-    for (const td of service.taskSetTaskDefinitions) add(td);
   }
-  for (const rule of account.rules) if (rule.taskDefinitionArn !== undefined) add(rule.taskDefinitionArn);
-  for (const schedule of account.schedules) if (schedule.taskDefinitionArn !== undefined) add(schedule.taskDefinitionArn);
   set('ECS:DescribeTaskDefinition', perPass(definitions.size), `${definitions.size} distinct task-definition revisions (no batch form), shared by every source`);
   set('ECS:ListTaskDefinitionFamilies', perPass(pages(account.families.size, 100)), `${account.families.size} ACTIVE families / 100`);
   set('ECS:ListTaskDefinitions', 0, 'newest 1 revision: the bare family names it');
