@@ -235,16 +235,17 @@ const drillDown = (r: AuditRepository): string => {
   return parts.join('');
 };
 
-const COLUMNS: readonly { readonly key: string; readonly label: string; readonly type: 'text' | 'number' }[] = [
-  { key: 'repository', label: 'Repository', type: 'text' },
-  { key: 'region', label: 'Region', type: 'text' },
-  { key: 'drift', label: 'Policy', type: 'text' },
-  { key: 'status', label: 'Status', type: 'text' },
-  { key: 'expire', label: 'Expire', type: 'number' },
-  { key: 'bytes', label: 'Bytes', type: 'number' },
-  { key: 'dollars', label: '$/month', type: 'number' },
-  { key: 'findings', label: 'Findings leaving', type: 'number' },
-  { key: 'risk', label: 'At risk now', type: 'number' },
+/** The sortable columns; each row carries `data-<key>` with `value`, which the page's script sorts by. */
+const COLUMNS: readonly { readonly key: string; readonly label: string; readonly type: 'text' | 'number'; readonly value: (r: AuditRepository) => string | number }[] = [
+  { key: 'repository', label: 'Repository', type: 'text', value: (r) => r.repository },
+  { key: 'region', label: 'Region', type: 'text', value: (r) => r.region },
+  { key: 'drift', label: 'Policy', type: 'text', value: (r) => r.drift },
+  { key: 'status', label: 'Status', type: 'text', value: (r) => r.status },
+  { key: 'expire', label: 'Expire', type: 'number', value: (r) => r.wouldExpire.images },
+  { key: 'bytes', label: 'Bytes', type: 'number', value: (r) => r.wouldExpire.bytes },
+  { key: 'dollars', label: '$/month', type: 'number', value: (r) => r.wouldExpire.dollarsPerMonth },
+  { key: 'findings', label: 'Findings leaving', type: 'number', value: (r) => r.findingsLeaving.total },
+  { key: 'risk', label: 'At risk now', type: 'number', value: (r) => r.atRiskUnderCurrentPolicy.length },
 ];
 
 const repositoryTable = (report: AuditReport): string => {
@@ -252,15 +253,7 @@ const repositoryTable = (report: AuditReport): string => {
   const bodies = report.repositories.map((r, i) => {
     const search = `${r.repository} ${r.region} ${r.drift} ${r.status}`.toLowerCase();
     const data = [
-      `data-repository="${esc(r.repository)}"`,
-      `data-region="${esc(r.region)}"`,
-      `data-drift="${esc(r.drift)}"`,
-      `data-status="${esc(r.status)}"`,
-      `data-expire="${r.wouldExpire.images}"`,
-      `data-bytes="${r.wouldExpire.bytes}"`,
-      `data-dollars="${r.wouldExpire.dollarsPerMonth}"`,
-      `data-findings="${r.findingsLeaving.total}"`,
-      `data-risk="${r.atRiskUnderCurrentPolicy.length}"`,
+      ...COLUMNS.map((c) => `data-${c.key}="${esc(String(c.value(r)))}"`),
       `data-search="${esc(search)}"`,
       `data-attention="${needsAttention(r) ? 1 : 0}"`,
       `data-expiring="${r.wouldExpire.images > 0 ? 1 : 0}"`,
