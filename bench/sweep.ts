@@ -8,7 +8,8 @@
  *   npm run bench:sweep                      every size: r10, r100, r1000, r1000-100k (about 2 minutes here)
  *   npm run bench:sweep -- --sizes r10,r100  only these (BENCH_SWEEP_SIZES=r10,r100 does the same)
  *
- * Each size runs in its own child process, so its peak RSS is its own.
+ * Each size's account is served by a process of its own over loopback HTTP (bench/sweep/account-server.ts),
+ * and each run is a fresh process of its own: its peak RSS is the sweep's, measured, with nothing else in it.
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -28,10 +29,10 @@ import { DEFAULT_CONFIG, parseConfig } from '../src/lib/config.js';
 import { toRegion } from '../src/lib/domain/types.js';
 import { silentLog } from '../src/lib/observability.js';
 import { runSweep, type SweepMode, type SweepReport } from '../src/lib/sweep.js';
-import { ACCOUNT, NOW, REGION, SIZES, buildAccount, imageCount, type BenchAccount, type SizeSpec } from './sweep/account.js';
-import { ASSUMED_CALL_SECONDS, ASSUMED_ECR_READ_RATE, ASSUMED_OTHER_RATE, WRITE_OPERATIONS, minimumCalls, modelledOverlapped, modelledSeconds, rateOf, readAheadShare } from './sweep/minimum.js';
+import { ACCOUNT, NOW, REGION, SIZES, imageCount, type BenchAccount, type SizeSpec } from './sweep/account.js';
+import { ASSUMED_CALL_SECONDS, ASSUMED_ECR_READ_RATE, ASSUMED_OTHER_RATE, WRITE_OPERATIONS, modelledOverlapped, modelledSeconds, rateOf } from './sweep/minimum.js';
 import { READ_AHEAD_IMAGES } from '../src/lib/sweep.js';
-import { createTransport, type Transport } from './sweep/transport.js';
+import { serveAccount, startAccountServer } from './sweep/account-server.js';
 
 // ------------------------------------------------------------------ what a child reports
 
@@ -83,11 +84,10 @@ const MB = 1_048_576;
 
 // ------------------------------------------------------------------ child: one size
 
-const clientsOver = (transport: Transport): RegionAdapters => {
+const clientsOver = (endpoint: string): RegionAdapters => {
   const region = toRegion(REGION);
   // Explicit credentials: no provider chain, and a client of its own (not the region cache).
-  const clients = createClients({ region, credentials: { accessKeyId: 'AKIABENCHMARK0000000', secretAccessKey: 'bench' } });
-  for (const client of Object.values(clients)) Object.assign(client.config, { requestHandler: transport });
+  const clients = createClients({ region, endpoint, credentials: { accessKeyId: 'AKIABENCHMARK0000000', secretAccessKey: 'bench' } });
   return {
     region,
     ecr: createEcrAdapter(clients.ecr, region),
@@ -126,7 +126,24 @@ const outcomeOf = (report: SweepReport): string => {
 const perImageEntries = (report: SweepReport): number =>
   report.repositories.reduce((n, o) => n + (o.plan?.current?.affected.length ?? 0) + (o.plan?.target?.affected.length ?? 0), 0);
 
-const runChild = async (sizeName: string): Promise<void> => {
+/** What a child sends back: one run, without the calls (the account server counts those). */
+type ChildRun = Omit<RunResult, 'ops' | 'rereadRepositories' | 'dataMinimumReads' | 'dataMinimumReadSeconds'> & {
+  readonly rssBeforeMb: number;
+  readonly heapBeforeMb: number;
+};
+
+const RUNS = [
+  ['dry-run', 'dry-run'],
+  ['apply #1', 'apply'],
+  ['apply #2', 'apply'],
+] as const;
+
+/**
+ * One run of one size in a fresh process, against the account server at `endpoint`: this process
+ * holds what a Lambda running the sweep would hold (the SDK, the sweep and its reads), and only this
+ * run, so its peak RSS is the run's own.
+ */
+const runChild = async (label: string, endpoint: string): Promise<void> => {
   // The SDK's Node 20 end-of-support notice, once per client set; every other warning still prints.
   process.removeAllListeners('warning');
   process.on('warning', (warning) => {
@@ -134,82 +151,86 @@ const runChild = async (sizeName: string): Promise<void> => {
   });
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as (() => void) | undefined;
-  const size = SIZES.find((s) => s.name === sizeName);
-  if (size === undefined) throw new Error(`unknown size ${sizeName}`);
-  gc?.();
-  const rssBeforeBuildMb = process.memoryUsage().rss / MB;
-  const started = performance.now();
-  const account = buildAccount(size);
-  const buildMs = performance.now() - started;
-  gc?.();
-  const rssAfterBuildMb = process.memoryUsage().rss / MB;
-  const heapAfterBuildMb = process.memoryUsage().heapUsed / MB;
-  const transport = createTransport(account);
+  const mode = RUNS.find(([l]) => l === label)?.[1];
+  if (mode === undefined) throw new Error(`unknown run ${label}`);
   const config = parseConfig(DEFAULT_CONFIG, 'config/default.json');
-  const runs: RunResult[] = [];
-
-  for (const [label, mode] of [
-    ['dry-run', 'dry-run'],
-    ['apply #1', 'apply'],
-    ['apply #2', 'apply'],
-  ] as const) {
-    gc?.();
-    transport.reset();
-    const adapters = clientsOver(transport);
-    let peakRss = process.memoryUsage().rss;
-    let peakHeap = process.memoryUsage().heapUsed;
-    const sampler = setInterval(() => {
-      const m = process.memoryUsage();
-      peakRss = Math.max(peakRss, m.rss);
-      peakHeap = Math.max(peakHeap, m.heapUsed);
-    }, 20);
-    const maxRssBefore = process.resourceUsage().maxRSS;
-    const cpu = process.cpuUsage();
-    const t0 = performance.now();
-    // No PutImage throttle: the time PutImage takes at its quota is modelled from the count instead.
-    let report: SweepReport | undefined = await runSweep(
-      { config, adaptersFor: () => adapters, log: silentLog, now: () => NOW, imageListLimit: config.reportImagesPerRepository },
-      { mode, regions: [toRegion(REGION)] },
-    );
-    const wallMs = performance.now() - t0;
-    const used = process.cpuUsage(cpu);
-    clearInterval(sampler);
+  const adapters = clientsOver(endpoint);
+  gc?.();
+  const rssBeforeMb = process.memoryUsage().rss / MB;
+  const heapBeforeMb = process.memoryUsage().heapUsed / MB;
+  let peakRss = process.memoryUsage().rss;
+  let peakHeap = process.memoryUsage().heapUsed;
+  const sampler = setInterval(() => {
     const m = process.memoryUsage();
     peakRss = Math.max(peakRss, m.rss);
     peakHeap = Math.max(peakHeap, m.heapUsed);
-    const discoveryPasses = report.inUse.releaseRecheck === undefined ? 1 : 2;
-    const reread = new Set([...transport.effects.listings].filter(([, n]) => n > 1).map(([name]) => name));
-    const minimum = minimumCalls(account, { mode, discoveryPasses, rereadRepositories: reread, effects: transport.effects });
-    const dataOnly = minimumCalls(account, { mode, discoveryPasses: 1, rereadRepositories: new Set(), effects: transport.effects });
-    const dataReads = new Map([...dataOnly].filter(([op]) => !WRITE_OPERATIONS.has(op)).map(([op, m]) => [op, m.min]));
-    const ops = [...new Set([...minimum.keys(), ...transport.counts.keys()])].map((op) => ({
-      op,
-      calls: transport.counts.get(op) ?? 0,
-      min: minimum.get(op)?.min ?? 0,
-      why: minimum.get(op)?.why ?? 'no minimum modelled',
-    }));
-    runs.push({
-      label,
-      mode,
-      ops,
-      wallMs,
-      cpuMs: (used.user + used.system) / 1000,
-      peakRssMb: peakRss / MB,
-      peakHeapMb: peakHeap / MB,
-      maxRssMb: process.resourceUsage().maxRSS / 1024,
-      raisedMaxRss: process.resourceUsage().maxRSS > maxRssBefore,
-      discoveryPasses,
-      rereadRepositories: reread.size,
-      dataMinimumReads: [...dataReads.values()].reduce((a, b) => a + b, 0),
-      dataMinimumReadSeconds: modelledSeconds(dataReads, () => true).serial,
-      perImageEntries: perImageEntries(report),
-      outcome: outcomeOf(report),
-      failures: report.failures.slice(0, 3).map((f) => `${f.scope}: ${f.message}`.slice(0, 300)),
+  }, 20);
+  const maxRssBefore = process.resourceUsage().maxRSS;
+  const cpu = process.cpuUsage();
+  const t0 = performance.now();
+  // No PutImage throttle: the time PutImage takes at its quota is modelled from the count instead.
+  const report: SweepReport = await runSweep(
+    { config, adaptersFor: () => adapters, log: silentLog, now: () => NOW, imageListLimit: config.reportImagesPerRepository },
+    { mode, regions: [toRegion(REGION)] },
+  );
+  const wallMs = performance.now() - t0;
+  const used = process.cpuUsage(cpu);
+  clearInterval(sampler);
+  const m = process.memoryUsage();
+  peakRss = Math.max(peakRss, m.rss);
+  peakHeap = Math.max(peakHeap, m.heapUsed);
+  const run: ChildRun = {
+    label,
+    mode,
+    wallMs,
+    cpuMs: (used.user + used.system) / 1000,
+    peakRssMb: peakRss / MB,
+    peakHeapMb: peakHeap / MB,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    raisedMaxRss: process.resourceUsage().maxRSS > maxRssBefore,
+    discoveryPasses: report.inUse.releaseRecheck === undefined ? 1 : 2,
+    perImageEntries: perImageEntries(report),
+    outcome: outcomeOf(report),
+    failures: report.failures.slice(0, 3).map((f) => `${f.scope}: ${f.message}`.slice(0, 300)),
+    rssBeforeMb,
+    heapBeforeMb,
+  };
+  await new Promise<void>((resolve, reject) => process.send?.(run, (error: Error | null) => (error ? reject(error) : resolve())));
+};
+
+/** One run in its own process (see `runChild`). */
+const runInChild = (label: string, endpoint: string): Promise<ChildRun> =>
+  new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), ['--child', label, endpoint], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let result: ChildRun | undefined;
+    child.on('message', (message) => {
+      result = message as ChildRun;
     });
-    report = undefined;
+    child.on('error', reject);
+    child.on('exit', (code) => (result === undefined ? reject(new Error(`run ${label}: child exited with ${String(code)} and no result`)) : resolve(result)));
+  });
+
+/** One size: its account server, then each run in a fresh process against it (writes carry over). */
+const runSize = async (size: SizeSpec): Promise<SizeResult> => {
+  const started = performance.now();
+  const server = await startAccountServer(import.meta.url, size.name);
+  const runs: RunResult[] = [];
+  let before = { rss: 0, heap: 0 };
+  try {
+    for (const [label, mode] of RUNS) {
+      await server.reset();
+      const { rssBeforeMb, heapBeforeMb, ...run } = await runInChild(label, server.facts.endpoint);
+      before = { rss: Math.max(before.rss, rssBeforeMb), heap: Math.max(before.heap, heapBeforeMb) };
+      const calls = await server.measure(mode, run.discoveryPasses);
+      runs.push({ ...run, ops: calls.ops, rereadRepositories: calls.rereadRepositories, dataMinimumReads: calls.dataMinimumReads, dataMinimumReadSeconds: calls.dataMinimumReadSeconds });
+    }
+  } finally {
+    server.stop();
   }
-  const result: SizeResult = { size, shape: shapeOf(account), images: imageCount(account), buildMs, rssBeforeBuildMb, rssAfterBuildMb, heapAfterBuildMb, putImagePerSecond: config.concurrency.putImagePerSecond, aheadShare: readAheadShare(account, READ_AHEAD_IMAGES), runs, elapsedMs: performance.now() - started };
-  await new Promise<void>((resolve, reject) => process.send?.(result, (error: Error | null) => (error ? reject(error) : resolve())));
+  const { facts } = server;
+  const putImagePerSecond = parseConfig(DEFAULT_CONFIG, 'config/default.json').concurrency.putImagePerSecond;
+  // No account in the sweep's process: "after build" is the same process before its run.
+  return { size, shape: facts.shape, images: facts.images, buildMs: facts.buildMs, rssBeforeBuildMb: before.rss, rssAfterBuildMb: before.rss, heapAfterBuildMb: before.heap, putImagePerSecond, aheadShare: facts.aheadShare, runs, elapsedMs: performance.now() - started };
 };
 
 // ------------------------------------------------------------------ parent: print
@@ -239,8 +260,8 @@ const printSize = (result: SizeResult): void => {
   const { runs } = result;
   console.log(`\n== ${result.size.name}: ${result.shape}`);
   console.log(
-    `   account built in ${secs(result.buildMs / 1000)} s; RSS ${fmt(result.rssBeforeBuildMb)} MB with the SDK and sweep loaded, ` +
-      `${fmt(result.rssAfterBuildMb)} MB once the synthetic account is in memory (the transport's data, not the sweep's)`,
+    `   account built in ${secs(result.buildMs / 1000)} s in its own process (served over loopback HTTP); ` +
+      `the sweep's process: RSS ${fmt(result.rssBeforeBuildMb)} MB with the SDK and sweep loaded, before its run`,
   );
   const ops = [...new Set(runs.flatMap((r) => r.ops.map((o) => o.op)))].sort((a, b) => Number(isWrite(a)) - Number(isWrite(b)) || a.localeCompare(b));
   const head = `   ${pad('operation', 31)} ${lpad('rate/s', 7)} ` + runs.map((r) => `| ${pad(r.label, 8)} ${lpad('calls', 7)} ${lpad('min', 7)} ${lpad('ratio', 6)} ${lpad('model s', 7)} `).join('');
@@ -283,8 +304,8 @@ const printSize = (result: SizeResult): void => {
     );
     const putImages = r.ops.find((o) => o.op === 'ECR:PutImage')?.calls ?? 0;
     console.log(
-      `   ${pad('', 9)} peak RSS ${fmt(runPeakRss(r))} MB (sweep alone ≈ ${fmt(sweepOnlyRss(result, r))} MB); peak heap ${fmt(r.peakHeapMb)} MB ` +
-        `(+${fmt(r.peakHeapMb - result.heapAfterBuildMb)} MB over the account); report holds ${fmt(r.perImageEntries)} per-image entries` +
+      `   ${pad('', 9)} peak RSS ${fmt(runPeakRss(r))} MB (the sweep's own process); peak heap ${fmt(r.peakHeapMb)} MB ` +
+        `(+${fmt(r.peakHeapMb - result.heapAfterBuildMb)} MB over the loaded sweep); report holds ${fmt(r.perImageEntries)} per-image entries` +
         (r.discoveryPasses > 1
           ? `; consumers read ×${r.discoveryPasses} and ${fmt(r.rereadRepositories)} repositories re-read for the re-checked pass ` +
             `(counted in min; pure data minimum ${fmt(r.dataMinimumReads)} reads, ${secs(r.dataMinimumReadSeconds)} s serial)`
@@ -307,7 +328,6 @@ const printSize = (result: SizeResult): void => {
  * run added over the RSS with the account in memory. An estimate of a Lambda running this sweep.
  */
 const runPeakRss = (run: RunResult): number => (run.raisedMaxRss ? Math.max(run.peakRssMb, run.maxRssMb) : run.peakRssMb);
-const sweepOnlyRss = (result: SizeResult, run: RunResult): number => result.rssBeforeBuildMb + Math.max(0, runPeakRss(run) - result.rssAfterBuildMb);
 
 const printTargets = (results: readonly SizeResult[]): void => {
   console.log('\n== Targets (issue 8) side by side; figures, not assertions');
@@ -346,16 +366,16 @@ const printTargets = (results: readonly SizeResult[]): void => {
     const run = r.runs.find((x) => x.label === 'apply #1');
     return run === undefined ? '-' : `${secs(modelled(run, 'calls', () => true).serial)} s`;
   });
-  row('peak RSS ≤ 512 MB: whole process (with the account)', (r) => {
+  row('peak RSS ≤ 512 MB: the sweep\'s process (worst run)', (r) => {
     const peak = Math.max(...r.runs.map(runPeakRss));
     return `${fmt(peak)} MB${peak <= 512 ? '' : '!'}`;
   });
-  row('  sweep alone (estimate, worst run)', (r) => {
-    const peak = Math.max(...r.runs.map((x) => sweepOnlyRss(r, x)));
-    return `${fmt(peak)} MB${peak <= 512 ? '' : '!'}`;
-  });
-  row('  RSS: SDK loaded / + synthetic account', (r) => `${fmt(r.rssBeforeBuildMb)} / ${fmt(r.rssAfterBuildMb)} MB`);
-  row('  peak heap over the account (worst run)', (r) => `${fmt(Math.max(...r.runs.map((x) => x.peakHeapMb - r.heapAfterBuildMb)))} MB`);
+  for (const [label] of RUNS)
+    row(`  ${label}`, (r) => {
+      const run = r.runs.find((x) => x.label === label);
+      return run === undefined ? '-' : `${fmt(runPeakRss(run))} MB, heap ${fmt(run.peakHeapMb)} MB`;
+    });
+  row('  RSS with the SDK and sweep loaded, before a run', (r) => `${fmt(r.rssBeforeBuildMb)} MB`);
   row('report per-image entries (dry-run)', (r) => fmt(r.runs[0]?.perImageEntries ?? 0));
   console.log('\n== Cost against size (linear if the per-unit figures stay flat)');
   row('repositories / images', (r) => `${fmt(r.size.repositories)} / ${fmt(r.images)}`);
@@ -365,7 +385,7 @@ const printTargets = (results: readonly SizeResult[]): void => {
   row('dry-run modelled read s per 100 repositories', (r) => secs(((dry(r) === undefined ? 0 : modelled(dry(r) as RunResult, 'calls', isRead).serial) * 100) / r.size.repositories));
   row('dry-run wall s', (r) => secs((dry(r)?.wallMs ?? 0) / 1000));
   row('  wall ms per 1,000 images', (r) => secs((dry(r)?.wallMs ?? 0) / (r.images / 1000)));
-  row('dry-run peak RSS MB (sweep alone, estimate)', (r) => (dry(r) === undefined ? '-' : fmt(sweepOnlyRss(r, dry(r) as RunResult))));
+  row('dry-run peak RSS MB (the sweep\'s process)', (r) => (dry(r) === undefined ? '-' : fmt(runPeakRss(dry(r) as RunResult))));
   row('size wall time (build + 3 sweeps), s', (r) => secs(r.elapsedMs / 1000));
   row('CLI start-up < 0.5 s', () => 'not measured here');
   console.log('   "!" = over the target. Serial = rate groups one after another; parallel = all groups at full quota at once.');
@@ -402,27 +422,20 @@ const header = (sizes: readonly SizeSpec[]): void => {
   console.log('"min" = pages at the largest documented page size and batches at the largest batch size, from the synthetic data; for writes,');
   console.log('what the run changed, batched as tightly as the API allows. "!" marks a ratio above 1.05.');
   console.log('RSS: sampled every 20 ms, and process maxRSS when the run raised it. The synthetic account lives in the same process:');
-  console.log('"sweep alone" = RSS with the SDK loaded + what the run added over the RSS with the account in memory (an estimate).');
-  console.log('The runs of a size share one process, and V8 keeps freed pages, so apply #1 and #2 figures are upper bounds.');
+  console.log('Peak RSS is measured in the process that runs the sweep; the synthetic account is served from another process, and each run starts fresh.');
   console.log(`Sizes: ${sizes.map((s) => s.name).join(', ')} (--sizes a,b to narrow). ECR's default quota is 10,000 images per repository (adjustable).`);
 };
 
-const runSize = (size: SizeSpec): Promise<SizeResult> =>
-  new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), ['--child', size.name], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    let result: SizeResult | undefined;
-    child.on('message', (message) => {
-      result = message as SizeResult;
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => (result === undefined ? reject(new Error(`size ${size.name}: child exited with ${String(code)} and no result`)) : resolve(result)));
-  });
-
 const main = async (): Promise<void> => {
   const args = process.argv.slice(2);
+  const serverAt = args.indexOf('--account-server');
+  if (serverAt >= 0) {
+    await serveAccount(args[serverAt + 1] ?? '', shapeOf, READ_AHEAD_IMAGES);
+    return;
+  }
   const childAt = args.indexOf('--child');
   if (childAt >= 0) {
-    await runChild(args[childAt + 1] ?? '');
+    await runChild(args[childAt + 1] ?? '', args[childAt + 2] ?? '');
     process.exit(0);
   }
   const sizesAt = args.indexOf('--sizes');
