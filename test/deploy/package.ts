@@ -18,5 +18,6 @@ export const ensurePackaged = (): void => {
   const inputs = Math.max(newest('src'), newest('config'), newest('serverless.yml'), newest('package-lock.json'));
   if (existsSync(template) && statSync(template).mtimeMs >= inputs) return;
   // Output captured, not inherited: it would land in the test log; a failure's error carries it.
-  execFileSync('npx', ['serverless', 'package'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' } });
+  // Bounded: a packaging that hangs (two runs packaging one checkout at once) fails instead of stalling the run.
+  execFileSync('npx', ['serverless', 'package'], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000, killSignal: 'SIGKILL', env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' } });
 };
