@@ -152,22 +152,24 @@ const charts = (report: AuditReport): string => {
   const top: Bar[] = byBytes.slice(0, CHART_REPOSITORIES).map((r) => ({ label: r.repository, value: r.wouldExpire.bytes, display: formatBytes(r.wouldExpire.bytes) }));
   const rest = byBytes.slice(CHART_REPOSITORIES).reduce((n, r) => n + r.wouldExpire.bytes, 0);
   if (rest > 0) top.push({ label: `${byBytes.length - CHART_REPOSITORIES} others`, value: rest, display: formatBytes(rest), colour: '#8aa7c4' });
-  const severities: Bar[] = severitiesOf(report.totals.findingsLeaving).map(([s, n]) => ({ label: s, value: n, display: formatCount(n), colour: SEVERITY_COLOUR[s] }));
+  // A bar of a count chart: the value, shown as a count.
+  const count = (label: string, value: number, colour?: string): Bar => ({ label, value, display: formatCount(value), colour });
+  const severities: Bar[] = severitiesOf(report.totals.findingsLeaving).map(([severity, n]) => count(severity, n, SEVERITY_COLOUR[severity]));
   const d = totalDecisions(report);
   const decisions: Bar[] = [
-    { label: 'kept as in use', value: d.keptInUse, display: formatCount(d.keptInUse), colour: '#2e7d4f' },
-    { label: 'kept by the pull guard', value: d.keptByPullGuard, display: formatCount(d.keptByPullGuard), colour: '#6aa84f' },
-    { label: 'kept by a rule', value: d.keptByRule, display: formatCount(d.keptByRule), colour: '#8aa7c4' },
-    { label: 'expire', value: d.expire, display: formatCount(d.expire), colour: '#c0392b' },
-    { label: 'archive', value: d.archive, display: formatCount(d.archive), colour: '#7e57c2' },
+    count('kept as in use', d.keptInUse, '#2e7d4f'),
+    count('kept by the pull guard', d.keptByPullGuard, '#6aa84f'),
+    count('kept by a rule', d.keptByRule, '#8aa7c4'),
+    count('expire', d.expire, '#c0392b'),
+    count('archive', d.archive, '#7e57c2'),
   ];
   const s = report.totals.scan;
   const scans: Bar[] = [
-    { label: 'with findings', value: s.findings, display: formatCount(s.findings), colour: '#d0451b' },
-    { label: 'clean', value: s.clean, display: formatCount(s.clean), colour: '#2e7d4f' },
-    { label: 'not scanned', value: s.notScanned, display: formatCount(s.notScanned), colour: '#9a9a9a' },
-    { label: 'scan stale', value: s.scanStale, display: formatCount(s.scanStale), colour: '#c9b44a' },
-    { label: 'Inspector unavailable', value: s.inspectorUnavailable, display: formatCount(s.inspectorUnavailable), colour: '#b0b0b0' },
+    count('with findings', s.findings, '#d0451b'),
+    count('clean', s.clean, '#2e7d4f'),
+    count('not scanned', s.notScanned, '#9a9a9a'),
+    count('scan stale', s.scanStale, '#c9b44a'),
+    count('Inspector unavailable', s.inspectorUnavailable, '#b0b0b0'),
   ];
   const figure = (svg: string, caption: string): string => `<figure>${svg}<figcaption>${esc(caption)}</figcaption></figure>`;
   return `<section id="charts" aria-label="Charts"><h2>At a glance</h2><div class="charts">${[
