@@ -43,7 +43,12 @@ const matchesTags = (account: OrganizationAccount, wanted: Readonly<Record<strin
  * (registries run workloads too), the configured ones, and those AWS Organizations lists when
  * `discover` is set. A configured environment wins over an account tag.
  */
-export const organisationAccounts = async (config: KeeperConfig, organisation: Organisation, access: OrganisationAccess): Promise<OrganisationAccounts> => {
+export const organisationAccounts = async (
+  config: KeeperConfig,
+  organisation: Organisation,
+  access: OrganisationAccess,
+  options: { readonly listOrganization?: boolean } = {},
+): Promise<OrganisationAccounts> => {
   const home = await access.home();
   const registries = [...new Set(organisation.registryAccounts?.map((a) => a as AccountId) ?? [home])];
   const consumers = new Map<AccountId, { environment?: string | undefined; why: string[] }>();
@@ -60,7 +65,8 @@ export const organisationAccounts = async (config: KeeperConfig, organisation: O
     else add(entry.id as AccountId, 'config', entry.environment);
   }
   const failures: OrganisationAccounts['failures'][number][] = [];
-  if (organisation.discover !== undefined) {
+  // A step that is handed the in-use set needs no consumer list: it must not list the organisation again.
+  if (organisation.discover !== undefined && options.listOrganization !== false) {
     try {
       const listed = await access.organizations.listActiveAccounts(organisation.discover.parentIds);
       // An organisation always has a member (its management account) and an OU named in the config

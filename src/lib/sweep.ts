@@ -423,7 +423,7 @@ export const sweepAccounts = async (deps: SweepDeps, options: { readonly only?: 
   if (organisation === undefined) return SINGLE_ACCOUNT;
   const access = deps.organisation;
   if (access === undefined) throw new KeeperError('config.organisation is set, but this driver was given no access to other accounts');
-  const all = await organisationAccounts(deps.config, organisation, access);
+  const all = await organisationAccounts(deps.config, organisation, access, { listOrganization: readConsumers });
   const resolved = only === undefined ? all : { ...all, registries: all.registries.filter((a) => only.includes(a)) };
   const limit = pLimit(8);
   const unreadRegistries = new Map<AccountId, Failure>();

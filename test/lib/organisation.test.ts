@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { OrganisationAccess, OrganizationAccount, RegionAdapters } from '../../src/lib/aws/ports.js';
 import { DEFAULT_CONFIG, parseConfig, type KeeperConfig } from '../../src/lib/config.js';
 import { toAccountId, type AccountId } from '../../src/lib/domain/types.js';
+import { silentLog } from '../../src/lib/observability.js';
 import { environmentOfAccount, organisationAccounts } from '../../src/lib/organisation.js';
+import { sweepAccounts } from '../../src/lib/sweep.js';
 
 const HOME = toAccountId('123456789012');
 const config = (organisation: Record<string, unknown>): KeeperConfig => parseConfig({ ...(DEFAULT_CONFIG as Record<string, unknown>), organisation });
@@ -86,6 +88,51 @@ describe('organisationAccounts', () => {
     expect(accounts.failures).toHaveLength(1);
     expect(accounts.failures[0]?.scope).toBe('organizations');
     expect(ids(accounts.consumers)).toEqual([HOME]);
+  });
+});
+
+describe('sweepAccounts: a step handed the in-use set (a state machine batch or discovery item)', () => {
+  it('neither lists the organisation nor enters a consumer account; it proves only the registry roles', async () => {
+    // Prepare
+    const asked: string[][] = [];
+    const entered: string[] = [];
+    const c = config({ registryAccounts: ['210987654321'], consumerAccounts: ['111111111111'], discover: {} });
+    const counting: OrganisationAccess = {
+      ...access([account('333333333333')], asked),
+      verify: (id, role) => {
+        entered.push(`${id}:${role}`);
+        return Promise.resolve();
+      },
+    };
+
+    // Act
+    const accounts = await sweepAccounts({ config: c, organisation: counting, log: silentLog, now: () => new Date(), adaptersFor: () => { throw new Error('no adapters here'); } }, { readConsumers: false });
+
+    // Assess
+    expect(asked).toEqual([]);
+    expect(entered).toEqual(['210987654321:registry']);
+    expect(accounts.registries).toEqual(['210987654321']);
+  });
+
+  it('a full sweep lists the organisation once and enters every account once per role', async () => {
+    // Prepare
+    const asked: string[][] = [];
+    const entered: string[] = [];
+    const c = config({ registryAccounts: ['210987654321'], discover: {} });
+    const counting: OrganisationAccess = {
+      ...access([account('333333333333')], asked),
+      verify: (id, role) => {
+        entered.push(`${id}:${role}`);
+        return Promise.resolve();
+      },
+    };
+
+    // Act
+    await sweepAccounts({ config: c, organisation: counting, log: silentLog, now: () => new Date(), adaptersFor: () => { throw new Error('no adapters here'); } });
+
+    // Assess
+    expect(asked).toEqual([[]]);
+    expect(entered.sort()).toEqual(['123456789012:consumer', '210987654321:consumer', '210987654321:registry', '333333333333:consumer']);
   });
 });
 
