@@ -16,10 +16,10 @@ import { silentLog } from '../src/lib/observability.js';
 import { runSweep, type SweepDeps } from '../src/lib/sweep.js';
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from '../test/emulator/harness.js';
 import { startEmulator } from '../test/emulator/launcher.js';
+import { createRoleIn, credentialsIn } from '../test/emulator/accounts.js';
 import { createRepository, daysAgo, pushImage, registerTaskDefinition, seedDemoAccount } from '../test/emulator/seed.js';
 import { createOrganisationAccess } from '../src/lib/aws/accounts.js';
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { countCommands, writeCallsIn, type CallCounts } from '../test/helpers/call-counter.js';
 
 // The SDK warns once that it will need Node 22 from 2027; Lambda runs Node 22, the demo may not.
@@ -94,22 +94,11 @@ try {
   // A two-account organisation: this account is the registry, a team account runs one of its images.
   const TEAM = '111111111111';
   const NO_ROLE = '333333333333';
-  const roleRequest = await fetch(`${emulator.control}/iam/role`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      accountId: TEAM,
-      roleName: 'EcrKeeperConsumerRole',
-      trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'sts:AssumeRole' }] },
-    }),
-  });
-  if (!roleRequest.ok) throw new Error(`could not create the team account's consumer role: ${await roleRequest.text()}`);
+  await createRoleIn(emulator.control, TEAM, 'EcrKeeperConsumerRole');
   await createRepository(seeding.ecr, 'billing/worker');
   const teamImage = await pushImage(seeding.ecr, emulator.control, { repository: 'billing/worker', tags: ['v1'], pushedAt: daysAgo(now, 400) });
   await pushImage(seeding.ecr, emulator.control, { repository: 'billing/worker', tags: ['v0'], pushedAt: daysAgo(now, 500) });
-  const sts = new STSClient({ region, endpoint: emulator.endpoint, credentials: EMULATOR_CREDENTIALS });
-  const { Credentials: c } = await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${TEAM}:role/EcrKeeperConsumerRole`, RoleSessionName: 'demo' }));
-  const teamEcs = new ECSClient({ region, endpoint: emulator.endpoint, credentials: { accessKeyId: c?.AccessKeyId ?? '', secretAccessKey: c?.SecretAccessKey ?? '', sessionToken: c?.SessionToken ?? '' } });
+  const teamEcs = new ECSClient({ region, endpoint: emulator.endpoint, credentials: await credentialsIn({ endpoint: emulator.endpoint, region, credentials: EMULATOR_CREDENTIALS }, TEAM, 'EcrKeeperConsumerRole') });
   await registerTaskDefinition(teamEcs, { family: 'invoices', launchType: 'FARGATE', containers: [{ name: 'app', image: `123456789012.dkr.ecr.${region}.amazonaws.com/billing/worker:v1` }] });
   say(`Organisation: account ${TEAM} (a team, with the StackSet's consumer role) runs billing/worker:v1, 400 days old, from this registry.`);
   const alone = await runSweep(deps, { mode: 'dry-run', regions: [region], repositories: ['billing/worker' as never] });
@@ -130,7 +119,6 @@ try {
   const teamOutcome = org.repositories[0];
   say(`  the organisation (${(org.accounts ?? []).map((a) => `${a.account}: ${a.roles.join('+')}`).join(', ')}): policy ${teamOutcome?.applied.policyWritten === true ? 'written' : 'not written'}; v1 ${teamOutcome?.plan?.newlyExpiring.some((i) => i.digest === teamImage.digest) === true ? 'still expires (bug)' : 'kept'}, v0 expires under the baseline`);
   teamEcs.destroy();
-  sts.destroy();
 } finally {
   await emulator.stop();
 }

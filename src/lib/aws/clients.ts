@@ -61,6 +61,15 @@ export interface RegionClients {
   readonly tagging: ResourceGroupsTaggingAPIClient;
 }
 
+/** The SDK client config every client here shares: adaptive retry, and the endpoint and credentials when given. */
+const clientConfig = (options: ClientOptions) => ({
+  region: options.region,
+  retryMode: 'adaptive',
+  maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+  ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+  ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+});
+
 const cache = new Map<string, RegionClients>();
 
 /** AWS operations sent by every client `createClients` built in this process, by `Service:Operation`. */
@@ -96,13 +105,7 @@ export const createClients = (options: ClientOptions): RegionClients => {
   const cacheable = options.credentials === undefined;
   const cached = cacheable ? cache.get(key) : undefined;
   if (cached !== undefined) return cached;
-  const config = {
-    region: options.region,
-    retryMode: 'adaptive',
-    maxAttempts,
-    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
-  };
+  const config = clientConfig({ ...options, maxAttempts });
   const clients: RegionClients = {
     ecr: new ECRClient(config),
     ecs: new ECSClient(config),
@@ -173,12 +176,6 @@ export interface AccountClients {
 
 /** Builds the STS and Organizations clients of the keeper's account (not cached: one organisation access holds them). */
 export const createAccountClients = (options: ClientOptions): AccountClients => {
-  const config = {
-    region: options.region,
-    retryMode: 'adaptive',
-    maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
-  };
+  const config = clientConfig(options);
   return { sts: new STSClient(config), organizations: new OrganizationsClient(config) };
 };
