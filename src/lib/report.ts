@@ -2,29 +2,7 @@
  * Shapes a sweep report for its readers: a compact JSON summary for the Lambda result,
  * count metrics, and a plain-text table for the CLI.
  */
-import type { AffectedImage, RepositoryPlan, SimulationSummary } from './plan/types.js';
 import type { RepositoryOutcome, SweepReport } from './sweep.js';
-
-const capList = (list: readonly AffectedImage[], limit: number): { readonly kept: readonly AffectedImage[]; readonly truncated: number | undefined } =>
-  list.length <= limit ? { kept: list, truncated: undefined } : { kept: list.slice(0, limit), truncated: list.length - limit };
-
-const capSummary = (summary: SimulationSummary | undefined, limit: number): SimulationSummary | undefined => {
-  if (summary === undefined || summary.affected.length <= limit) return summary;
-  const { kept, truncated } = capList(summary.affected, limit);
-  return { ...summary, affected: kept, affectedTruncated: truncated };
-};
-
-/**
- * The plan with its per-image lists (`current.affected`, `target.affected`, `newlyExpiring`) cut to
- * their first `limit` entries, each cut saying how many it left out; counts, bytes, `byRule`, the
- * gate's `atRisk` and the steps stay whole. A sweep report of 100,000 images would otherwise hold an
- * entry per image twice over. `undefined` keeps every entry.
- */
-export const capImageLists = (plan: RepositoryPlan, limit: number | undefined): RepositoryPlan => {
-  if (limit === undefined) return plan;
-  const newly = capList(plan.newlyExpiring, limit);
-  return { ...plan, current: capSummary(plan.current, limit), target: capSummary(plan.target, limit), newlyExpiring: newly.kept, newlyExpiringTruncated: newly.truncated };
-};
 
 /** Per-repository line of the summary: enough to act on, without the image lists. */
 export interface RepositorySummary {

@@ -16,7 +16,6 @@ import { exclusionReason, planRepository } from './plan/planner.js';
 import type { ApplyStep, RepositoryPlan } from './plan/types.js';
 import { collectInUse, type SourceWarning } from './sources/index.js';
 import { sweepEcr, type SweepWarning } from './repository-reads.js';
-import { capImageLists } from './report.js';
 import { organisationAccounts, type ConsumerAccount } from './organisation.js';
 
 export type SweepMode = 'apply' | 'dry-run';
@@ -46,7 +45,7 @@ export interface SweepDeps {
    */
   readonly previewGate?: ((repository: Repository, ecr: EcrPort, policyText: string) => Promise<void>) | undefined;
   /**
-   * Per-repository cap on the image lists each plan keeps in the report (`capImageLists`: counts stay
+   * Per-repository cap on the image lists each plan keeps in the report (`PlanInput.imageListLimit`: counts stay
    * exact); absent keeps them all, as the audit needs. Drivers pass `config.reportImagesPerRepository`.
    */
   readonly imageListLimit?: number | undefined;
@@ -582,6 +581,13 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
   const inUseByRepo = inUseByRepository(discovery.images);
   const inUseOf = (repository: Repository): InUseImage[] => inUseByRepo.get(repositoryKey(repository.registryId, repository.region, repository.name)) ?? [];
 
+  // A listing read early is handed to its repository once, then let go.
+  const takePreread = (repository: Repository): RepositoryState | undefined => {
+    const state = preread.get(repository);
+    preread.delete(repository);
+    return state;
+  };
+
   // 3. Plan and apply, repository by repository, a bounded number at a time. Releases wait.
   const limit = pLimit(config.concurrency.repositories);
   let done = 0;
@@ -609,7 +615,7 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
       planned(() =>
         deps.shouldStop?.() === true
           ? Promise.resolve(leftForNextRun(repository, left))
-          : sweepRepository(deps, input.mode, ecrOf(repository), repository, inUseOf(repository), discovery.complete, preread.get(repository), skipDiscovery || input.pass === 'release' ? 'all' : 'hold', cacheOf(repository)),
+          : sweepRepository(deps, input.mode, ecrOf(repository), repository, inUseOf(repository), discovery.complete, takePreread(repository), skipDiscovery || input.pass === 'release' ? 'all' : 'hold', cacheOf(repository)),
       ),
     ),
   );
@@ -777,15 +783,10 @@ const sweepRepository = async (
   const scope = `${repository.region}/${repository.name}`;
   const base = { registryId: repository.registryId, region: repository.region, repository: repository.name };
   let plan: RepositoryPlan;
-  let images: readonly ImageRecord[] = [];
+  let pulledBefore: ReadonlyMap<Digest, Date | undefined>;
   try {
-    const fresh = preread ?? (await readRepository(ecr, repository, deps.config));
-    const ownReads = manifests.ownReads;
-    const read = ownReads.size === 0 ? fresh : { ...fresh, images: fresh.images.map((i) => (ownReads.has(i.digest) ? { ...i, lastPulledAt: ownReads.get(i.digest) } : i)) };
-    images = read.images;
-    // A dry run reads no manifest: BatchGetImage counts as a pull, a side effect a dry run must not have.
-    const state = deps.readIndexManifests === false || mode === 'dry-run' ? read : { ...read, images: await withIndexChildren(ecr, repository, read.images, inUse, manifests) };
-    plan = capImageLists(planRepository({ repository, ...state, inUse, inUseComplete, config: deps.config, now: deps.now() }), deps.imageListLimit);
+    // The listing lives only while the repository is planned: nothing holds it during the writes.
+    ({ plan, pulledBefore } = await readAndPlan(deps, mode, ecr, repository, inUse, inUseComplete, preread, manifests));
     logDecisions(deps.log, scope, plan);
   } catch (error) {
     if (isNotFound(error)) return { ...base, status: 'skipped', reasons: ['repository was deleted during the sweep'], applied: NOTHING_APPLIED };
@@ -805,7 +806,7 @@ const sweepRepository = async (
 
   const applied = { ...NOTHING_APPLIED };
   try {
-    await applySteps(deps, ecr, repository, steps, applied, manifests, pulledTimes(images));
+    await applySteps(deps, ecr, repository, steps, applied, manifests, pulledBefore);
     deps.log.info('repository applied', { repository: scope, ...applied });
     return { ...base, status: plan.status === 'blocked' ? 'blocked' : 'applied', reasons: plan.reasons, plan, applied, pendingReleases };
   } catch (error) {
@@ -815,6 +816,33 @@ const sweepRepository = async (
     deps.log.error('apply failed', { repository: scope, error, ...applied });
     return { ...base, status: 'failed', reasons: [...plan.reasons, failure.message], plan, applied, failure };
   }
+};
+
+/**
+ * Reads (unless `preread`) and plans one repository. Returns the plan, and the last pull time the
+ * listing gave each image the plan tags (the manifest cache must not take ecr-keeper's own read of
+ * a manifest for a consumer's pull).
+ */
+const readAndPlan = async (
+  deps: SweepDeps,
+  mode: SweepMode,
+  ecr: EcrPort,
+  repository: Repository,
+  inUse: readonly InUseImage[],
+  inUseComplete: boolean,
+  preread: RepositoryState | undefined,
+  manifests: ManifestCache,
+): Promise<{ readonly plan: RepositoryPlan; readonly pulledBefore: ReadonlyMap<Digest, Date | undefined> }> => {
+  const fresh = preread ?? (await readRepository(ecr, repository, deps.config));
+  const ownReads = manifests.ownReads;
+  const read = ownReads.size === 0 ? fresh : { ...fresh, images: fresh.images.map((i) => (ownReads.has(i.digest) ? { ...i, lastPulledAt: ownReads.get(i.digest) } : i)) };
+  // A dry run reads no manifest: BatchGetImage counts as a pull, a side effect a dry run must not have.
+  const state = deps.readIndexManifests === false || mode === 'dry-run' ? read : { ...read, images: await withIndexChildren(ecr, repository, read.images, inUse, manifests) };
+  const plan = planRepository({ repository, ...state, inUse, inUseComplete, config: deps.config, now: deps.now(), imageListLimit: deps.imageListLimit });
+  const tagged = new Set(plan.steps.flatMap((s) => (s.kind === 'add-tag' ? [s.digest] : [])));
+  const pulledBefore = new Map<Digest, Date | undefined>();
+  for (const image of read.images) if (tagged.has(image.digest)) pulledBefore.set(image.digest, image.lastPulledAt);
+  return { plan, pulledBefore };
 };
 
 /** Every decision of one plan, at debug level (the CLI's --verbose; the Lambda's DEBUG log level). */
@@ -845,8 +873,6 @@ export const childDigestsOf = (body: string): Digest[] => {
   }
 };
 
-const pulledTimes = (images: readonly ImageRecord[]): ReadonlyMap<Digest, Date | undefined> => new Map(images.map((i) => [i.digest, i.lastPulledAt] as const));
-
 /**
  * Fills `childDigests` of the in-use image indexes from their manifests, so the simulator keeps
  * their children as ECR does and reports do not list them as expiring. Only in-use indexes are
@@ -863,9 +889,10 @@ const withIndexChildren = async (
   const used = new Set(inUse.map((u) => u.digest));
   const indexes = images.filter((i) => used.has(i.digest) && i.childDigests === undefined && INDEX_MEDIA_TYPES.has(i.manifestMediaType ?? '') && i.storageClass === 'standard');
   if (indexes.length === 0) return images;
-  const read = await manifests.read(ecr, repository.name, indexes.map((i) => i.digest), pulledTimes(images));
+  const read = await manifests.read(ecr, repository.name, indexes.map((i) => i.digest), new Map(indexes.map((i) => [i.digest, i.lastPulledAt] as const)));
+  const isIndex = new Set(indexes);
   return images.map((i) => {
-    const manifest = indexes.includes(i) ? read.get(i.digest) : undefined;
+    const manifest = isIndex.has(i) ? read.get(i.digest) : undefined;
     return manifest === undefined ? i : { ...i, childDigests: childDigestsOf(manifest.body) };
   });
 };

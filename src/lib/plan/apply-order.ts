@@ -60,98 +60,141 @@ export interface OrderResult {
   readonly simulations: number;
 }
 
-interface State {
-  readonly inForce: PolicyInForce;
-  readonly images: readonly ImageRecord[];
-  /** True once the target policy is in force. */
-  readonly policyWritten: boolean;
-}
-
 const shortDigest = (digest: Digest): string => digest.slice(0, 19);
 
 const describeStep = (step: ApplyStep): string =>
   step.kind === 'put-policy' ? `writing the ${step.role} policy` : `${step.kind === 'add-tag' ? 'adding' : 'removing'} tag ${step.tag} (${shortDigest(step.digest)})`;
 
-/** The listing after one tag step; a tag names one image, so an added tag leaves every other image. */
-const applyTagStep = (images: readonly ImageRecord[], step: Extract<ApplyStep, { kind: 'add-tag' | 'remove-tag' }>): ImageRecord[] | string => {
-  if (step.kind === 'remove-tag') {
-    const image = images.find((i) => i.digest === step.digest);
-    if (image === undefined || !image.tags.includes(step.tag)) return images as ImageRecord[];
-    // BatchDeleteImage on an image's last tag deletes the image: never a state we may create.
-    if (image.tags.length === 1) return `removing ${step.tag} would delete ${shortDigest(step.digest)} (its last tag)`;
-    return images.map((i) => (i === image ? { ...i, tags: i.tags.filter((t) => t !== step.tag) } : i));
+/**
+ * The listing as a replay moves through the steps: one working copy per candidate order, changed in
+ * place, so a step costs the images it touches, not a copy of a 100,000-image listing.
+ */
+class Listing {
+  readonly images: ImageRecord[];
+  /** Positions of each digest (a digest is expected once; the simulator tolerates more). */
+  private readonly at = new Map<Digest, number[]>();
+  /** Positions holding each tag the steps add or remove (no other tag is ever looked up). */
+  private readonly holders = new Map<string, Set<number>>();
+
+  constructor(images: readonly ImageRecord[], steps: readonly ApplyStep[]) {
+    this.images = [...images];
+    const digests = new Set<Digest>();
+    for (const step of steps) {
+      if (step.kind === 'put-policy') continue;
+      digests.add(step.digest);
+      this.holders.set(step.tag, new Set());
+    }
+    this.images.forEach((image, i) => {
+      if (digests.has(image.digest)) this.at.set(image.digest, [...(this.at.get(image.digest) ?? []), i]);
+      for (const tag of image.tags) this.holders.get(tag)?.add(i);
+    });
   }
-  return images.map((i) => {
-    if (i.digest === step.digest) return i.tags.includes(step.tag) ? i : { ...i, tags: [...i.tags, step.tag] };
-    return i.tags.includes(step.tag) ? { ...i, tags: i.tags.filter((t) => t !== step.tag) } : i;
-  });
-};
 
-type Marks = ReadonlyMap<Digest, 'expire' | 'transition'>;
+  /**
+   * Applies one tag step; returns the positions whose image changed (the images before the change
+   * beside them), or why the step may not be made. A tag names one image, so an added tag leaves
+   * every other image.
+   */
+  apply(step: Extract<ApplyStep, { kind: 'add-tag' | 'remove-tag' }>): { readonly position: number; readonly before: ImageRecord }[] | string {
+    const holders = this.holders.get(step.tag) ?? new Set<number>();
+    const changed: { position: number; before: ImageRecord }[] = [];
+    const set = (position: number, tags: readonly string[]): void => {
+      const before = this.images[position] as ImageRecord;
+      changed.push({ position, before });
+      this.images[position] = { ...before, tags };
+    };
+    const positions = this.at.get(step.digest) ?? [];
+    if (step.kind === 'remove-tag') {
+      const position = positions[0];
+      if (position === undefined || !holders.has(position)) return changed;
+      const image = this.images[position] as ImageRecord;
+      // BatchDeleteImage on an image's last tag deletes the image: never a state we may create.
+      if (image.tags.length === 1) return `removing ${step.tag} would delete ${shortDigest(step.digest)} (its last tag)`;
+      set(position, image.tags.filter((t) => t !== step.tag));
+      holders.delete(position);
+      return changed;
+    }
+    const own = new Set(positions);
+    for (const position of [...holders]) {
+      if (own.has(position)) continue;
+      set(position, (this.images[position] as ImageRecord).tags.filter((t) => t !== step.tag));
+      holders.delete(position);
+    }
+    for (const position of positions) {
+      if (holders.has(position)) continue;
+      set(position, [...(this.images[position] as ImageRecord).tags, step.tag]);
+      holders.add(position);
+    }
+    return changed;
+  }
+}
 
-/** What the policy in force would do to each image it acts on; `undefined` when it cannot be simulated. */
-const markedBy = (state: State, now: Date, count: { n: number }): Marks | undefined => {
-  if (state.inForce.kind === 'none') return new Map();
-  if (state.inForce.kind === 'unreadable') return undefined;
+/** What a policy does to each position of the listing: 0 keeps, 1 archives, 2 expires. */
+type Marks = Uint8Array;
+const KEEP = 0;
+const TRANSITION = 1;
+const EXPIRE = 2;
+
+/** What the policy in force would do to each image; `undefined` when it cannot be simulated. */
+const markedBy = (inForce: PolicyInForce, images: readonly ImageRecord[], now: Date, count: { n: number }): Marks | undefined => {
+  if (inForce.kind === 'none') return new Uint8Array(images.length);
+  if (inForce.kind === 'unreadable') return undefined;
   count.n += 1;
-  const simulation = simulatePolicy(state.inForce.policy, state.images, now);
-  const marked = new Map<Digest, 'expire' | 'transition'>();
-  for (const { image, decision } of simulation.verdicts) if (decision.kind !== 'keep') marked.set(image.digest, decision.kind);
-  return marked;
+  const simulation = simulatePolicy(inForce.policy, images, now);
+  const marks = new Uint8Array(images.length);
+  simulation.verdicts.forEach(({ decision }, i) => {
+    if (decision.kind !== 'keep') marks[i] = decision.kind === 'expire' ? EXPIRE : TRANSITION;
+  });
+  return marks;
 };
 
 /** True when `now` is worse for the image than `before`: kept → archived or expired, archived → expired. */
-const worse = (before: 'expire' | 'transition' | undefined, now: 'expire' | 'transition'): boolean =>
-  before === undefined || (before === 'transition' && now === 'expire');
+const worse = (before: number, now: number): boolean => before === KEEP || (before === TRANSITION && now === EXPIRE);
 
 /** Which rules of `policy` select `image`, as a key: the simulator reads an image's tags only through this. */
 const membership = (policy: LifecyclePolicy, image: ImageRecord): string => policy.rules.map((r) => (selectionMatches(r.selection, image) ? '1' : '0')).join('');
 
-/**
- * True when a tag step leaves every image selected by exactly the same rules: the verdicts are then
- * those of the state before, and the simulation can be skipped (exact, not a heuristic).
- */
-const sameSelections = (policy: LifecyclePolicy, before: readonly ImageRecord[], after: readonly ImageRecord[]): boolean => {
-  for (let i = 0; i < before.length; i++) {
-    const was = before[i] as ImageRecord;
-    const now = after[i] as ImageRecord;
-    if (was !== now && membership(policy, was) !== membership(policy, now)) return false;
-  }
-  return true;
-};
-
 /** Replays `steps` from the input's state; returns how many steps are proven safe, and why the next one is not. */
 const replay = (input: OrderInput, steps: readonly ApplyStep[], count: { n: number }): { safe: number; reason?: string } => {
-  let state: State = { inForce: input.inForce, images: input.images, policyWritten: false };
-  let marked = markedBy(state, input.now, count);
-  const atRiskBefore = new Map([...(marked ?? new Map<Digest, 'expire' | 'transition'>())].filter(([d]) => input.inUse.has(d)));
+  const listing = new Listing(input.images, steps);
+  const { images } = listing;
+  const inUseAt = images.map((image) => input.inUse.has(image.digest));
+  let inForce = input.inForce;
+  let policyWritten = false;
+  let marked = markedBy(inForce, images, input.now, count);
+  const atRiskBefore = new Uint8Array(images.length);
+  if (marked !== undefined) marked.forEach((kind, i) => (atRiskBefore[i] = inUseAt[i] === true ? kind : KEEP));
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i] as ApplyStep;
-    let next: State;
+    let unchanged = false;
     if (step.kind === 'put-policy') {
       if (!input.complete) return { safe: i, reason: `${describeStep(step)}: the in-use set is incomplete` };
       const policy = step.role === 'guard' ? input.guard?.policy : input.target?.policy;
       if (policy === undefined) return { safe: i, reason: `${describeStep(step)}: no such policy` };
       // The guard only shields (its extra rules never mark), so it is held to "no worse than before";
       // the target is held to the gate's promise from the moment it is written: nothing in use at risk.
-      next = { inForce: { kind: 'policy', policy }, images: state.images, policyWritten: state.policyWritten || step.role === 'target' };
+      inForce = { kind: 'policy', policy };
+      policyWritten ||= step.role === 'target';
     } else {
-      if (state.inForce.kind === 'unreadable') return { safe: i, reason: `${describeStep(step)}: the policy in force cannot be read, so no tag change can be proven safe under it` };
-      const images = applyTagStep(state.images, step);
-      if (typeof images === 'string') return { safe: i, reason: images };
-      next = { ...state, images };
+      if (inForce.kind === 'unreadable') return { safe: i, reason: `${describeStep(step)}: the policy in force cannot be read, so no tag change can be proven safe under it` };
+      const changed = listing.apply(step);
+      if (typeof changed === 'string') return { safe: i, reason: changed };
+      // Every image selected by exactly the same rules: the verdicts are those of the state before,
+      // so the simulation can be skipped (exact, not a heuristic).
+      const policy = inForce.kind === 'policy' ? inForce.policy : undefined;
+      unchanged = marked !== undefined && policy !== undefined && changed.every(({ position, before }) => membership(policy, before) === membership(policy, images[position] as ImageRecord));
     }
-    const unchanged =
-      step.kind !== 'put-policy' && marked !== undefined && next.inForce.kind === 'policy' && next.images.length === state.images.length && sameSelections(next.inForce.policy, state.images, next.images);
-    const nextMarked = unchanged && marked !== undefined ? marked : (markedBy(next, input.now, count) ?? new Map<Digest, 'expire' | 'transition'>());
-    for (const [digest, kind] of nextMarked) {
-      const inUse = input.inUse.has(digest);
-      if (inUse && (next.policyWritten || worse(atRiskBefore.get(digest), kind)))
+    const nextMarked = unchanged && marked !== undefined ? marked : (markedBy(inForce, images, input.now, count) ?? new Uint8Array(images.length));
+    for (let p = 0; p < nextMarked.length; p++) {
+      const kind = nextMarked[p] as number;
+      if (kind === KEEP) continue;
+      const inUse = inUseAt[p] === true;
+      const digest = (images[p] as ImageRecord).digest;
+      if (inUse && (policyWritten || worse(atRiskBefore[p] as number, kind)))
         return { safe: i, reason: `${describeStep(step)} would put in-use ${shortDigest(digest)} at risk` };
-      if (!inUse && !input.complete && marked !== undefined && worse(marked.get(digest), kind))
+      if (!inUse && !input.complete && marked !== undefined && worse(marked[p] as number, kind))
         return { safe: i, reason: `${describeStep(step)} would newly expire ${shortDigest(digest)}, which cannot be proven unused (in-use set incomplete)` };
     }
-    state = next;
     marked = nextMarked;
   }
   return { safe: steps.length };
@@ -159,7 +202,9 @@ const replay = (input: OrderInput, steps: readonly ApplyStep[], count: { n: numb
 
 /** Adds oldest first: a tag that moves an image into a count rule only pushes out images older than it, whose protection is then already in place. */
 const orderAdds = (input: OrderInput): ApplyStep[] => {
-  const pushed = new Map(input.images.map((i) => [i.digest, effectivePushTime(i).getTime()]));
+  const added = new Set(input.adds.map((a) => a.digest));
+  const pushed = new Map<Digest, number>();
+  for (const image of input.images) if (added.has(image.digest)) pushed.set(image.digest, effectivePushTime(image).getTime());
   const roleRank = (role: 'protection' | 'home'): number => (role === 'protection' ? 0 : 1);
   return [...input.adds]
     .sort(

@@ -8,7 +8,7 @@
  */
 import type { Digest, ImageRecord, InUseImage, UseSource } from '../domain/types.js';
 import { simulatePolicy } from '../policy/simulate.js';
-import type { Decision, LifecyclePolicy, SimulationResult } from '../policy/types.js';
+import type { Decision, ImageVerdict, LifecyclePolicy, SimulationResult } from '../policy/types.js';
 
 /** An in-use image the policy would expire or archive, with the rule and the workloads that use it. */
 export interface AtRiskImage {
@@ -44,7 +44,9 @@ export const inUseAtRisk = (
 ): AtRiskImage[] => {
   const uses = usesByDigest(inUse);
   const atRisk: AtRiskImage[] = [];
-  for (const { image, decision } of simulation.verdicts) {
+  const { verdicts } = simulation;
+  for (let i = 0; i < verdicts.length; i++) {
+    const { image, decision } = verdicts[i] as ImageVerdict;
     if (decision.kind === 'keep') continue;
     const imageUses = uses.get(image.digest);
     if (imageUses === undefined) continue;

@@ -11,7 +11,7 @@ import { policiesEquivalent } from '../policy/canonical.js';
 import { globMatches } from '../policy/match.js';
 import { parsePolicyText } from '../policy/parse.js';
 import { simulatePolicy } from '../policy/simulate.js';
-import type { LifecyclePolicy, SimulationResult } from '../policy/types.js';
+import type { Decision, ImageVerdict, LifecyclePolicy, SimulationResult } from '../policy/types.js';
 import { gate, inUseAtRisk, type AtRiskImage, type GateResult } from './gate.js';
 import { orderSteps, type PolicyInForce } from './apply-order.js';
 import { findEnvironment, homeTagFor, ownProtectionOf, protectionTagFor } from './protection.js';
@@ -41,6 +41,13 @@ export interface PlanInput {
   readonly inUseComplete: boolean;
   readonly config: KeeperConfig;
   readonly now: Date;
+  /**
+   * Per-image report entries kept per list (`current.affected`, `target.affected`, `newlyExpiring`);
+   * counts, bytes and rule totals stay exact, and each list says how many it left out. Undefined keeps
+   * them all, as the audit needs. A sweep of a 100,000-image repository would otherwise build an entry
+   * per image twice over.
+   */
+  readonly imageListLimit?: number | undefined;
 }
 
 /** Why the repository is excluded by the config, or `undefined` when it is managed. */
@@ -77,26 +84,38 @@ const describeAtRisk = (risk: AtRiskImage): string => {
   return `${risk.decision.kind === 'expire' ? 'expire' : 'archive'} in-use ${shortDigest(risk.digest)} (${tags}) by ${rule}; used by ${users || 'unknown'}`;
 };
 
-const summarize = (policy: LifecyclePolicy, simulation: SimulationResult, inUse: readonly InUseImage[]): SimulationSummary => {
+/** The report entry of one image a policy acts on. */
+const affectedImage = (image: ImageRecord, decision: Extract<Decision, { kind: 'expire' | 'transition' }>, description: string | undefined, inUse: boolean): AffectedImage => ({
+  digest: image.digest,
+  tags: image.tags,
+  action: decision.kind,
+  rulePriority: decision.rulePriority,
+  ruleDescription: description,
+  reason: decision.reason,
+  sizeBytes: image.sizeBytes,
+  pushedAt: image.pushedAt.toISOString(),
+  lastSeenAt: lastUseOf(image).toISOString(),
+  inUse,
+});
+
+/**
+ * What `policy` does to the repository: totals per rule over every image, and the first `limit`
+ * images it acts on (all when `limit` is undefined), the rest counted in `affectedTruncated`. Only
+ * the entries kept are built: 100,000 report entries a repository are never held to be cut later.
+ */
+const summarize = (policy: LifecyclePolicy, simulation: SimulationResult, inUse: readonly InUseImage[], limit: number | undefined): SimulationSummary => {
   const inUseDigests = new Set(inUse.map((u) => u.digest));
   const descriptions = new Map(policy.rules.map((r) => [r.rulePriority, r.description]));
   const affected: AffectedImage[] = [];
+  let truncated = 0;
   const totals = new Map<string, { rulePriority: number; description: string | undefined; action: 'expire' | 'transition'; images: number; bytes: number }>();
-  for (const { image, decision } of simulation.verdicts) {
+  const { verdicts } = simulation;
+  for (let i = 0; i < verdicts.length; i++) {
+    const { image, decision } = verdicts[i] as ImageVerdict;
     if (decision.kind === 'keep') continue;
     const description = descriptions.get(decision.rulePriority);
-    affected.push({
-      digest: image.digest,
-      tags: image.tags,
-      action: decision.kind,
-      rulePriority: decision.rulePriority,
-      ruleDescription: description,
-      reason: decision.reason,
-      sizeBytes: image.sizeBytes,
-      pushedAt: image.pushedAt.toISOString(),
-      lastSeenAt: lastUseOf(image).toISOString(),
-      inUse: inUseDigests.has(image.digest),
-    });
+    if (limit === undefined || affected.length < limit) affected.push(affectedImage(image, decision, description, inUseDigests.has(image.digest)));
+    else truncated += 1;
     const key = `${decision.rulePriority}/${decision.kind}`;
     const total = totals.get(key) ?? { rulePriority: decision.rulePriority, description, action: decision.kind, images: 0, bytes: 0 };
     total.images += 1;
@@ -106,6 +125,7 @@ const summarize = (policy: LifecyclePolicy, simulation: SimulationResult, inUse:
   const byRule: RuleTotal[] = [...totals.values()].sort((a, b) => a.rulePriority - b.rulePriority);
   return {
     affected,
+    ...(truncated > 0 ? { affectedTruncated: truncated } : {}),
     byRule,
     expiringImages: simulation.summary.expiringImageTotalCount,
     transitioningImages: simulation.summary.transitioningImageTotalCount,
@@ -113,6 +133,30 @@ const summarize = (policy: LifecyclePolicy, simulation: SimulationResult, inUse:
     transitioningBytes: simulation.summary.transitioningBytes,
     inUseAtRisk: inUseAtRisk(policy, simulation, inUse),
   };
+};
+
+/**
+ * Images the target acts on that the current policy keeps (every one it acts on when there is no
+ * current policy), the first `limit` of them. Both simulations cover the same listing position by
+ * position (`projectImages` keeps the order), so the two verdicts of an image share its index.
+ */
+const newlyExpiringOf = (
+  policy: LifecyclePolicy,
+  target: SimulationResult,
+  current: SimulationResult | undefined,
+  inUse: readonly InUseImage[],
+  limit: number | undefined,
+): { readonly images: AffectedImage[]; readonly truncated: number } => {
+  const inUseDigests = new Set(inUse.map((u) => u.digest));
+  const descriptions = new Map(policy.rules.map((r) => [r.rulePriority, r.description]));
+  const images: AffectedImage[] = [];
+  let truncated = 0;
+  target.verdicts.forEach(({ image, decision }, i) => {
+    if (decision.kind === 'keep' || (current !== undefined && current.verdicts[i]?.decision.kind !== 'keep')) return;
+    if (limit === undefined || images.length < limit) images.push(affectedImage(image, decision, descriptions.get(decision.rulePriority), inUseDigests.has(image.digest)));
+    else truncated += 1;
+  });
+  return { images, truncated };
 };
 
 /**
@@ -129,13 +173,15 @@ export const projectImages = (
   const added = new Map<Digest, string[]>();
   for (const { digest, tag } of tagsToAdd) added.set(digest, [...(added.get(digest) ?? []), tag]);
   const addedTags = new Set(tagsToAdd.map((t) => t.tag));
-  const released = new Set(tagsToRelease.map(({ digest, tag }) => `${digest} ${tag}`));
-  const removed = (image: ImageRecord, tag: string): boolean => released.has(`${image.digest} ${tag}`) || addedTags.has(tag);
+  const released = new Map<Digest, Set<string>>();
+  for (const { digest, tag } of tagsToRelease) released.set(digest, (released.get(digest) ?? new Set()).add(tag));
+  const takenElsewhere = (tag: string): boolean => addedTags.has(tag);
   return images.map((image) => {
-    const extra = added.get(image.digest) ?? [];
-    if (extra.length === 0 && !image.tags.some((t) => removed(image, t))) return image;
-    const kept = image.tags.filter((t) => !removed(image, t));
-    return { ...image, tags: [...kept, ...extra] };
+    const extra = added.get(image.digest);
+    const releasedHere = released.get(image.digest);
+    if (extra === undefined && releasedHere === undefined && !image.tags.some(takenElsewhere)) return image;
+    const kept = image.tags.filter((t) => !addedTags.has(t) && releasedHere?.has(t) !== true);
+    return { ...image, tags: [...kept, ...(extra ?? [])] };
   });
 };
 
@@ -182,10 +228,11 @@ export const widenInUse = (
   }
   // ECR deletes a referrer with its subject, so an in-use referrer needs its subject kept too.
   // Referrers of referrers (a signature of an SBOM) follow: repeat until nothing changes.
-  const present = new Set(images.map((i) => i.digest));
-  for (let changed = true; changed; ) {
+  const referrers = images.filter((i) => i.subjectDigest !== undefined);
+  const present = referrers.length === 0 ? new Set<Digest>() : new Set(images.map((i) => i.digest));
+  for (let changed = referrers.length > 0; changed; ) {
     changed = false;
-    for (const image of images) {
+    for (const image of referrers) {
       const subject = image.subjectDigest;
       if (subject === undefined || !present.has(subject)) continue;
       const fromSubject = envOf.get(subject);
@@ -254,7 +301,8 @@ export const planRepository = (input: PlanInput): RepositoryPlan => {
   if (ownInUse.length < input.inUse.length)
     reasons.push(`ignored ${input.inUse.length - ownInUse.length} in-use entr${input.inUse.length - ownInUse.length === 1 ? 'y' : 'ies'} of other repositories`);
   const images = input.images;
-  const present = new Map(images.map((image) => [image.digest, image]));
+  const present = new Map<Digest, ImageRecord>();
+  for (const image of images) present.set(image.digest, image);
   const notFound = [...new Set(ownInUse.map((u) => u.digest))].filter((d) => !present.has(d));
   if (notFound.length > 0) reasons.push(`${notFound.length} in-use digest(s) not found in the repository: ${notFound.map(shortDigest).join(', ')}`);
   const inUse = widenInUse(config, repository, images, ownInUse, now);
@@ -298,8 +346,8 @@ export const planRepository = (input: PlanInput): RepositoryPlan => {
   const projected = projectImages(images, tagsToAdd, tagsToRelease);
   const gateResult: GateResult | undefined = target.issues.length === 0 ? gate(target.policy, projected, inUse, now) : undefined;
   const currentSimulation = current === undefined ? undefined : simulatePolicy(current, images, now);
-  const currentSummary = current === undefined || currentSimulation === undefined ? undefined : summarize(current, currentSimulation, inUse);
-  const targetSummary = gateResult === undefined ? undefined : summarize(target.policy, gateResult.simulation, inUse);
+  const currentSummary = current === undefined || currentSimulation === undefined ? undefined : summarize(current, currentSimulation, inUse, input.imageListLimit);
+  const targetSummary = gateResult === undefined ? undefined : summarize(target.policy, gateResult.simulation, inUse, input.imageListLimit);
   const planGate: PlanGate =
     gateResult === undefined ? NO_GATE : { checked: true, safe: gateResult.safe, atRisk: gateResult.safe ? [] : gateResult.atRisk };
 
@@ -326,10 +374,8 @@ export const planRepository = (input: PlanInput): RepositoryPlan => {
   if (!input.inUseComplete)
     blockers.push('in-use set incomplete: some consumers could not be read, so no image can be proven unused (no policy written, no tag released)');
 
-  const newlyExpiring =
-    gateResult === undefined || targetSummary === undefined
-      ? []
-      : targetSummary.affected.filter((a) => currentSimulation === undefined || currentSimulation.byDigest.get(a.digest)?.decision.kind === 'keep');
+  const newly =
+    gateResult === undefined ? { images: [], truncated: 0 } : newlyExpiringOf(target.policy, gateResult.simulation, currentSimulation, inUse, input.imageListLimit);
 
   const basePolicy = {
     targetText: target.text,
@@ -376,7 +422,8 @@ export const planRepository = (input: PlanInput): RepositoryPlan => {
     repository,
     steps: ordered.steps,
     protectionKept,
-    newlyExpiring,
+    newlyExpiring: newly.images,
+    ...(newly.truncated > 0 ? { newlyExpiringTruncated: newly.truncated } : {}),
     inUseBySource,
     imageCounts,
     gate: planGate,
@@ -427,9 +474,11 @@ const keptByOwnRulesButExpiring = (current: LifecyclePolicy, before: SimulationR
       .map((r) => r.rulePriority),
   );
   const lost: Digest[] = [];
-  for (const { image, decision } of before.verdicts) {
+  // Both simulations cover the same listing, position by position.
+  for (let i = 0; i < before.verdicts.length; i++) {
+    const { image, decision } = before.verdicts[i] as ImageVerdict;
     if (decision.kind !== 'keep' || decision.rulePriority === undefined || !own.has(decision.rulePriority)) continue;
-    const later = after.byDigest.get(image.digest);
+    const later = after.verdicts[i];
     // A referrer leaves with its subject whatever its own rules say (ECR); that is the subject's fate.
     const subject = image.subjectDigest === undefined ? undefined : after.byDigest.get(image.subjectDigest);
     if (subject !== undefined && subject.decision.kind === 'expire') continue;
@@ -473,8 +522,15 @@ const planProtection = (
   for (const digest of archived)
     reasons.push(`in-use image ${shortDigest(digest)} is archived: ECR cannot serve its manifest, so it cannot be tagged until restored`);
 
-  const holders = new Map<string, Digest>();
-  for (const image of present.values()) for (const tag of image.tags) holders.set(tag, image.digest);
+  // Who holds each tag to add now (only those tags are looked up).
+  const holders = new Map<string, Digest | undefined>();
+  for (const { digest, env } of wanted.values()) {
+    holders.set(protectionTagFor(config, env, digest), undefined);
+    holders.set(homeTagFor(config, env, digest), undefined);
+  }
+  present.forEach((image) => {
+    for (const tag of image.tags) if (holders.has(tag)) holders.set(tag, image.digest);
+  });
   const additions: TagToAdd[] = [];
   for (const { digest, env, uses } of wanted.values()) {
     const image = present.get(digest);
@@ -508,12 +564,15 @@ const planReleases = (
   const tagsToRelease: TagToRelease[] = [];
   const protectionKept: ProtectionKept[] = [];
   const graceDays = config.protection.releaseAfterDays;
-  for (const image of images) {
-    const protections = image.tags.flatMap((tag) => {
+  for (let i = 0; i < images.length; i++) {
+    const image = images[i] as ImageRecord;
+    let protections: { tag: string; environment: string }[] | undefined;
+    for (let t = 0; t < image.tags.length; t++) {
+      const tag = image.tags[t] as string;
       const environment = ownProtectionOf(config, tag, image.digest);
-      return environment === undefined ? [] : [{ tag, environment }];
-    });
-    if (protections.length === 0 || inUseDigests.has(image.digest)) continue;
+      if (environment !== undefined) (protections ??= []).push({ tag, environment });
+    }
+    if (protections === undefined || inUseDigests.has(image.digest)) continue;
     const lastUseMs = lastUseOf(image).getTime();
     const idleDays = Math.floor((now.getTime() - lastUseMs) / DAY_MS);
     if (now.getTime() - lastUseMs <= graceDays * DAY_MS) {

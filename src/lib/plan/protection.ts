@@ -58,6 +58,8 @@ export const homeTagFor = (config: KeeperConfig, environment: EnvironmentConfig,
  * (including tags of environments no longer configured: they are left alone, never released).
  */
 export const parseProtectionTag = (config: KeeperConfig, tag: string): ProtectionTagInfo | undefined => {
+  // Every protection tag ends in 64 hex characters: most tags are shorter, and cost nothing more.
+  if (tag.length < 64) return undefined;
   // Environment prefixes never overlap (config schema), so at most one environment can match.
   for (const env of config.environments) {
     const prefix = protectionPrefix(config, env);

@@ -43,14 +43,17 @@ const ageBase = (rule: Rule, image: ImageRecord): Date => {
 const isOlderThanRule = (rule: Rule, image: ImageRecord, now: Date): boolean =>
   ageBase(rule, image).getTime() < now.getTime() - rule.selection.countNumber * DAY_MS;
 
-/** What the rules alone decided for one image. */
-interface Claim {
-  /** The highest-priority rule whose selection matched the image: the only rule that may act on it. */
-  readonly rule: Rule;
-  /** Whether that rule marked it (then it acts). */
-  readonly marked: boolean;
-  /** The first lower rule that marked it, when the claiming rule did not: blocked by the claim. */
-  blockedBy: Rule | undefined;
+/**
+ * What the rules alone decided, per position of the listing. Arrays rather than an object per
+ * image: a simulation of 100,000 images would otherwise allocate 100,000 claims.
+ */
+interface Claims {
+  /** The highest-priority rule whose selection matched the image (the only rule that may act on it); undefined when none did. */
+  readonly rule: (Rule | undefined)[];
+  /** 1 when that rule marked the image (then it acts). */
+  readonly marked: Uint8Array;
+  /** The first lower rule that marked an image its claiming rule did not mark: blocked by the claim. */
+  readonly blockedBy: Map<number, Rule>;
 }
 
 /**
@@ -85,42 +88,51 @@ const candidatesOf = (rules: readonly Rule[], images: readonly ImageRecord[]): C
     if (first === undefined) askedOfEveryImage.push(entry);
     else byFirstCharacter.set(first, [...(byFirstCharacter.get(first) ?? []), entry]);
   }
-  images.forEach((image, i) => {
-    for (const { rule, candidates } of askedOfEveryImage) if (selectionMatches(rule.selection, image)) candidates.push(i);
-    for (const tag of image.tags) {
-      for (const { rule, candidates } of byFirstCharacter.get(tag.charAt(0)) ?? NO_CANDIDATES) {
+  // Index loops: this runs over every image of every simulation, and iterators would allocate there.
+  for (let i = 0; i < images.length; i++) {
+    const image = images[i] as ImageRecord;
+    for (let r = 0; r < askedOfEveryImage.length; r++) {
+      const { rule, candidates } = askedOfEveryImage[r] as Candidates;
+      if (selectionMatches(rule.selection, image)) candidates.push(i);
+    }
+    for (let t = 0; t < image.tags.length; t++) {
+      const asked = byFirstCharacter.get((image.tags[t] as string).charAt(0));
+      if (asked === undefined) continue;
+      for (let r = 0; r < asked.length; r++) {
+        const { rule, candidates } = asked[r] as Candidates;
         // Two tags with the same first character lead to the same rules: add the image once.
         if (candidates[candidates.length - 1] !== i && selectionMatches(rule.selection, image)) candidates.push(i);
       }
     }
-  });
+  }
   return all;
 };
-
-const NO_CANDIDATES: readonly Candidates[] = [];
 
 /**
  * Applies `rules` (in priority order) to `images`; per image, its claim, or `undefined` when no
  * rule selects it. Each rule marks some of its candidates; the first rule to select an image
  * claims it, and only that rule may act on it.
  */
-const claimsOf = (rules: readonly Rule[], images: readonly ImageRecord[], now: Date): (Claim | undefined)[] => {
+const claimsOf = (rules: readonly Rule[], images: readonly ImageRecord[], now: Date): Claims => {
   // Newest first by effective push time. ECR documents no tie-break; ours is the digest, the
   // smaller counting as the newer, so results never depend on the order of the listing.
-  const pushed = images.map((image) => effectivePushTime(image).getTime());
+  const pushed = new Float64Array(images.length);
+  for (let i = 0; i < images.length; i++) pushed[i] = effectivePushTime(images[i] as ImageRecord).getTime();
   const newerFirst = (a: number, b: number): number =>
     (pushed[b] as number) - (pushed[a] as number) || compare((images[a] as ImageRecord).digest, (images[b] as ImageRecord).digest);
 
-  const claims: (Claim | undefined)[] = new Array<Claim | undefined>(images.length).fill(undefined);
+  const claims: Claims = { rule: new Array<Rule | undefined>(images.length).fill(undefined), marked: new Uint8Array(images.length), blockedBy: new Map() };
   for (const { rule, candidates } of candidatesOf(rules, images)) {
     const { countType, countNumber } = rule.selection;
     // `imageCountMoreThan N` keeps the N newest candidates and marks the rest.
     const kept = countType === 'imageCountMoreThan' ? new Set([...candidates].sort(newerFirst).slice(0, countNumber)) : undefined;
-    for (const i of candidates) {
+    for (let c = 0; c < candidates.length; c++) {
+      const i = candidates[c] as number;
       const marked = kept === undefined ? isOlderThanRule(rule, images[i] as ImageRecord, now) : !kept.has(i);
-      const claim = claims[i];
-      if (claim === undefined) claims[i] = { rule, marked, blockedBy: undefined };
-      else if (marked && !claim.marked && claim.blockedBy === undefined) claim.blockedBy = rule;
+      if (claims.rule[i] === undefined) {
+        claims.rule[i] = rule;
+        claims.marked[i] = marked ? 1 : 0;
+      } else if (marked && claims.marked[i] === 0 && !claims.blockedBy.has(i)) claims.blockedBy.set(i, rule);
     }
   }
   return claims;
@@ -169,19 +181,14 @@ const ruleDecision = (rule: Rule, marked: boolean, clock: Clock, days: number): 
       };
 };
 
-/** The decision under `rule` and `key` in `decisions`, made with `make` (and frozen) on first use. */
-const shared = <K>(decisions: Map<Rule, Map<K, Decision>>, rule: Rule, key: K, make: () => Decision): Decision => {
+/** The decisions of one rule made so far, by what their reason depends on (`decisions` holds one map a rule). */
+const sharedOf = <K>(decisions: Map<Rule, Map<K, Decision>>, rule: Rule): Map<K, Decision> => {
   let ofRule = decisions.get(rule);
   if (ofRule === undefined) {
     ofRule = new Map<K, Decision>();
     decisions.set(rule, ofRule);
   }
-  let decision = ofRule.get(key);
-  if (decision === undefined) {
-    decision = Object.freeze(make());
-    ofRule.set(key, decision);
-  }
-  return decision;
+  return ofRule;
 };
 
 /**
@@ -220,7 +227,13 @@ export const simulatePolicy = (
     const days = isCount ? 0 : Math.floor((now.getTime() - ageBase(rule, image).getTime()) / DAY_MS);
     // One number per (days, clock, marked): what the reason depends on besides the rule.
     const key = (days * CLOCKS.length + CLOCKS.indexOf(clock)) * 2 + (marked ? 1 : 0);
-    return shared(byRule, rule, key, () => ruleDecision(rule, marked, clock, days));
+    const made = sharedOf(byRule, rule);
+    let decision = made.get(key);
+    if (decision === undefined) {
+      decision = Object.freeze(ruleDecision(rule, marked, clock, days));
+      made.set(key, decision);
+    }
+    return decision;
   };
 
   const decide = (i: number): Decision => {
@@ -234,9 +247,10 @@ export const simulatePolicy = (
         reason: `follows its subject ${(images[subject] as ImageRecord).digest}, which expires by rule ${subjectDecision.rulePriority ?? '?'}`,
       };
     }
-    const claim = claims[i];
-    if (claim === undefined) return NOT_SELECTED;
-    const { rule, marked, blockedBy } = claim;
+    const rule = claims.rule[i];
+    if (rule === undefined) return NOT_SELECTED;
+    const marked = claims.marked[i] === 1;
+    const blockedBy = claims.blockedBy.get(i);
     const priority = rule.rulePriority;
     const index = keptByIndex.get(i);
     if (marked && index !== undefined) {
@@ -248,18 +262,22 @@ export const simulatePolicy = (
       };
     }
     if (!marked && blockedBy !== undefined) {
-      return shared(protectedBy, rule, blockedBy, () => ({
-        kind: 'keep',
-        rulePriority: priority,
-        reason: `marked by rule ${blockedBy.rulePriority} but protected by rule ${priority}'s selection`,
-      }));
+      const made = sharedOf(protectedBy, rule);
+      let decision = made.get(blockedBy);
+      if (decision === undefined) {
+        decision = Object.freeze({ kind: 'keep', rulePriority: priority, reason: `marked by rule ${blockedBy.rulePriority} but protected by rule ${priority}'s selection` } as const);
+        made.set(blockedBy, decision);
+      }
+      return decision;
     }
     return claimDecision(rule, image, marked);
   };
 
-  const verdicts = images.map((image, i): ImageVerdict => ({ image, decision: decide(i) }));
+  const verdicts: ImageVerdict[] = new Array<ImageVerdict>(images.length);
+  for (let i = 0; i < images.length; i++) verdicts[i] = { image: images[i] as ImageRecord, decision: decide(i) };
   const summary = { expiringImageTotalCount: 0, transitioningImageTotalCount: 0, expiringBytes: 0, transitioningBytes: 0 };
-  for (const { image, decision } of verdicts) {
+  for (let i = 0; i < verdicts.length; i++) {
+    const { image, decision } = verdicts[i] as ImageVerdict;
     if (decision.kind === 'expire') {
       summary.expiringImageTotalCount++;
       summary.expiringBytes += image.sizeBytes ?? 0;
@@ -268,10 +286,20 @@ export const simulatePolicy = (
       summary.transitioningBytes += image.sizeBytes ?? 0;
     }
   }
-  // A digest listed twice resolves to its last verdict.
-  const byDigest = new Map<Digest, ImageVerdict>();
-  for (const verdict of verdicts) byDigest.set(verdict.image.digest, verdict);
-  return { verdicts, byDigest, summary };
+  // Built on first use: most callers walk `verdicts`, and a map of 100,000 digests is several MB.
+  let byDigest: Map<Digest, ImageVerdict> | undefined;
+  return {
+    verdicts,
+    summary,
+    get byDigest(): ReadonlyMap<Digest, ImageVerdict> {
+      if (byDigest === undefined) {
+        byDigest = new Map();
+        // A digest listed twice resolves to its last verdict.
+        for (let i = 0; i < verdicts.length; i++) byDigest.set((verdicts[i] as ImageVerdict).image.digest, verdicts[i] as ImageVerdict);
+      }
+      return byDigest;
+    },
+  };
 };
 
 const NOT_SELECTED: Decision = Object.freeze({ kind: 'keep', reason: 'not selected by any rule' });
@@ -296,7 +324,7 @@ const link = (links: Map<number, number[]>, from: number, to: number): void => {
  * not expiring is removed, cascading to indexes and referrers that only expired through what was
  * removed. Removal only ever shrinks the set, so this terminates, and keeping wins.
  */
-const resolveGraph = (images: readonly ImageRecord[], claims: readonly (Claim | undefined)[]): GraphOutcome => {
+const resolveGraph = (images: readonly ImageRecord[], claims: Claims): GraphOutcome => {
   const follows = new Map<number, number>();
   const keptByIndex = new Map<number, number>();
   if (!images.some((image) => image.subjectDigest !== undefined || (image.childDigests?.length ?? 0) > 0)) {
@@ -317,8 +345,8 @@ const resolveGraph = (images: readonly ImageRecord[], claims: readonly (Claim | 
 
   // Referrers follow an expiring subject, transitively.
   const expiring = new Set<number>();
-  claims.forEach((claim, i) => {
-    if (claim?.marked === true && claim.rule.action.type === 'expire') expiring.add(i);
+  claims.rule.forEach((rule, i) => {
+    if (claims.marked[i] === 1 && rule?.action.type === 'expire') expiring.add(i);
   });
   const followQueue = [...expiring];
   for (let s = followQueue.pop(); s !== undefined; s = followQueue.pop()) {

@@ -685,3 +685,59 @@ describe('Function: planRepository', () => {
     });
   });
 });
+
+describe('Function: planRepository with imageListLimit', () => {
+  /** 50 images pushed a year before NOW, 10 000 bytes each: 20 tagged old-N, 30 untagged (the baseline expires them all). */
+  const IMAGES = Array.from({ length: 50 }, (_, i) => imageFactory({ tags: i < 20 ? [`old-${i}`] : [], pushedAt: new Date(Date.UTC(2023, 4, 1, 0, i)), sizeBytes: 10_000 }));
+  const input = (currentPolicy: StoredPolicy | undefined): PlanInput => ({
+    repository: repositoryFactory(),
+    repositoryTags: {},
+    images: IMAGES,
+    currentPolicy,
+    inUse: [],
+    inUseComplete: true,
+    config: CONFIG,
+    now: NOW,
+  });
+  // The repository's own rule expires the 20 old-N images; merged with the baseline, the 30 untagged ones follow.
+  const ownRule = { text: serializePolicy({ rules: [ruleFactory({ rulePriority: 1, selection: { tagStatus: 'tagged', tagPatternList: ['old-*'], countType: 'sinceImagePushed', countUnit: 'days', countNumber: 30 } })] }) };
+
+  it.each([
+    ['no policy yet', undefined],
+    ['a policy of its own', ownRule],
+  ])('keeps the first entries of each image list and says how many it left out; every count stays exact (%s)', (_name, policy) => {
+    // Prepare
+    const whole = planRepository(input(policy));
+
+    // Act
+    const capped = planRepository({ ...input(policy), imageListLimit: 10 });
+
+    // Assess
+    expect(whole.target?.affected).toHaveLength(50);
+    expect(capped.target?.affected).toEqual(whole.target?.affected.slice(0, 10));
+    expect(capped.target?.affectedTruncated).toBe(40);
+    expect(capped.target?.expiringImages).toBe(50);
+    expect(capped.target?.expiringBytes).toBe(500_000);
+    expect(capped.target?.byRule).toEqual(whole.target?.byRule);
+    expect(capped.current?.affected).toEqual(whole.current?.affected.slice(0, 10));
+    expect(capped.current?.affectedTruncated).toBe(policy === undefined ? undefined : 10);
+    expect(whole.newlyExpiring).toHaveLength(policy === undefined ? 50 : 30);
+    expect(capped.newlyExpiring).toEqual(whole.newlyExpiring.slice(0, 10));
+    expect(capped.newlyExpiringTruncated).toBe(whole.newlyExpiring.length - 10);
+    expect(capped.steps).toEqual(whole.steps);
+    expect(capped.status).toBe(whole.status);
+  });
+
+  it('leaves lists within the limit whole, with nothing said truncated', () => {
+    // Prepare
+    const whole = planRepository(input(ownRule));
+
+    // Act
+    const capped = planRepository({ ...input(ownRule), imageListLimit: 50 });
+
+    // Assess
+    expect(capped).toEqual(whole);
+    expect(capped.target?.affectedTruncated).toBeUndefined();
+    expect(capped.newlyExpiringTruncated).toBeUndefined();
+  });
+});
