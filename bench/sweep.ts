@@ -423,7 +423,7 @@ const header = (sizes: readonly SizeSpec[]): void => {
   console.log('what the run changed, batched as tightly as the API allows. "!" marks a ratio above 1.05.');
   console.log('RSS: sampled every 20 ms, and process maxRSS when the run raised it. The synthetic account lives in the same process:');
   console.log('Peak RSS is measured in the process that runs the sweep; the synthetic account is served from another process, and each run starts fresh.');
-  console.log(`Sizes: ${sizes.map((s) => s.name).join(', ')} (--sizes a,b to narrow). ECR's default quota is 10,000 images per repository (adjustable).`);
+  console.log(`Sizes: ${sizes.map((s) => s.name).join(', ')} (--sizes a,b to narrow). ECR's default quota is 100,000 images per repository (adjustable; ECR user guide, "Amazon ECR service quotas").`);
 };
 
 const main = async (): Promise<void> => {

@@ -118,8 +118,7 @@ export const verifyWithPreview = async (
     const adapters = adaptersFor(region);
     try {
       if (adapters.preview === undefined) throw new Error(`no lifecycle policy preview in ${region}`);
-      const images: ImageRecord[] = [];
-      for await (const image of adapters.ecr.listImages(repository)) images.push(image);
+      const images = await adapters.ecr.listImages(repository);
       const ecr = await adapters.preview.previewLifecyclePolicy(repository, candidate.targetText, { maxWaitSeconds: options.maxWaitSeconds });
       const { simulatorActsOn, disagreements } = comparePreview(images, candidate.targetText, ecr, options.now);
       checks.push({ region, repository, status: disagreements.length === 0 ? 'agree' : 'disagree', ecrActsOn: ecr.length, simulatorActsOn, disagreements });

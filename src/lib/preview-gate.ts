@@ -7,7 +7,7 @@
 import { comparePreview } from './audit-preview.js';
 import type { EcrPort, LifecyclePreviewPort } from './aws/ports.js';
 import type { KeeperConfig } from './config.js';
-import type { ImageRecord, Region, Repository } from './domain/types.js';
+import type { Region, Repository } from './domain/types.js';
 import { KeeperError } from './errors.js';
 
 /** The policy write was held: ECR's preview disagreed, or could not be run within the budget. */
@@ -40,8 +40,7 @@ export const createPreviewGate = (
     if (preview === undefined) throw new PreviewGateError(`policy write held for ${scope}: no lifecycle policy preview in ${repository.region}`);
     const started = clock();
     try {
-      const images: ImageRecord[] = [];
-      for await (const image of ecr.listImages(repository.name)) images.push(image);
+      const images = await ecr.listImages(repository.name);
       const answer = await preview.previewLifecyclePolicy(repository.name, policyText, { maxWaitSeconds: Math.floor(left / 1000) });
       const { disagreements } = comparePreview(images, policyText, answer, deps.now());
       if (disagreements.length > 0) {

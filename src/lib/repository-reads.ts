@@ -49,12 +49,6 @@ export interface SweepEcrOptions {
   readonly warn: (warning: SweepWarning) => void;
 }
 
-const collect = async <T>(items: AsyncIterable<T>): Promise<T[]> => {
-  const out: T[] = [];
-  for await (const item of items) out.push(item);
-  return out;
-};
-
 /** Tag → digest over a listing, for the tags asked. */
 const tagsIn = (images: readonly ImageRecord[], wanted: ReadonlySet<string>): Map<string, Digest> => {
   const found = new Map<string, Digest>();
@@ -111,7 +105,7 @@ export const sweepEcr = (ecr: EcrPort, options: SweepEcrOptions): EcrPort => {
     const entry: ReadAhead = { held: 0 };
     ahead.set(repository.name, entry);
     entry.policy = ecr.getLifecyclePolicy(repository.name);
-    entry.images = collect(ecr.listImages(repository.name)).then((images) => {
+    entry.images = ecr.listImages(repository.name).then((images) => {
       if (ahead.get(repository.name) === entry && entry.images !== undefined) {
         entry.held = images.length;
         held += images.length;
@@ -166,13 +160,7 @@ export const sweepEcr = (ecr: EcrPort, options: SweepEcrOptions): EcrPort => {
       if (entry === undefined || images === undefined) return ecr.listImages(repository);
       entry.images = undefined;
       if (entry.policy === undefined) ahead.delete(repository);
-      return (async function* () {
-        try {
-          yield* await images;
-        } finally {
-          release(entry);
-        }
-      })();
+      return images.finally(() => release(entry));
     },
     getLifecyclePolicy(repository) {
       const entry = ahead.get(repository);

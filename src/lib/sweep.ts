@@ -385,7 +385,7 @@ interface RepositoryState {
 const readRepository = async (ecr: EcrPort, repository: Repository, config: KeeperConfig): Promise<RepositoryState> => {
   const repositoryTags = await ecr.repositoryTags(repository.arn);
   if (exclusionReason(config, repository, repositoryTags) !== undefined) return { repositoryTags, images: [], currentPolicy: undefined };
-  const [images, currentPolicy] = await Promise.all([collect(ecr.listImages(repository.name)), ecr.getLifecyclePolicy(repository.name)]);
+  const [images, currentPolicy] = await Promise.all([ecr.listImages(repository.name), ecr.getLifecyclePolicy(repository.name)]);
   return { repositoryTags, images, currentPolicy };
 };
 

@@ -104,7 +104,7 @@ describe('Class: FakeEcr', () => {
 
     // Act
     const denied = ecr.getLifecyclePolicy(REPO);
-    const gone = collect(ecr.listImages(toRepositoryName('other')));
+    const gone = ecr.listImages(toRepositoryName('other'));
 
     // Assess
     await expect(denied).rejects.toBeInstanceOf(AwsCallError);

@@ -273,10 +273,10 @@ export class FakeEcr extends Recorder<EcrMethod> implements EcrPort {
     return this.repositories.get(name)?.repository;
   }
 
-  async *listImages(repository: RepositoryName): AsyncIterable<ImageRecord> {
+  async listImages(repository: RepositoryName): Promise<ImageRecord[]> {
     this.enter('listImages', [repository]);
     const stored = this.existing('listImages', repository);
-    for (const image of [...stored.images.values()]) yield image.record;
+    return [...stored.images.values()].map((image) => image.record);
   }
 
   async repositoryTags(repositoryArn: string): Promise<Readonly<Record<string, string>>> {

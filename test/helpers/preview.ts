@@ -3,7 +3,7 @@
  * preview cross-check and the preview gate need an ECR that agrees, and one that disagrees (`bend`).
  */
 import type { LifecyclePreviewPort, PreviewedImage } from '../../src/lib/aws/ports.js';
-import type { ImageRecord, RepositoryName } from '../../src/lib/domain/types.js';
+import type { RepositoryName } from '../../src/lib/domain/types.js';
 import { parsePolicyOrThrow } from '../../src/lib/policy/parse.js';
 import { simulatePolicy } from '../../src/lib/policy/simulate.js';
 import type { FakeEcr } from './fakes.js';
@@ -23,8 +23,7 @@ export const simulatedPreview = (ecr: FakeEcr, now: Date, options: SimulatedPrev
   region: ecr.region,
   previewLifecyclePolicy: async (repository, policyText) => {
     options.onPreview?.(repository, policyText);
-    const images: ImageRecord[] = [];
-    for await (const image of ecr.listImages(repository)) images.push(image);
+    const images = await ecr.listImages(repository);
     const answer = simulatePolicy(parsePolicyOrThrow(policyText), images, now).verdicts.flatMap(({ image, decision }) =>
       decision.kind === 'keep' ? [] : [{ digest: image.digest, tags: image.tags, action: decision.kind.toUpperCase(), rulePriority: decision.rulePriority }],
     );

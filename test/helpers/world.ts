@@ -858,9 +858,9 @@ class WorldEcr implements EcrPort {
     return repository === undefined ? undefined : repositoryOf(repository);
   }
 
-  async *listImages(name: RepositoryName): AsyncIterable<ImageRecord> {
+  async listImages(name: RepositoryName): Promise<ImageRecord[]> {
     this.world.enter('ecr', this.region, 'listImages', false, name);
-    for (const image of [...this.existing('listImages', name).images.values()]) yield toRecord(image);
+    return [...this.existing('listImages', name).images.values()].map(toRecord);
   }
 
   async repositoryTags(repositoryArn: string): Promise<Readonly<Record<string, string>>> {

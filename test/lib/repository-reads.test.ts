@@ -93,11 +93,9 @@ describe('Function: sweepEcr', () => {
     await settle();
 
     // Act
-    const images: string[] = [];
-    for await (const image of port.listImages('api' as Repository['name'])) images.push(image.digest);
+    const images = (await port.listImages('api' as Repository['name'])).map((image) => image.digest);
     const policy = await port.getLifecyclePolicy('api' as Repository['name']);
-    const again: string[] = [];
-    for await (const image of port.listImages('api' as Repository['name'])) again.push(image.digest);
+    const again = (await port.listImages('api' as Repository['name'])).map((image) => image.digest);
 
     // Assess: one listing read ahead, handed out once; the next listing is read afresh
     expect(images).toEqual([digestOf('api-1'), digestOf('api-2')]);

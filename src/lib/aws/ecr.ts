@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-ecr';
 import { AwsCallError } from '../errors.js';
 import { imageRecordFromDetail } from '../domain/image-record.js';
+import type { ImageRecord } from '../domain/types.js';
 import {
   isDigest,
   toAccountId,
@@ -111,7 +112,7 @@ export const createEcrAdapter = (client: ECRClient, region: Region, options: Ada
       return repository === undefined ? undefined : repositoryFromSdk(repository, region);
     },
 
-    async *listImages(repository) {
+    async listImages(repository) {
       // DescribeImages returns only ACTIVE images unless filter.imageStatus says ANY;
       // archived images are subject to archive rules and must be seen too.
       const pages = paginateDescribeImages(
@@ -119,13 +120,11 @@ export const createEcrAdapter = (client: ECRClient, region: Region, options: Ada
         { repositoryName: repository, filter: { imageStatus: 'ANY' } },
         send,
       );
-      let index = 0;
+      const images: ImageRecord[] = [];
       for await (const page of pagesOf('ecr:DescribeImages', repository, pages)) {
-        for (const detail of page.imageDetails ?? []) {
-          yield imageRecordFromDetail(detail, `${repository}.imageDetails[${index}]`);
-          index += 1;
-        }
+        for (const detail of page.imageDetails ?? []) images.push(imageRecordFromDetail(detail, `${repository}.imageDetails[${images.length}]`));
       }
+      return images;
     },
 
     async repositoryTags(repositoryArn) {

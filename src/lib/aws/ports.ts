@@ -27,8 +27,12 @@ export interface EcrPort {
   listRepositories(): AsyncIterable<Repository>;
   /** One repository, or `undefined` if it does not exist. */
   describeRepository(name: RepositoryName): Promise<Repository | undefined>;
-  /** Every image of a repository, archived ones included (`imageStatus: ANY`). */
-  listImages(repository: RepositoryName): AsyncIterable<ImageRecord>;
+  /**
+   * Every image of a repository, archived ones included (`imageStatus: ANY`): the whole listing or a
+   * failure, never part of it. Whole rather than streamed: every reader needs all of it (a count rule
+   * ranks the whole repository), and an item-by-item stream of 100,000 images costs more than the images.
+   */
+  listImages(repository: RepositoryName): Promise<ImageRecord[]>;
   /** The repository's resource tags (`ListTagsForResource`), as a plain map. */
   repositoryTags(repositoryArn: string): Promise<Readonly<Record<string, string>>>;
   /** The current lifecycle policy, or `undefined` when there is none. */

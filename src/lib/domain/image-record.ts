@@ -33,26 +33,26 @@ const parseDate = (value: Exclude<DateInput, undefined>): Date | string => {
   return Number.isNaN(date.getTime()) ? 'is not a valid date' : date;
 };
 
-const optionalDate = (value: DateInput, field: string): Date | undefined => {
+// Field names (`${path}.${name}`) are built only for an error: a listing converts 100,000 details.
+const optionalDate = (value: DateInput, path: string, name: string): Date | undefined => {
   if (value === undefined || value === null) return undefined;
   const date = parseDate(value);
-  if (typeof date === 'string') throw new InputError(`${field} ${date}: ${JSON.stringify(value)}`, { field });
+  if (typeof date === 'string') throw new InputError(`${path}.${name} ${date}: ${JSON.stringify(value)}`, { field: `${path}.${name}` });
   return date;
 };
 
-const requiredDate = (value: DateInput, field: string): Date => {
-  if (value === undefined || value === null) throw new InputError(`${field} is missing`, { field });
-  const date = optionalDate(value, field);
-  if (date === undefined) throw new InputError(`${field} is missing`, { field });
+const requiredDate = (value: DateInput, path: string, name: string): Date => {
+  const date = optionalDate(value, path, name);
+  if (date === undefined) throw new InputError(`${path}.${name} is missing`, { field: `${path}.${name}` });
   return date;
 };
 
-const digestField = (value: string | undefined, field: string, required: boolean): Digest | undefined => {
+const digestField = (value: string | undefined, path: string, name: string, required: boolean): Digest | undefined => {
   if (value === undefined || value === null) {
-    if (required) throw new InputError(`${field} is missing`, { field });
+    if (required) throw new InputError(`${path}.${name} is missing`, { field: `${path}.${name}` });
     return undefined;
   }
-  if (!isDigest(value)) throw new InputError(`${field} is not a sha256 digest: ${JSON.stringify(value)}`, { field });
+  if (!isDigest(value)) throw new InputError(`${path}.${name} is not a sha256 digest: ${JSON.stringify(value)}`, { field: `${path}.${name}` });
   return value;
 };
 
@@ -72,19 +72,19 @@ const storageClassOf = (imageStatus: string | undefined): StorageClass =>
  * or invalid, or when an optional date or the subject digest is malformed.
  */
 export const imageRecordFromDetail = (detail: ImageDetailLike, path = 'imageDetail'): ImageRecord => {
-  const digest = digestField(detail.imageDigest, `${path}.imageDigest`, true) as Digest;
-  const pushedAt = requiredDate(detail.imagePushedAt, `${path}.imagePushedAt`);
+  const digest = digestField(detail.imageDigest, path, 'imageDigest', true) as Digest;
+  const pushedAt = requiredDate(detail.imagePushedAt, path, 'imagePushedAt');
   return {
     digest,
     tags: [...(detail.imageTags ?? [])],
     pushedAt,
-    lastActivatedAt: optionalDate(detail.lastActivatedAt, `${path}.lastActivatedAt`),
-    lastPulledAt: optionalDate(detail.lastRecordedPullTime, `${path}.lastRecordedPullTime`),
-    lastArchivedAt: optionalDate(detail.lastArchivedAt, `${path}.lastArchivedAt`),
+    lastActivatedAt: optionalDate(detail.lastActivatedAt, path, 'lastActivatedAt'),
+    lastPulledAt: optionalDate(detail.lastRecordedPullTime, path, 'lastRecordedPullTime'),
+    lastArchivedAt: optionalDate(detail.lastArchivedAt, path, 'lastArchivedAt'),
     storageClass: storageClassOf(detail.imageStatus),
     sizeBytes: detail.imageSizeInBytes,
     manifestMediaType: detail.imageManifestMediaType,
     artifactMediaType: detail.artifactMediaType,
-    subjectDigest: digestField(detail.subjectManifestDigest, `${path}.subjectManifestDigest`, false),
+    subjectDigest: digestField(detail.subjectManifestDigest, path, 'subjectManifestDigest', false),
   };
 };

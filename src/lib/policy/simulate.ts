@@ -327,43 +327,56 @@ const link = (links: Map<number, number[]>, from: number, to: number): void => {
 const resolveGraph = (images: readonly ImageRecord[], claims: Claims): GraphOutcome => {
   const follows = new Map<number, number>();
   const keptByIndex = new Map<number, number>();
-  if (!images.some((image) => image.subjectDigest !== undefined || (image.childDigests?.length ?? 0) > 0)) {
-    return { follows, keptByIndex };
+  // Only the digests some image links to (a subject, an index child) are looked up: a map of every
+  // digest would cost each simulation of a large multi-platform repository several MB.
+  const linking: number[] = [];
+  const linked = new Set<Digest>();
+  for (let i = 0; i < images.length; i++) {
+    const image = images[i] as ImageRecord;
+    if (image.subjectDigest === undefined && (image.childDigests?.length ?? 0) === 0) continue;
+    linking.push(i);
+    if (image.subjectDigest !== undefined) linked.add(image.subjectDigest);
+    for (const child of image.childDigests ?? []) linked.add(child);
   }
+  if (linking.length === 0) return { follows, keptByIndex };
 
-  const position = new Map(images.map((image, i) => [image.digest, i]));
+  const position = new Map<Digest, number>();
+  for (let i = 0; i < images.length; i++) if (linked.has((images[i] as ImageRecord).digest)) position.set((images[i] as ImageRecord).digest, i);
   const referrers = new Map<number, number[]>(); // subject → its referrers
   const children = new Map<number, number[]>(); // index → its children
-  images.forEach((image, i) => {
+  for (const i of linking) {
+    const image = images[i] as ImageRecord;
     const subject = image.subjectDigest === undefined ? undefined : position.get(image.subjectDigest);
     if (subject !== undefined && subject !== i) link(referrers, subject, i);
     for (const child of image.childDigests ?? []) {
       const c = position.get(child);
       if (c !== undefined && c !== i) link(children, i, c);
     }
-  });
+  }
 
-  // Referrers follow an expiring subject, transitively.
-  const expiring = new Set<number>();
+  // Referrers follow an expiring subject, transitively. 1 marks an expiring position.
+  const expiring = new Uint8Array(images.length);
+  const followQueue: number[] = [];
   claims.rule.forEach((rule, i) => {
-    if (claims.marked[i] === 1 && rule?.action.type === 'expire') expiring.add(i);
+    if (claims.marked[i] !== 1 || rule?.action.type !== 'expire') return;
+    expiring[i] = 1;
+    if (referrers.has(i)) followQueue.push(i);
   });
-  const followQueue = [...expiring];
   for (let s = followQueue.pop(); s !== undefined; s = followQueue.pop()) {
     for (const r of referrers.get(s) ?? []) {
-      if (expiring.has(r)) continue;
-      expiring.add(r);
+      if (expiring[r] === 1) continue;
+      expiring[r] = 1;
       follows.set(r, s);
       followQueue.push(r);
     }
   }
 
   // Survivors keep their index children, and take back the referrers that only followed them.
-  const keepQueue = [...children.keys()].filter((i) => !expiring.has(i));
+  const keepQueue = [...children.keys()].filter((i) => expiring[i] !== 1);
   for (let survivor = keepQueue.pop(); survivor !== undefined; survivor = keepQueue.pop()) {
     for (const c of children.get(survivor) ?? []) {
-      if (!expiring.has(c)) continue;
-      expiring.delete(c);
+      if (expiring[c] !== 1) continue;
+      expiring[c] = 0;
       if (!follows.has(c)) keptByIndex.set(c, survivor);
       follows.delete(c);
       keepQueue.push(c);
@@ -371,7 +384,7 @@ const resolveGraph = (images: readonly ImageRecord[], claims: Claims): GraphOutc
     for (const r of referrers.get(survivor) ?? []) {
       if (follows.get(r) !== survivor) continue;
       follows.delete(r);
-      expiring.delete(r);
+      expiring[r] = 0;
       keepQueue.push(r);
     }
   }

@@ -88,7 +88,7 @@ describe('Function: listImages', () => {
     await emu.setImageTimes({ repositoryName: api, imageDigest: old.digest, imageStatus: 'ARCHIVED', lastArchivedAt: daysAgo(NOW, 100) });
 
     // Act
-    const images = await collect(ecr.listImages(api));
+    const images = await ecr.listImages(api);
 
     // Assess
     const byDigest = new Map(images.map((i) => [i.digest, i]));
@@ -184,7 +184,7 @@ describe('Function: putImageTag', () => {
     // Assess
     expect(first).toBe('added');
     expect(second).toBe('already-present');
-    const images = await collect(ecr.listImages(api));
+    const images = await ecr.listImages(api);
     expect(images).toHaveLength(1);
     expect(images[0]?.tags.slice().sort()).toEqual(['keeper-protect-abc', 'v1']);
     expect(images[0]?.pushedAt).toEqual(daysAgo(NOW, 50));

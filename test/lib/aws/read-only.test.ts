@@ -22,9 +22,9 @@ const recordingPort = (): { port: EcrPort; calls: string[] } => {
       calls.push('describeRepository');
       return undefined;
     },
-    async *listImages() {
+    listImages: async () => {
       calls.push('listImages');
-      yield image;
+      return [image];
     },
     repositoryTags: async () => {
       calls.push('repositoryTags');
@@ -98,8 +98,7 @@ describe('Function: readOnlyEcr', () => {
     // Act
     const repositories = [];
     for await (const r of guarded.listRepositories()) repositories.push(r);
-    const images = [];
-    for await (const i of guarded.listImages(repo)) images.push(i);
+    const images = await guarded.listImages(repo);
     await guarded.describeRepository(repo);
     const tags = await guarded.repositoryTags('arn');
     const policy = await guarded.getLifecyclePolicy(repo);
