@@ -12,8 +12,9 @@
  * and each run is a fresh process of its own: its peak RSS is the sweep's, measured, with nothing else in it.
  */
 import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
+import { GCProfiler, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createClients } from '../src/lib/aws/clients.js';
 import { createBatchAdapter } from '../src/lib/aws/batch.js';
@@ -51,6 +52,12 @@ interface RunResult {
   readonly cpuMs: number;
   readonly peakRssMb: number;
   readonly peakHeapMb: number;
+  /**
+   * The largest heap left after a full (mark-compact) GC during the run: what the sweep really held.
+   * Peak heap and RSS add the garbage V8 let build up before collecting (v8.GCProfiler; undefined
+   * when no full GC ran).
+   */
+  readonly liveHeapMb: number | undefined;
   /** Process maxRSS after the run, and whether the run raised it (then the run's peak is at least that). */
   readonly maxRssMb: number;
   readonly raisedMaxRss: boolean;
@@ -165,15 +172,19 @@ const runChild = async (label: string, endpoint: string): Promise<void> => {
     peakRss = Math.max(peakRss, m.rss);
     peakHeap = Math.max(peakHeap, m.heapUsed);
   }, 20);
+  const gcs = new GCProfiler();
+  gcs.start();
   const maxRssBefore = process.resourceUsage().maxRSS;
   const cpu = process.cpuUsage();
   const t0 = performance.now();
   // No PutImage throttle: the time PutImage takes at its quota is modelled from the count instead.
   const report: SweepReport = await runSweep(
-    { config, adaptersFor: () => adapters, log: silentLog, now: () => NOW, imageListLimit: config.reportImagesPerRepository },
+    { config, adaptersFor: () => adapters, log: silentLog, now: () => NOW },
     { mode, regions: [toRegion(REGION)] },
   );
   const wallMs = performance.now() - t0;
+  const fullGcs = gcs.stop().statistics.filter((g) => g.gcType === 'MarkSweepCompact');
+  const liveHeapMb = fullGcs.length === 0 ? undefined : Math.max(...fullGcs.map((g) => g.afterGC.heapStatistics.usedHeapSize)) / MB;
   const used = process.cpuUsage(cpu);
   clearInterval(sampler);
   const m = process.memoryUsage();
@@ -186,6 +197,7 @@ const runChild = async (label: string, endpoint: string): Promise<void> => {
     cpuMs: (used.user + used.system) / 1000,
     peakRssMb: peakRss / MB,
     peakHeapMb: peakHeap / MB,
+    liveHeapMb,
     maxRssMb: process.resourceUsage().maxRSS / 1024,
     raisedMaxRss: process.resourceUsage().maxRSS > maxRssBefore,
     discoveryPasses: report.inUse.releaseRecheck === undefined ? 1 : 2,
@@ -198,10 +210,22 @@ const runChild = async (label: string, endpoint: string): Promise<void> => {
   await new Promise<void>((resolve, reject) => process.send?.(run, (error: Error | null) => (error ? reject(error) : resolve())));
 };
 
-/** One run in its own process (see `runChild`). */
+/** The functions' memory in MB (serverless.yml `provider.memorySize`). */
+const LAMBDA_MEMORY_MB = ((): number => {
+  const found = /^ {2}memorySize: (\d+)$/m.exec(readFileSync(new URL('../serverless.yml', import.meta.url), 'utf8'));
+  if (found === null) throw new Error('serverless.yml: provider.memorySize not found');
+  return Number(found[1]);
+})();
+/**
+ * The V8 heap flags Lambda's Node.js runtime starts a function of that memory with (its bootstrap:
+ * semi-space 5 % of the memory, old space 90 %), so the run's GC behaves as in the function.
+ */
+const LAMBDA_HEAP_FLAGS = [`--max-semi-space-size=${Math.floor((LAMBDA_MEMORY_MB * 5) / 100)}`, `--max-old-space-size=${Math.floor((LAMBDA_MEMORY_MB * 90) / 100)}`];
+
+/** One run in its own process (see `runChild`), with Lambda's heap flags. */
 const runInChild = (label: string, endpoint: string): Promise<ChildRun> =>
   new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), ['--child', label, endpoint], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(fileURLToPath(import.meta.url), ['--child', label, endpoint], { execArgv: [...process.execArgv, ...LAMBDA_HEAP_FLAGS], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let result: ChildRun | undefined;
     child.on('message', (message) => {
       result = message as ChildRun;
@@ -305,7 +329,7 @@ const printSize = (result: SizeResult): void => {
     const putImages = r.ops.find((o) => o.op === 'ECR:PutImage')?.calls ?? 0;
     console.log(
       `   ${pad('', 9)} peak RSS ${fmt(runPeakRss(r))} MB (the sweep's own process); peak heap ${fmt(r.peakHeapMb)} MB ` +
-        `(+${fmt(r.peakHeapMb - result.heapAfterBuildMb)} MB over the loaded sweep); report holds ${fmt(r.perImageEntries)} per-image entries` +
+        `(+${fmt(r.peakHeapMb - result.heapAfterBuildMb)} MB over the loaded sweep), live after a full GC at most ${r.liveHeapMb === undefined ? '-' : fmt(r.liveHeapMb)} MB; report holds ${fmt(r.perImageEntries)} per-image entries` +
         (r.discoveryPasses > 1
           ? `; consumers read ×${r.discoveryPasses} and ${fmt(r.rereadRepositories)} repositories re-read for the re-checked pass ` +
             `(counted in min; pure data minimum ${fmt(r.dataMinimumReads)} reads, ${secs(r.dataMinimumReadSeconds)} s serial)`
@@ -373,7 +397,7 @@ const printTargets = (results: readonly SizeResult[]): void => {
   for (const [label] of RUNS)
     row(`  ${label}`, (r) => {
       const run = r.runs.find((x) => x.label === label);
-      return run === undefined ? '-' : `${fmt(runPeakRss(run))} MB, heap ${fmt(run.peakHeapMb)} MB`;
+      return run === undefined ? '-' : `${fmt(runPeakRss(run))} MB, heap ${fmt(run.peakHeapMb)} MB, live ${run.liveHeapMb === undefined ? '-' : fmt(run.liveHeapMb)} MB`;
     });
   row('  RSS with the SDK and sweep loaded, before a run', (r) => `${fmt(r.rssBeforeBuildMb)} MB`);
   row('report per-image entries (dry-run)', (r) => fmt(r.runs[0]?.perImageEntries ?? 0));
@@ -421,8 +445,10 @@ const header = (sizes: readonly SizeSpec[]): void => {
   console.log(`ahead only until ${READ_AHEAD_IMAGES.toLocaleString('en-US')} images are held (src/lib/sweep.ts READ_AHEAD_IMAGES, the memory bound); the rest is read after discovery.`);
   console.log('"min" = pages at the largest documented page size and batches at the largest batch size, from the synthetic data; for writes,');
   console.log('what the run changed, batched as tightly as the API allows. "!" marks a ratio above 1.05.');
-  console.log('RSS: sampled every 20 ms, and process maxRSS when the run raised it. The synthetic account lives in the same process:');
-  console.log('Peak RSS is measured in the process that runs the sweep; the synthetic account is served from another process, and each run starts fresh.');
+  console.log(`RSS: sampled every 20 ms, and process maxRSS when the run raised it, in the process that runs the sweep, started with the heap flags`);
+  console.log(`Lambda's Node.js runtime gives a ${LAMBDA_MEMORY_MB} MB function (serverless.yml): ${LAMBDA_HEAP_FLAGS.join(' ')} (the synthetic account is`);
+  console.log('served from another process; each run starts fresh). "Live": the largest heap left after a full GC (v8.GCProfiler), what the sweep');
+  console.log('held; peak heap and RSS add the garbage V8 had not collected yet, which its heap-growth heuristics decide (it varies run to run).');
   console.log(`Sizes: ${sizes.map((s) => s.name).join(', ')} (--sizes a,b to narrow). ECR's default quota is 100,000 images per repository (adjustable; ECR user guide, "Amazon ECR service quotas").`);
 };
 

@@ -92,7 +92,7 @@ export const registerSweepCommands = (program: Command, io: CliIo, defaultOutput
     const deps = await sweepDeps(io, settings.config, opts.verbose === true);
     const regions = opts.region ?? settings.regions;
     const progress = io.progress === undefined ? undefined : terminalProgress(io.progress);
-    const report = await runSweep({ ...deps, onProgress: progress?.onProgress, imageListLimit: deps.config.reportImagesPerRepository }, { mode: opts.apply === true ? 'apply' : 'dry-run', regions, repositories: opts.repository });
+    const report = await runSweep({ ...deps, onProgress: progress?.onProgress }, { mode: opts.apply === true ? 'apply' : 'dry-run', regions, repositories: opts.repository });
     progress?.finish(report.repositories.map((r) => r.status));
     const format = opts.output ?? defaultOutput;
     const text = format === 'json' ? JSON.stringify(summarizeSweep(report), null, 2) : format === 'markdown' ? renderSweepMarkdown(report) : renderSweepTable(report);

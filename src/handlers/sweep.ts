@@ -14,7 +14,7 @@ export const handler = lambdaHandler({
     const scope = scopeOf(event, 'sweep event');
     const { dryRun, regions } = settings();
     const sweepDeps = deps();
-    const report = await runSweep({ ...sweepDeps, imageListLimit: sweepDeps.config.reportImagesPerRepository }, { mode: dryRun ? 'dry-run' : 'apply', regions: scope.regions ?? regions, repositories: scope.repositories });
+    const report = await runSweep(sweepDeps, { mode: dryRun ? 'dry-run' : 'apply', regions: scope.regions ?? regions, repositories: scope.repositories });
     addCountMetrics(metrics, sweepCounts(report));
     return deliverSweep(report, summarizeSweep(report), destinationFor(reportStore(), report.startedAt, context.awsRequestId));
   },

@@ -306,7 +306,7 @@ export const runAudit = async (deps: AuditDeps, input: AuditInput): Promise<Audi
   const callsBefore = deps.apiCalls?.();
   const { adapters, coverageOf } = withSharedCoverage(deps.adaptersFor);
   // The audit's role has no BatchGetImage (a pull): index children stay unknown there.
-  const sweep = await runSweep({ ...deps, adaptersFor: adapters, readIndexManifests: false, registryRole: 'audit' }, { mode: 'dry-run', regions: input.regions, repositories: input.repositories });
+  const sweep = await runSweep({ ...deps, adaptersFor: adapters, readIndexManifests: false, registryRole: 'audit', reportAllImages: true }, { mode: 'dry-run', regions: input.regions, repositories: input.repositories });
   const failures: Failure[] = [...sweep.failures];
   const price = deps.config.storagePricePerGbMonth;
   const now = deps.now();

@@ -172,6 +172,11 @@ export const KeeperConfigSchema = z
      */
     reportImagesPerRepository: z.number().int().min(1).default(1_000),
     /**
+     * Entries a sweep report keeps in each image list across all its repositories, shared evenly:
+     * 20,000 over 1,000 repositories is 20 each (never more than `reportImagesPerRepository`).
+     */
+    reportImagesTotal: z.number().int().min(1).default(20_000),
+    /**
      * The organisation mode: repositories swept in the registry accounts, consumers read in every
      * consumer account. Absent: the single-account mode (the account the keeper runs in is both).
      */

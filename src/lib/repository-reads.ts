@@ -15,7 +15,8 @@
  * releases reads the repository afresh, as before.
  */
 import pLimit from 'p-limit';
-import type { Digest, ImageRecord, Repository, RepositoryName } from './domain/types.js';
+import { packListing, type PackedListing } from './domain/packed-listing.js';
+import type { Repository, RepositoryName } from './domain/types.js';
 import type { EcrPort, StoredPolicy, Tags, TaggingPort } from './aws/ports.js';
 import type { Log } from './observability.js';
 
@@ -27,7 +28,8 @@ export interface SweepWarning {
 
 /** One repository's state as read ahead; each part is handed out once. */
 interface ReadAhead {
-  images?: Promise<ImageRecord[]> | undefined;
+  /** Packed while it waits: a fifth of the heap of the records (domain/packed-listing.ts). */
+  images?: Promise<PackedListing> | undefined;
   policy?: Promise<StoredPolicy | undefined> | undefined;
   /** Images held, counted against the budget until the listing is handed out. */
   held: number;
@@ -48,13 +50,6 @@ export interface SweepEcrOptions {
   /** Receives the warning when the bulk tag read fails. */
   readonly warn: (warning: SweepWarning) => void;
 }
-
-/** Tag → digest over a listing, for the tags asked. */
-const tagsIn = (images: readonly ImageRecord[], wanted: ReadonlySet<string>): Map<string, Digest> => {
-  const found = new Map<string, Digest>();
-  for (const image of images) for (const tag of image.tags) if (wanted.has(tag)) found.set(tag, image.digest);
-  return found;
-};
 
 /** Wraps `ecr` for one sweep (see the module comment). */
 export const sweepEcr = (ecr: EcrPort, options: SweepEcrOptions): EcrPort => {
@@ -106,11 +101,12 @@ export const sweepEcr = (ecr: EcrPort, options: SweepEcrOptions): EcrPort => {
     ahead.set(repository.name, entry);
     entry.policy = ecr.getLifecyclePolicy(repository.name);
     entry.images = ecr.listImages(repository.name).then((images) => {
+      const packed = packListing(images);
       if (ahead.get(repository.name) === entry && entry.images !== undefined) {
-        entry.held = images.length;
-        held += images.length;
+        entry.held = packed.length;
+        held += packed.length;
       }
-      return images;
+      return packed;
     });
     // Failures reach whoever takes the part; until then they must not count as unhandled.
     entry.policy.catch(() => undefined);
@@ -160,7 +156,7 @@ export const sweepEcr = (ecr: EcrPort, options: SweepEcrOptions): EcrPort => {
       if (entry === undefined || images === undefined) return ecr.listImages(repository);
       entry.images = undefined;
       if (entry.policy === undefined) ahead.delete(repository);
-      return images.finally(() => release(entry));
+      return images.then((packed) => packed.unpack()).finally(() => release(entry));
     },
     getLifecyclePolicy(repository) {
       const entry = ahead.get(repository);
@@ -184,7 +180,7 @@ export const sweepEcr = (ecr: EcrPort, options: SweepEcrOptions): EcrPort => {
       }
       const images = ahead.get(repository)?.images;
       if (images === undefined) return ecr.resolveTags(repository, tags);
-      return tagsIn(await images, new Set(tags));
+      return (await images).tagsIn(new Set(tags));
     },
   };
 };

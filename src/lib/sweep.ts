@@ -45,10 +45,11 @@ export interface SweepDeps {
    */
   readonly previewGate?: ((repository: Repository, ecr: EcrPort, policyText: string) => Promise<void>) | undefined;
   /**
-   * Per-repository cap on the image lists each plan keeps in the report (`PlanInput.imageListLimit`: counts stay
-   * exact); absent keeps them all, as the audit needs. Drivers pass `config.reportImagesPerRepository`.
+   * True keeps every per-image entry of every plan (the audit). Otherwise each image list of a
+   * repository keeps at most `config.reportImagesPerRepository` entries and the sweep about
+   * `config.reportImagesTotal` per list across all its repositories (`imageListLimitOf`); counts stay exact.
    */
-  readonly imageListLimit?: number | undefined;
+  readonly reportAllImages?: boolean | undefined;
   /**
    * The organisation mode's access to other accounts (assumed roles, AWS Organizations); used when
    * the config has an `organisation` block. Absent: the single-account mode.
@@ -365,11 +366,13 @@ const sharingTaskDefinitions = (ecs: EcsPort): EcsPort => {
 };
 
 /**
- * Images a sweep reads ahead of planning, at most, while consumers are read: about 60 MB of listings
- * (600 bytes an image). Memory against overlap: reading stops here until planning takes listings, so a
- * larger account reads the rest after discovery (one repository larger than this is still read whole).
+ * Images a sweep reads ahead of planning, at most, while consumers are read: about 23 MB of listings,
+ * held packed (90 bytes an image, against 550 as records; domain/packed-listing.ts, measured). Memory
+ * against overlap: reading stops here until planning takes listings, so a larger account reads the
+ * rest after discovery (one repository larger than this is still read whole). 250,000 covers an
+ * account of 1,000 repositories with one of 100,000 images: its whole listing is read while ECS is.
  */
-export const READ_AHEAD_IMAGES = 100_000;
+export const READ_AHEAD_IMAGES = 250_000;
 
 /** What was read of one repository before planning. */
 interface RepositoryState {
@@ -588,6 +591,8 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
     return state;
   };
 
+  const imageListLimit = deps.reportAllImages === true ? undefined : imageListLimitOf(config, targets.length);
+
   // 3. Plan and apply, repository by repository, a bounded number at a time. Releases wait.
   const limit = pLimit(config.concurrency.repositories);
   let done = 0;
@@ -615,7 +620,7 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
       planned(() =>
         deps.shouldStop?.() === true
           ? Promise.resolve(leftForNextRun(repository, left))
-          : sweepRepository(deps, input.mode, ecrOf(repository), repository, inUseOf(repository), discovery.complete, takePreread(repository), skipDiscovery || input.pass === 'release' ? 'all' : 'hold', cacheOf(repository)),
+          : sweepRepository(deps, imageListLimit, input.mode, ecrOf(repository), repository, inUseOf(repository), discovery.complete, takePreread(repository), skipDiscovery || input.pass === 'release' ? 'all' : 'hold', cacheOf(repository)),
       ),
     ),
   );
@@ -638,7 +643,7 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
           const repository = first.plan?.repository;
           if (repository === undefined) return first;
           const inUse = [...inUseOf(repository), ...(fresh.get(repositoryKey(repository.registryId, repository.region, repository.name)) ?? [])];
-          const second = await sweepRepository(deps, input.mode, ecrOf(repository), repository, inUse, recheck?.complete === true, undefined, 'all', cacheOf(repository));
+          const second = await sweepRepository(deps, imageListLimit, input.mode, ecrOf(repository), repository, inUse, recheck?.complete === true, undefined, 'all', cacheOf(repository));
           return mergeOutcomes(first, second);
         }),
       ),
@@ -691,6 +696,14 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
     totals,
   };
 };
+
+/**
+ * Per-image entries each image list of a repository keeps in a sweep report: at most
+ * `reportImagesPerRepository`, and `reportImagesTotal` shared by the repositories swept, so the
+ * report's memory stays flat however many repositories there are (counts stay exact).
+ */
+export const imageListLimitOf = (config: KeeperConfig, repositories: number): number =>
+  Math.min(config.reportImagesPerRepository, Math.max(1, Math.ceil(config.reportImagesTotal / Math.max(1, repositories))));
 
 const leftForNextRun = (repository: Repository, left: Repository[]): InternalOutcome => {
   left.push(repository);
@@ -771,6 +784,7 @@ class ManifestCache {
  */
 const sweepRepository = async (
   deps: SweepDeps,
+  imageListLimit: number | undefined,
   mode: SweepMode,
   ecr: EcrPort,
   repository: Repository,
@@ -786,7 +800,7 @@ const sweepRepository = async (
   let pulledBefore: ReadonlyMap<Digest, Date | undefined>;
   try {
     // The listing lives only while the repository is planned: nothing holds it during the writes.
-    ({ plan, pulledBefore } = await readAndPlan(deps, mode, ecr, repository, inUse, inUseComplete, preread, manifests));
+    ({ plan, pulledBefore } = await readAndPlan(deps, mode, ecr, repository, inUse, inUseComplete, preread, manifests, imageListLimit));
     logDecisions(deps.log, scope, plan);
   } catch (error) {
     if (isNotFound(error)) return { ...base, status: 'skipped', reasons: ['repository was deleted during the sweep'], applied: NOTHING_APPLIED };
@@ -832,13 +846,14 @@ const readAndPlan = async (
   inUseComplete: boolean,
   preread: RepositoryState | undefined,
   manifests: ManifestCache,
+  imageListLimit: number | undefined,
 ): Promise<{ readonly plan: RepositoryPlan; readonly pulledBefore: ReadonlyMap<Digest, Date | undefined> }> => {
   const fresh = preread ?? (await readRepository(ecr, repository, deps.config));
   const ownReads = manifests.ownReads;
   const read = ownReads.size === 0 ? fresh : { ...fresh, images: fresh.images.map((i) => (ownReads.has(i.digest) ? { ...i, lastPulledAt: ownReads.get(i.digest) } : i)) };
   // A dry run reads no manifest: BatchGetImage counts as a pull, a side effect a dry run must not have.
   const state = deps.readIndexManifests === false || mode === 'dry-run' ? read : { ...read, images: await withIndexChildren(ecr, repository, read.images, inUse, manifests) };
-  const plan = planRepository({ repository, ...state, inUse, inUseComplete, config: deps.config, now: deps.now(), imageListLimit: deps.imageListLimit });
+  const plan = planRepository({ repository, ...state, inUse, inUseComplete, config: deps.config, now: deps.now(), imageListLimit });
   const tagged = new Set(plan.steps.flatMap((s) => (s.kind === 'add-tag' ? [s.digest] : [])));
   const pulledBefore = new Map<Digest, Date | undefined>();
   for (const image of read.images) if (tagged.has(image.digest)) pulledBefore.set(image.digest, image.lastPulledAt);

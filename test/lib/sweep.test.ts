@@ -386,3 +386,44 @@ describe('Function: runSweep', () => {
     });
   });
 });
+
+describe('Function: runSweep report image lists', () => {
+  /** Five repositories of 40 prod releases (10 beyond the baseline's newest 30 expire in each). */
+  const fiveRepositories = (overrides: Record<string, unknown>): SweepDeps => {
+    const { ecr, deps } = account();
+    for (const name of ['a', 'b', 'c', 'd', 'e']) ecr.withImages(`shop/${name}`, prodReleases().map((image) => ({ ...image, digest: digestOf(`${name}-${String(image.digest)}`) })));
+    return { ...deps, config: parseConfig({ ...JSON.parse(readFileSync('config/default.json', 'utf8')), ...overrides }) };
+  };
+
+  it('shares reportImagesTotal between the repositories swept, keeping every count exact', async () => {
+    // Prepare: 10 entries a list for 5 repositories is 2 each
+    const deps = fiveRepositories({ reportImagesTotal: 10 });
+
+    // Act
+    const report = await sweep(deps, 'dry-run');
+
+    // Assess
+    expect(report.repositories).toHaveLength(5);
+    for (const o of report.repositories) {
+      expect(o.plan?.target?.expiringImages).toBe(10);
+      expect(o.plan?.target?.affected).toHaveLength(2);
+      expect(o.plan?.target?.affectedTruncated).toBe(8);
+      expect(o.plan?.newlyExpiring).toHaveLength(2);
+      expect(o.plan?.newlyExpiringTruncated).toBe(8);
+    }
+  });
+
+  it('keeps at most reportImagesPerRepository a list, and every entry when asked to (the audit)', async () => {
+    // Prepare
+    const deps = fiveRepositories({ reportImagesTotal: 1_000, reportImagesPerRepository: 3 });
+
+    // Act
+    const capped = await sweep(deps, 'dry-run');
+    const whole = await sweep({ ...deps, reportAllImages: true }, 'dry-run');
+
+    // Assess
+    expect(capped.repositories.map((o) => o.plan?.target?.affected.length)).toEqual([3, 3, 3, 3, 3]);
+    expect(whole.repositories.map((o) => o.plan?.target?.affected.length)).toEqual([10, 10, 10, 10, 10]);
+    expect(whole.repositories.every((o) => o.plan?.target?.affectedTruncated === undefined)).toBe(true);
+  });
+});

@@ -67,6 +67,20 @@ const storageClassOf = (imageStatus: string | undefined): StorageClass =>
   imageStatus === 'ARCHIVED' || imageStatus === 'ACTIVATING' ? 'archive' : 'standard';
 
 /**
+ * One string object per media type: each ImageDetail carries its own copy (about 80 bytes), and a
+ * listing of 100,000 images holds two or three distinct ones. Bounded, for input of any kind.
+ */
+const mediaTypes = new Map<string, string>();
+const MEDIA_TYPES_KEPT = 256;
+const sharedMediaType = (type: string | undefined): string | undefined => {
+  if (type === undefined) return undefined;
+  const known = mediaTypes.get(type);
+  if (known !== undefined) return known;
+  if (mediaTypes.size < MEDIA_TYPES_KEPT) mediaTypes.set(type, type);
+  return type;
+};
+
+/**
  * Builds an `ImageRecord` from one `ImageDetail`; `path` (e.g. `imageDetails[3]`) prefixes field
  * names in errors. Throws `InputError` naming the field when the digest or push time is missing
  * or invalid, or when an optional date or the subject digest is malformed.
@@ -83,8 +97,8 @@ export const imageRecordFromDetail = (detail: ImageDetailLike, path = 'imageDeta
     lastArchivedAt: optionalDate(detail.lastArchivedAt, path, 'lastArchivedAt'),
     storageClass: storageClassOf(detail.imageStatus),
     sizeBytes: detail.imageSizeInBytes,
-    manifestMediaType: detail.imageManifestMediaType,
-    artifactMediaType: detail.artifactMediaType,
+    manifestMediaType: sharedMediaType(detail.imageManifestMediaType),
+    artifactMediaType: sharedMediaType(detail.artifactMediaType),
     subjectDigest: digestField(detail.subjectManifestDigest, path, 'subjectManifestDigest', false),
   };
 };

@@ -138,11 +138,13 @@ const summarize = (policy: LifecyclePolicy, simulation: SimulationResult, inUse:
 /**
  * Images the target acts on that the current policy keeps (every one it acts on when there is no
  * current policy), the first `limit` of them. Both simulations cover the same listing position by
- * position (`projectImages` keeps the order), so the two verdicts of an image share its index.
+ * position (`projectImages` keeps the order), so the two verdicts of an image share its index. The
+ * entries `targetSummary` already holds (its first images acted on, in the same order) are shared.
  */
 const newlyExpiringOf = (
   policy: LifecyclePolicy,
   target: SimulationResult,
+  targetSummary: SimulationSummary,
   current: SimulationResult | undefined,
   inUse: readonly InUseImage[],
   limit: number | undefined,
@@ -151,10 +153,13 @@ const newlyExpiringOf = (
   const descriptions = new Map(policy.rules.map((r) => [r.rulePriority, r.description]));
   const images: AffectedImage[] = [];
   let truncated = 0;
+  let actedOn = 0;
   target.verdicts.forEach(({ image, decision }, i) => {
-    if (decision.kind === 'keep' || (current !== undefined && current.verdicts[i]?.decision.kind !== 'keep')) return;
-    if (limit === undefined || images.length < limit) images.push(affectedImage(image, decision, descriptions.get(decision.rulePriority), inUseDigests.has(image.digest)));
-    else truncated += 1;
+    if (decision.kind === 'keep') return;
+    const ordinal = actedOn++;
+    if (current !== undefined && current.verdicts[i]?.decision.kind !== 'keep') return;
+    if (limit !== undefined && images.length >= limit) truncated += 1;
+    else images.push(targetSummary.affected[ordinal] ?? affectedImage(image, decision, descriptions.get(decision.rulePriority), inUseDigests.has(image.digest)));
   });
   return { images, truncated };
 };
@@ -375,7 +380,9 @@ export const planRepository = (input: PlanInput): RepositoryPlan => {
     blockers.push('in-use set incomplete: some consumers could not be read, so no image can be proven unused (no policy written, no tag released)');
 
   const newly =
-    gateResult === undefined ? { images: [], truncated: 0 } : newlyExpiringOf(target.policy, gateResult.simulation, currentSimulation, inUse, input.imageListLimit);
+    gateResult === undefined || targetSummary === undefined
+      ? { images: [], truncated: 0 }
+      : newlyExpiringOf(target.policy, gateResult.simulation, targetSummary, currentSimulation, inUse, input.imageListLimit);
 
   const basePolicy = {
     targetText: target.text,

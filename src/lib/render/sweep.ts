@@ -18,7 +18,7 @@ export const expiringImagesOf = (o: RepositoryOutcome): AffectedImage[] =>
 
 /**
  * How many images and bytes the target policy would expire: the plan's exact counts, which a sweep
- * report whose image lists were capped (`PlanInput.imageListLimit`) still holds; else counted from the list.
+ * report whose image lists were capped (`imageListLimitOf` in sweep.ts) still holds; else counted from the list.
  */
 const expiringTotals = (o: RepositoryOutcome, images: readonly AffectedImage[]): { readonly count: number; readonly bytes: number } => ({
   count: o.plan?.target?.expiringImages ?? images.length,
