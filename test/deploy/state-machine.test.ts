@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import validate from 'asl-validator';
+import { JSONPath } from 'jsonpath-plus';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTION_ACTIONS } from '../../src/lib/permissions.js';
 import { ensurePackaged } from './package.js';
@@ -18,13 +19,19 @@ interface State {
   readonly Resource?: string;
   readonly Next?: string;
   readonly Default?: string;
-  readonly Choices?: readonly { readonly Next: string; readonly And?: readonly { readonly Variable: string; readonly StringEquals?: string; readonly BooleanEquals?: boolean }[] }[];
+  readonly Choices?: readonly { readonly Next: string; readonly And?: readonly Condition[] }[];
   readonly End?: boolean;
   readonly MaxConcurrency?: number;
   readonly ToleratedFailurePercentage?: number;
   readonly ItemProcessor?: { readonly ProcessorConfig?: { readonly Mode?: string }; readonly StartAt: string; readonly States: Record<string, State> };
   readonly Catch?: readonly { readonly ErrorEquals: readonly string[]; readonly Next: string; readonly ResultPath?: string }[];
   readonly Parameters?: Record<string, unknown>;
+}
+interface Condition {
+  readonly Variable: string;
+  readonly StringEquals?: string;
+  readonly BooleanEquals?: boolean;
+  readonly IsPresent?: boolean;
 }
 interface Definition {
   readonly StartAt: string;
@@ -139,10 +146,10 @@ describe('State machine: definition', () => {
     const path = pathOf('release');
 
     // Assess
-    expect(path).toEqual(['ListTargets', 'DiscoverFirst', 'MergeFirst', 'ApplyProtect', 'ReleaseNeeded', 'DiscoverRecheck', 'MergeRecheck', 'ApplyRelease', 'SummaryOfBothPasses', 'Summarise']);
+    expect(path).toEqual(['ListTargets', 'DiscoverFirst', 'MergeFirst', 'ApplyProtect', 'HeldForRecheck', 'ReleaseNeeded', 'DiscoverRecheck', 'MergeRecheck', 'ApplyRelease', 'SummaryOfBothPasses', 'Summarise']);
   });
 
-  it('releases only in apply mode after a complete first read; otherwise it goes from protection to the summary', () => {
+  it('releases only in apply mode after a complete first read, when a batch held writes back; otherwise it goes from protection to the summary', () => {
     // Act
     const choice = definition.States['ReleaseNeeded'];
 
@@ -150,8 +157,45 @@ describe('State machine: definition', () => {
     expect(choice?.Choices?.[0]?.And).toEqual([
       { Variable: '$.targets.mode', StringEquals: 'apply' },
       { Variable: '$.first.complete', BooleanEquals: true },
+      { Variable: '$.held.batches[0]', IsPresent: true },
     ]);
-    expect(pathOf('default')).toEqual(['ListTargets', 'DiscoverFirst', 'MergeFirst', 'ApplyProtect', 'ReleaseNeeded', 'SummaryOfProtectOnly', 'Summarise']);
+    expect(pathOf('default')).toEqual(['ListTargets', 'DiscoverFirst', 'MergeFirst', 'ApplyProtect', 'HeldForRecheck', 'ReleaseNeeded', 'SummaryOfProtectOnly', 'Summarise']);
+  });
+
+  /** The state after ApplyProtect, through HeldForRecheck (its path evaluated as JSONPath) and the Choice. */
+  const afterProtect = (input: Record<string, unknown>): { readonly next: string | undefined; readonly released: unknown } => {
+    const held = definition.States['HeldForRecheck'];
+    const path = held?.Parameters?.['batches.$'] as string;
+    const state = { ...input, held: { batches: JSONPath({ path, json: input, wrap: true }) as unknown[] } };
+    const holds = (c: Condition): boolean => {
+      const found = JSONPath({ path: c.Variable, json: state, wrap: true }) as unknown[];
+      if (c.IsPresent !== undefined) return (found.length > 0) === c.IsPresent;
+      if (c.StringEquals !== undefined) return found[0] === c.StringEquals;
+      return found[0] === c.BooleanEquals;
+    };
+    const choice = definition.States['ReleaseNeeded'];
+    const taken = choice?.Choices?.find((c) => (c.And ?? []).every(holds));
+    const items = (definition.States['ApplyRelease'] as State & { ItemsPath: string }).ItemsPath;
+    return { next: taken?.Next ?? choice?.Default, released: JSONPath({ path: items, json: state, wrap: false }) as unknown };
+  };
+
+  it('re-checks and releases only the batches that held writes back, and skips both when none did', () => {
+    // Prepare
+    const batch = (index: number, heldForRecheck: number): Record<string, unknown> => ({ batch: { key: `b${index}` }, index, heldForRecheck, failures: [] });
+    const base = { targets: { mode: 'apply' }, first: { complete: true } };
+
+    // Act
+    const some = afterProtect({ ...base, protect: [batch(0, 0), batch(1, 3), batch(2, 0), batch(3, 1)] });
+    const none = afterProtect({ ...base, protect: [batch(0, 0), batch(1, 0)] });
+    const incomplete = afterProtect({ ...base, first: { complete: false }, protect: [batch(0, 2)] });
+    const dryRun = afterProtect({ ...base, targets: { mode: 'dry-run' }, protect: [batch(0, 2)] });
+
+    // Assess
+    expect(some.next).toBe('DiscoverRecheck');
+    expect(some.released).toEqual([batch(1, 3), batch(3, 1)]);
+    expect(none.next).toBe('SummaryOfProtectOnly');
+    expect(incomplete.next).toBe('SummaryOfProtectOnly');
+    expect(dryRun.next).toBe('SummaryOfProtectOnly');
   });
 });
 

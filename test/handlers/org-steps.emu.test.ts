@@ -44,7 +44,7 @@ const step = async (which: Step, input: unknown): Promise<Record<string, unknown
 
 interface Batch { account: string; region: string; repositories: string[] }
 
-/** The definition's order: targets → discover ×N → merge → protect ×M → [apply mode, complete] (discover → merge → release) → summary. */
+/** The definition's order: targets → discover ×N → merge → protect ×M → [apply mode, complete, something held] (discover → merge → release of the batches that held) → summary. */
 const execute = async (runId: string): Promise<Record<string, unknown>> => {
   const targets = await step('targets', { runId });
   const discoverAll = async (round: 'first' | 'recheck') =>
@@ -55,12 +55,14 @@ const execute = async (runId: string): Promise<Record<string, unknown>> => {
   );
   let recheck: Record<string, unknown> | undefined;
   let release: Record<string, unknown>[] = [];
-  // ReleaseNeeded (the definition's Choice): apply mode and a complete first read.
-  if (targets['mode'] === 'apply' && first['complete'] === true) {
+  // HeldForRecheck, then ReleaseNeeded (the definition's Choice): apply mode, a complete first read,
+  // and a batch that held writes back; only those batches are released.
+  const held = protect.filter((p) => Number(p['heldForRecheck']) > 0);
+  if (targets['mode'] === 'apply' && first['complete'] === true && held.length > 0) {
     recheck = await step('merge', { runId, round: 'recheck', discovered: await discoverAll('recheck'), unread: targets['unread'], firstKey: first['key'] });
     release = await Promise.all(
-        protect.map((p) => step('apply', { runId, pass: 'release', mode: targets['mode'], batch: p['batch'], index: p['index'], heldForRecheck: p['heldForRecheck'], inUseKey: recheck?.['key'] })),
-      );
+      held.map((p) => step('apply', { runId, pass: 'release', mode: targets['mode'], batch: p['batch'], index: p['index'], heldForRecheck: p['heldForRecheck'], inUseKey: recheck?.['key'] })),
+    );
   }
   return step('summary', { runId, targets, firstKey: first['key'], ...(recheck === undefined ? {} : { recheckKey: recheck['key'] }), protect, release });
 };
