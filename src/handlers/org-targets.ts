@@ -2,4 +2,4 @@
 import { stepHandler } from '../lib/step-handler.js';
 import { TargetsEventSchema, targetsStep } from '../lib/steps-handoff.js';
 
-export const handler = stepHandler(TargetsEventSchema, 'targets step', process.env, async (event, { settings, deps }) => targetsStep(deps(), event, settings()));
+export const handler = stepHandler(TargetsEventSchema, 'targets step', process.env, async (event, { settings, deps, handOffStore }) => targetsStep(deps(), handOffStore(), event, settings()));

@@ -54,7 +54,7 @@ export const FUNCTION_ACTIONS: Readonly<Record<FunctionName, readonly AwsAction[
   sweep: unique(ORGANISATION_ACTIONS, S3_REPORT_ACTIONS, ECR_READ_ACTIONS, ECR_WRITE_ACTIONS, ECS_READ_ACTIONS, CONSUMER_READ_ACTIONS, TAGGING_READ_ACTIONS),
   repositoryCreated: unique(ORGANISATION_ACTIONS, ECR_READ_ACTIONS, ECR_WRITE_ACTIONS, ECS_READ_ACTIONS, CONSUMER_READ_ACTIONS),
   // The organisation state machine's steps (deploy/state-machine.asl.json): hand-off under runs/, the run's report under reports/.
-  orgTargets: [...ORGANISATION_ACTIONS],
+  orgTargets: unique(ORGANISATION_ACTIONS, S3_REPORT_ACTIONS),
   // Tags of consumers' references are resolved in the registries, read-only.
   discoverConsumers: unique(ORGANISATION_ACTIONS, ECR_READ_ACTIONS, ECS_READ_ACTIONS, CONSUMER_READ_ACTIONS, S3_REPORT_ACTIONS),
   mergeInUse: [...S3_HANDOFF_ACTIONS, ...S3_REPORT_ACTIONS],

@@ -13,6 +13,8 @@ import type { Failure, InUseSet, SweepDeps, SweepMode, SweepReport } from './swe
 
 /** Failures carried in a state's output: enough to name what went wrong, bounded in size. */
 const MAX_FAILURES_IN_STATE = 20;
+/** Failures in one batch's map result (thousands of batches share one state; its report has them all). */
+const FAILURES_IN_MAP_RESULT = 3;
 
 const region = z.string().refine(isRegion, { message: 'must be an AWS region code such as eu-west-1' });
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit account id');
@@ -39,20 +41,25 @@ export const MergeEventSchema = z.strictObject({
   /** The first round's merged set, merged in for the release pass. */
   firstKey: z.string().optional(),
 });
-export const ApplyEventSchema = z.strictObject({
-  runId,
-  pass: z.enum(['protect', 'release']),
-  mode,
-  batch,
-  index: z.number().int().min(0),
-  inUseKey: z.string().min(1),
-  /** For the release pass: what the batch's protect pass held back; 0 means nothing to do. */
-  heldForRecheck: z.number().int().min(0).optional(),
-});
+export const ApplyEventSchema = z
+  .strictObject({
+    runId,
+    pass: z.enum(['protect', 'release']),
+    mode,
+    /** The batch itself (the protect pass: the item the map read), or where to find it by `index` (the release pass). */
+    batch: batch.optional(),
+    batchesKey: z.string().min(1).optional(),
+    index: z.number().int().min(0),
+    inUseKey: z.string().min(1),
+    /** For the release pass: what the batch's protect pass held back; 0 means nothing to do. */
+    heldForRecheck: z.number().int().min(0).optional(),
+  })
+  .refine((e) => e.batch !== undefined || e.batchesKey !== undefined, { message: 'give the batch or batchesKey', path: ['batch'] });
 const AppliedSchema = z.looseObject({ key: z.string().optional(), heldForRecheck: z.number().default(0), failures: z.array(z.unknown()).default([]) });
 export const SummaryEventSchema = z.strictObject({
   runId,
-  targets: z.looseObject({ mode, regions: z.array(region), consumers: z.array(z.unknown()), batches: z.array(z.unknown()), unread: z.array(failure), failures: z.array(failure) }),
+  /** The targets step's output: the whole targets are read from `key`. */
+  targets: z.looseObject({ key: z.string().min(1) }),
   firstKey: z.string().min(1),
   recheckKey: z.string().optional(),
   protect: z.array(AppliedSchema),
@@ -78,11 +85,54 @@ const asFailure = (value: unknown): Failure =>
     ? (value as Failure)
     : { scope: 'state-machine', stage: 'in-use', message: `a discovery item failed: ${JSON.stringify(value).slice(0, 500)}` };
 
-/** Step 1: the run's targets; inline (a few KB per hundred accounts), with the run id for the keys. */
-export const targetsStep = async (deps: SweepDeps, event: z.output<typeof TargetsEventSchema>, defaults: { readonly dryRun: boolean; readonly regions: readonly Region[] }): Promise<SweepTargets & { readonly runId: string }> => {
+/** What the targets step hands the state machine: counts and keys; the items themselves are in the store. */
+export interface TargetsOutput {
+  readonly runId: string;
+  readonly mode: SweepMode;
+  readonly regions: readonly Region[];
+  /** Consumers that cannot be read (the first ones): any makes the merged in-use set incomplete. */
+  readonly unread: readonly Failure[];
+  readonly failures: readonly Failure[];
+  /** The hand-off bucket, for the maps' ItemReader. */
+  readonly bucket: string;
+  /** The whole targets (`SweepTargets`), for the summary. */
+  readonly key: string;
+  /** JSON arrays the discovery and protect maps read their items from: consumer items, registry batches. */
+  readonly consumersKey: string;
+  readonly batchesKey: string;
+  readonly consumers: number;
+  readonly batches: number;
+}
+
+/**
+ * Step 1: the run's targets, written to the store; the state carries keys and counts. Inline, the
+ * repository names of every batch would pass Step Functions' 256 KB state limit at a few thousand
+ * repositories; the maps read their items from the store (ItemReader).
+ */
+export const targetsStep = async (
+  deps: SweepDeps,
+  store: HandOffStore,
+  event: z.output<typeof TargetsEventSchema>,
+  defaults: { readonly dryRun: boolean; readonly regions: readonly Region[] },
+): Promise<TargetsOutput> => {
   const mode: SweepMode = event.mode ?? (defaults.dryRun ? 'dry-run' : 'apply');
   const targets = await sweepTargets(deps, { mode, regions: (event.regions ?? defaults.regions) as Region[], repositories: event.repositories as RepositoryName[] | undefined });
-  return { runId: event.runId, ...targets };
+  const consumers = await store.put(keyFor(event.runId, 'targets', 'consumers.json'), JSON.stringify(targets.consumers), json);
+  const batches = await store.put(keyFor(event.runId, 'targets', 'batches.json'), JSON.stringify(targets.batches), json);
+  const whole = await store.put(keyFor(event.runId, 'targets.json'), JSON.stringify(targets), json);
+  return {
+    runId: event.runId,
+    mode: targets.mode,
+    regions: targets.regions,
+    unread: bounded(targets.unread) as Failure[],
+    failures: bounded(targets.failures) as Failure[],
+    bucket: whole.bucket,
+    key: whole.key,
+    consumersKey: consumers.key,
+    batchesKey: batches.key,
+    consumers: targets.consumers.length,
+    batches: targets.batches.length,
+  };
 };
 
 /** Step 2: one account × region read, its set written to the store. */
@@ -114,17 +164,24 @@ export const mergeStep = async (deps: SweepDeps, store: HandOffStore, event: z.o
 
 /** Steps 4 and 6: one batch against the merged set; its full report to the store. */
 export const applyStep = async (deps: SweepDeps, store: HandOffStore, event: z.output<typeof ApplyEventSchema>) => {
-  if (event.pass === 'release' && event.heldForRecheck === 0) return { batch: event.batch, index: event.index, heldForRecheck: 0, failures: [] };
+  if (event.pass === 'release' && event.heldForRecheck === 0) return { index: event.index, heldForRecheck: 0, failures: [] };
+  const given = event.batch ?? (await batchAt(store, event.batchesKey as string, event.index));
   const inUse = await readSet(store, event.inUseKey);
   const report = await applyBatch(deps, {
     mode: event.mode,
-    batch: { account: event.batch.account as AccountId, region: event.batch.region as Region, repositories: event.batch.repositories as RepositoryName[] },
+    batch: { account: given.account as AccountId, region: given.region as Region, repositories: given.repositories as RepositoryName[] },
     inUse,
     pass: event.pass,
   });
   const { key } = await store.put(keyFor(event.runId, event.pass, 'batches', `${event.index}.json`), JSON.stringify(report), json);
-  return { key, batch: event.batch, index: event.index, heldForRecheck: report.totals.heldForRecheck, totals: report.totals, failures: bounded(report.failures) };
+  // The map's results share the state's 256 KB: no repository names, no totals, the first failures
+  // only (the summary reads the whole report from `key`). About 150 bytes a batch of 100 repositories.
+  return { key, index: event.index, heldForRecheck: report.totals.heldForRecheck, failures: report.failures.slice(0, FAILURES_IN_MAP_RESULT) };
 };
+
+/** Batch `index` of the targets step's batches file, checked like an inline one. */
+const batchAt = async (store: HandOffStore, key: string, index: number): Promise<z.output<typeof batch>> =>
+  parseStep(batch, (JSON.parse(await store.get(key)) as unknown[])[index], `${key}[${index}]`);
 
 /** Step 7: the run's summary from the batch reports; the full summary is also written as the run's report. */
 export const summaryStep = async (store: HandOffStore, event: z.output<typeof SummaryEventSchema>): Promise<StepsSummary & { readonly reportKey: string }> => {
@@ -136,7 +193,7 @@ export const summaryStep = async (store: HandOffStore, event: z.output<typeof Su
         .map(async (item) => (item.key === undefined ? failedBatch(item.failures) : (JSON.parse(await store.get(item.key)) as SweepReport))),
     );
   const summary = summarizeSteps({
-    targets: event.targets as unknown as SweepTargets,
+    targets: JSON.parse(await store.get(event.targets.key)) as SweepTargets,
     first: await readSet(store, event.firstKey),
     recheck: event.recheckKey === undefined ? undefined : await readSet(store, event.recheckKey),
     protect: await reports(event.protect),

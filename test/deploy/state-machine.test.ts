@@ -200,7 +200,7 @@ describe('State machine: definition', () => {
 });
 
 describe('State machine: deployment', () => {
-  it('lets its role invoke exactly the five steps and run its own child executions, with no wildcard action', () => {
+  it('lets its role invoke exactly the five steps, run its own child executions and read map items under runs/, with no wildcard action', () => {
     // Prepare
     const roleName = (machine.Properties?.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     const statements = ((resources[roleName]?.Properties?.Policies ?? []) as { PolicyDocument: { Statement: { Action: string[]; Resource: unknown }[] } }[]).flatMap(
@@ -212,7 +212,9 @@ describe('State machine: deployment', () => {
     const invoked = statements.filter((s) => s.Action.includes('lambda:InvokeFunction')).flatMap((s) => s.Resource as { 'Fn::GetAtt': [string, string] }[]);
 
     // Assess
-    expect(actions.sort()).toEqual(['lambda:InvokeFunction', 'states:DescribeExecution', 'states:StartExecution', 'states:StopExecution']);
+    expect(actions.sort()).toEqual(['lambda:InvokeFunction', 's3:GetObject', 'states:DescribeExecution', 'states:StartExecution', 'states:StopExecution']);
+    // The maps' ItemReader reads the targets step's files; nothing else of the bucket.
+    expect(statements.find((s) => s.Action.includes('s3:GetObject'))?.Resource).toEqual({ 'Fn::Sub': '${ReportBucket.Arn}/runs/*' });
     expect(invoked.map((r) => r['Fn::GetAtt'][0]).sort()).toEqual(
       Object.values(machine.Properties?.DefinitionSubstitutions as Record<string, { 'Fn::GetAtt': [string, string] }>).map((s) => s['Fn::GetAtt'][0]).sort(),
     );

@@ -4,7 +4,7 @@
  * moto's Step Functions cannot run a Distributed Map of Lambda tasks, so this test plays the
  * executor. Accounts as in sweep.organisation.emu.test.ts: a central registry, consumers elsewhere.
  */
-import { CreateBucketCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -42,16 +42,27 @@ const step = async (which: Step, input: unknown): Promise<Record<string, unknown
   return (await handler(input, context(`ecr-keeper-org-${which}`))) as Record<string, unknown>;
 };
 
-interface Batch { account: string; region: string; repositories: string[] }
+/** What a map's ItemReader reads: the JSON array the targets step wrote to the bucket. */
+const itemsAt = async (targets: Record<string, unknown>, key: 'consumersKey' | 'batchesKey'): Promise<Record<string, unknown>[]> => {
+  const object = await s3.send(new GetObjectCommand({ Bucket: String(targets['bucket']), Key: String(targets[key]) }));
+  return JSON.parse((await object.Body?.transformToString('utf8')) ?? '[]') as Record<string, unknown>[];
+};
 
-/** The definition's order: targets → discover ×N → merge → protect ×M → [apply mode, complete, something held] (discover → merge → release of the batches that held) → summary. */
+/**
+ * The definition's order and data flow: targets (items written to the bucket) → discover ×N (items
+ * read from it) → merge → protect ×M (likewise) → [apply mode, complete, something held] (discover →
+ * merge → release of the batches that held, each found by index) → summary.
+ */
+/** Every state the executor passed between steps, as JSON (what Step Functions would carry). */
+let states: string[] = [];
 const execute = async (runId: string): Promise<Record<string, unknown>> => {
   const targets = await step('targets', { runId });
+  states = [JSON.stringify(targets)];
   const discoverAll = async (round: 'first' | 'recheck') =>
-    Promise.all((targets['consumers'] as Record<string, unknown>[]).map((c) => step('discover', { runId, round, ...c })));
+    Promise.all((await itemsAt(targets, 'consumersKey')).map((c) => step('discover', { ...c, runId, round })));
   const first = await step('merge', { runId, round: 'first', discovered: await discoverAll('first'), unread: targets['unread'] });
   const protect = await Promise.all(
-    (targets['batches'] as Batch[]).map((batch, index) => step('apply', { runId, pass: 'protect', mode: targets['mode'], batch, index, inUseKey: first['key'] })),
+    (await itemsAt(targets, 'batchesKey')).map((batch, index) => step('apply', { runId, pass: 'protect', mode: targets['mode'], batch, index, inUseKey: first['key'] })),
   );
   let recheck: Record<string, unknown> | undefined;
   let release: Record<string, unknown>[] = [];
@@ -61,9 +72,10 @@ const execute = async (runId: string): Promise<Record<string, unknown>> => {
   if (targets['mode'] === 'apply' && first['complete'] === true && held.length > 0) {
     recheck = await step('merge', { runId, round: 'recheck', discovered: await discoverAll('recheck'), unread: targets['unread'], firstKey: first['key'] });
     release = await Promise.all(
-      held.map((p) => step('apply', { runId, pass: 'release', mode: targets['mode'], batch: p['batch'], index: p['index'], heldForRecheck: p['heldForRecheck'], inUseKey: recheck?.['key'] })),
+      held.map((p) => step('apply', { runId, pass: 'release', mode: targets['mode'], batchesKey: targets['batchesKey'], index: p['index'], heldForRecheck: p['heldForRecheck'], inUseKey: recheck?.['key'] })),
     );
   }
+  states.push(JSON.stringify(first), JSON.stringify(protect), JSON.stringify(recheck ?? {}), JSON.stringify(release));
   return step('summary', { runId, targets, firstKey: first['key'], ...(recheck === undefined ? {} : { recheckKey: recheck['key'] }), protect, release });
 };
 
@@ -110,8 +122,13 @@ describe('Organisation state machine steps (handlers)', () => {
     expect(stored.find((i) => i.digest === used.digest)?.tags).toContain(`prod-keep-${used.digest.slice(7)}`);
     expect(stored.find((i) => i.digest === unused.digest)?.tags).toEqual(['v2']);
     expect(await storedPolicy(ecr, 'shop/api')).toBeDefined();
+    // Repository names travel through the bucket, never in a state (256 KB would not hold an organisation's).
+    expect(states.filter((state) => state.includes('shop/api'))).toEqual([]);
     const keys = ((await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'runs/run-1/' }))).Contents ?? []).map((o) => o.Key).sort();
     expect(keys).toEqual([
+      'runs/run-1/targets.json',
+      'runs/run-1/targets/batches.json',
+      'runs/run-1/targets/consumers.json',
       'runs/run-1/first/in-use.json',
       `runs/run-1/first/in-use/${CONSUMER}-${emu.region}.json`,
       `runs/run-1/first/in-use/${emu.accountId}-${emu.region}.json`,
