@@ -17,7 +17,8 @@ export const handler = lambdaHandler({
       logger.warn('own account unknown (no function ARN in the Lambda context): the event account is not checked', {
         invokedFunctionArn: context.invokedFunctionArn,
       });
-    const created = classifyRepositoryCreated(event, { ownAccount });
+    const organisation = settings().config.organisation;
+    const created = classifyRepositoryCreated(event, { ownAccount, registryAccounts: organisation?.registryAccounts });
     if (created.kind === 'invalid') {
       logger.error('malformed CreateRepository event, nothing done', { reason: created.reason, field: created.error.field });
       // A metric, so an alarm can catch a rule that delivers events of a shape we do not expect.
@@ -31,7 +32,7 @@ export const handler = lambdaHandler({
     }
     const mode = settings().dryRun ? 'dry-run' : 'apply';
     // In the organisation mode, only the account the event came from (if it is a registry) is swept.
-    const registryAccounts = settings().config.organisation === undefined ? undefined : [toAccountId(created.account)];
+    const registryAccounts = organisation === undefined ? undefined : [toAccountId(created.account)];
     const report = await runSweep(deps(), { mode, regions: [created.region], repositories: [created.repository], registryAccounts });
     addCountMetrics(metrics, sweepCounts(report));
     return summarizeSweep(report);

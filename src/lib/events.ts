@@ -108,6 +108,11 @@ export interface RepositoryCreatedOptions {
    * is ignored: its repository is not ours to change. `undefined` accepts every account.
    */
   readonly ownAccount?: string | undefined;
+  /**
+   * In the organisation mode, the registry accounts whose repositories the keeper manages: their
+   * events (forwarded to the keeper's bus by deploy/stackset-events.yml) are accepted as its own.
+   */
+  readonly registryAccounts?: readonly string[] | undefined;
 }
 
 /**
@@ -129,13 +134,20 @@ export const classifyRepositoryCreated = (parsed: ParsedResult<unknown, CreateRe
   const e = parsed.data;
   // Checked first: another account's event is not ours to judge, even if we would find its repository name malformed.
   const { ownAccount } = options;
+  const ours = new Set([...(ownAccount === undefined ? [] : [ownAccount]), ...(options.registryAccounts ?? [])]);
   const accounts: readonly [string, string | undefined][] = [
     ['account', e.account],
     ['detail.recipientAccountId', e.detail.recipientAccountId],
   ];
-  const stranger = accounts.find(([, account]) => ownAccount !== undefined && account !== undefined && account !== ownAccount);
+  const stranger = accounts.find(([, account]) => ownAccount !== undefined && account !== undefined && !ours.has(account));
   if (stranger !== undefined)
-    return { kind: 'ignore', reason: `event from another account (${stranger[0]} ${stranger[1] ?? ''}, this function runs in ${ownAccount ?? ''}): not ours to change` };
+    return {
+      kind: 'ignore',
+      reason: `event from another account (${stranger[0]} ${stranger[1] ?? ''}, this function runs in ${ownAccount ?? ''}${ours.size > 1 ? ` and manages the registries ${[...ours].filter((a) => a !== ownAccount).join(', ')}` : ''}): not ours to change`,
+    };
+  // Forwarded events keep their source account: both fields must name the same registry.
+  if (e.detail.recipientAccountId !== undefined && e.detail.recipientAccountId !== e.account)
+    return { kind: 'ignore', reason: `account ${e.account} and detail.recipientAccountId ${e.detail.recipientAccountId} differ: not a repository of one registry` };
   if (e.detail.eventName !== 'CreateRepository') return { kind: 'ignore', reason: `detail.eventName is ${e.detail.eventName}, not CreateRepository` };
   if (e.detail.errorCode !== undefined) return { kind: 'ignore', reason: `the call failed (detail.errorCode ${e.detail.errorCode}): no repository was created` };
   const name = e.detail.requestParameters?.repositoryName;

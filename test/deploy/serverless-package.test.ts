@@ -20,10 +20,11 @@ interface Statement {
 }
 interface Resource {
   Type: string;
+  Condition?: string;
   Properties?: Record<string, unknown>;
   DependsOn?: unknown;
 }
-type Template = { Resources: Record<string, Resource> };
+type Template = { Resources: Record<string, Resource>; Conditions?: Record<string, unknown> };
 
 let template: Template;
 
@@ -185,6 +186,44 @@ describe('StackSet template: IAM', () => {
 
     // Assess: only the listings (repositories, and their tags in bulk) need '*'
     expect(unscoped).toEqual(['ecr:DescribeRepositories', 'tag:GetResources']);
+  });
+});
+
+// The organisation's CreateRepository forwarding, deployed to every registry account and region.
+const EVENTS_STACKSET = 'deploy/stackset-events.yml';
+const eventsStackSet = parseYaml(readFileSync(EVENTS_STACKSET, 'utf8'), { logLevel: 'error' }) as Template;
+
+describe('StackSet template: CreateRepository forwarding', () => {
+  it('forwards exactly the events the keeper\'s repositoryCreated function takes, to the keeper\'s bus', () => {
+    // Act
+    const rules = Object.values(eventsStackSet.Resources).filter((r) => r.Type === 'AWS::Events::Rule');
+    const keeperRule = Object.values(template.Resources).find((r) => r.Type === 'AWS::Events::Rule' && r.Properties?.EventPattern !== undefined);
+
+    // Assess
+    expect(rules).toHaveLength(1);
+    expect(rules[0]?.Properties?.EventPattern).toEqual(keeperRule?.Properties?.EventPattern);
+    expect(rules[0]?.Properties?.Targets).toEqual([expect.objectContaining({ Arn: 'KeeperEventBusArn', RoleArn: 'ForwardRole.Arn' })]);
+  });
+
+  it('lets its role put events on the keeper\'s bus and do nothing else', () => {
+    // Act
+    const roles = Object.values(eventsStackSet.Resources).filter((r) => r.Type === 'AWS::IAM::Role');
+    const statements = (roles[0]?.Properties?.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
+
+    // Assess
+    expect(roles).toHaveLength(1);
+    expect(roles[0]?.Properties?.AssumeRolePolicyDocument).toMatchObject({ Statement: [{ Principal: { Service: 'events.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+    expect(statements).toEqual([expect.objectContaining({ Effect: 'Allow', Action: ['events:PutEvents'], Resource: 'KeeperEventBusArn' })]);
+  });
+
+  it('opens the keeper\'s default bus to the organisation only when its id is given', () => {
+    // Act
+    const policy = template.Resources['OrganisationEventsPolicy'];
+
+    // Assess
+    expect(policy?.Condition).toBe('ForwardedEvents');
+    expect(template.Conditions?.['ForwardedEvents']).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
+    expect(policy?.Properties?.['Statement']).toMatchObject({ Action: 'events:PutEvents', Condition: { StringEquals: { 'aws:PrincipalOrgID': '' } } });
   });
 });
 

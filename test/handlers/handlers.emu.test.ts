@@ -15,6 +15,7 @@ import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createCluster, createRepository, daysAgo, pushImage, registerTaskDefinition, runTask, type PushedImage } from '../emulator/seed.js';
 import { lambdaContext, stubLambdaEnv } from '../helpers/lambda.js';
+import { createRoleIn, credentialsIn } from '../emulator/accounts.js';
 import { useEmulator } from '../helpers/use-emulator.js';
 
 const { emu, ecr, ecs } = useEmulator();
@@ -296,5 +297,50 @@ describe('Function: handler (audit)', () => {
     expect(await policyOf(CREATED)).toBeUndefined();
     expect(await policyOf(EXISTING)).toBeUndefined();
     expect(await tagsByDigest(EXISTING)).toEqual(tagsBefore);
+  });
+});
+
+describe('Function: handler (repository-created, organisation mode)', () => {
+  const REGISTRY_B = '555555555555';
+  const STRANGER = '666666666666';
+  /** What deploy/stackset-events.yml forwards: the registry account's own CloudTrail event. */
+  const forwardedFrom = (account: string, repositoryName: string): Event => {
+    const event = loadEvent('create-repository.cloudtrail.json');
+    event.account = account;
+    event.detail.recipientAccountId = account;
+    event.detail.requestParameters = { ...event.detail.requestParameters, repositoryName };
+    return event;
+  };
+  const ecrIn = async (account: string) => {
+    const { ECRClient } = await import('@aws-sdk/client-ecr');
+    return new ECRClient({ region: emu.region, endpoint: emu.endpoint, credentials: await credentialsIn(emu, account, 'EcrKeeperRegistryRole') });
+  };
+
+  it('applies the baseline to a repository created in a registry account, through its registry role; another account\'s event is ignored', async () => {
+    // Prepare: the StackSet's roles in registry B and in an account the config does not name
+    const { CreateRepositoryCommand } = await import('@aws-sdk/client-ecr');
+    for (const account of [REGISTRY_B, STRANGER])
+      for (const role of ['EcrKeeperConsumerRole', 'EcrKeeperRegistryRole']) await createRoleIn(emu.control, account, role, emu.accountId);
+    const ecrB = await ecrIn(REGISTRY_B);
+    const ecrC = await ecrIn(STRANGER);
+    await ecrB.send(new CreateRepositoryCommand({ repositoryName: 'team-b/new' }));
+    await ecrC.send(new CreateRepositoryCommand({ repositoryName: 'team-c/new' }));
+    stubKeeperEnv({ KEEPER_DRY_RUN: 'false', KEEPER_CONFIG: JSON.stringify({ ...JSON.parse(readFileSync('config/default.json', 'utf8')), regions: [emu.region], organisation: { registryAccounts: [REGISTRY_B] } }) });
+    const invoke = await coldStart('repository-created');
+    const policyIn = async (client: typeof ecrB, repositoryName: string): Promise<string | undefined> =>
+      client.send(new GetLifecyclePolicyCommand({ repositoryName })).then((o) => o.lifecyclePolicyText, () => undefined);
+
+    // Act
+    const fromRegistry = (await invoke(forwardedFrom(REGISTRY_B, 'team-b/new'))) as SweepSummary;
+    const fromStranger = await invoke(forwardedFrom(STRANGER, 'team-c/new'));
+
+    // Assess
+    expect(fromRegistry).toMatchObject({ mode: 'apply', ok: true });
+    expect(fromRegistry.totals).toMatchObject({ repositories: 1, policiesWritten: 1 });
+    expect(await policyIn(ecrB, 'team-b/new')).toContain('ecr-keeper:');
+    expect(fromStranger).toMatchObject({ status: 'ignored', reason: expect.stringContaining(`manages the registries ${REGISTRY_B}`) });
+    expect(await policyIn(ecrC, 'team-c/new')).toBeUndefined();
+    ecrB.destroy();
+    ecrC.destroy();
   });
 });

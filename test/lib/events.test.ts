@@ -108,6 +108,28 @@ describe('Function: parseRepositoryCreatedEvent', () => {
     expect(reason).toContain('123456789012');
   });
 
+  it('in the organisation mode, applies an event forwarded from a registry account, and ignores any other account naming the registries', () => {
+    // Prepare
+    const from = (account: string): Record<string, unknown> => {
+      const event = sample('create-repository.cloudtrail.json');
+      event.account = account;
+      detailOf(event).recipientAccountId = account;
+      return event;
+    };
+    const options = { ownAccount: '123456789012', registryAccounts: ['222222222222'] };
+
+    // Act
+    const registry = classifyRepositoryCreatedEvent(from('222222222222'), options);
+    const other = classifyRepositoryCreatedEvent(from('333333333333'), options);
+    const mixed = classifyRepositoryCreatedEvent({ ...from('222222222222'), account: '123456789012' }, options);
+
+    // Assess
+    expect(registry).toMatchObject({ kind: 'apply', account: '222222222222', repository: 'shop/payments' });
+    expect(other.kind).toBe('ignore');
+    expect(other.kind === 'ignore' ? other.reason : '').toContain('manages the registries 222222222222');
+    expect(mixed.kind).toBe('ignore');
+  });
+
   it('ignores an event from another account even when its repository name is not one ECR accepts', () => {
     // Prepare: not ours to judge
     const event = sample('create-repository.cloudtrail.json');
