@@ -592,6 +592,7 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
   };
 
   const imageListLimit = deps.reportAllImages === true ? undefined : imageListLimitOf(config, targets.length);
+  const jobOf = (repository: Repository) => ({ deps, mode: input.mode, ecr: ecrOf(repository), repository, manifests: cacheOf(repository), imageListLimit });
 
   // 3. Plan and apply, repository by repository, a bounded number at a time. Releases wait.
   const limit = pLimit(config.concurrency.repositories);
@@ -620,7 +621,10 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
       planned(() =>
         deps.shouldStop?.() === true
           ? Promise.resolve(leftForNextRun(repository, left))
-          : sweepRepository(deps, imageListLimit, input.mode, ecrOf(repository), repository, inUseOf(repository), discovery.complete, takePreread(repository), skipDiscovery || input.pass === 'release' ? 'all' : 'hold', cacheOf(repository)),
+          : sweepRepository(
+              { ...jobOf(repository), inUse: inUseOf(repository), inUseComplete: discovery.complete, preread: takePreread(repository) },
+              skipDiscovery || input.pass === 'release' ? 'all' : 'hold',
+            ),
       ),
     ),
   );
@@ -643,7 +647,7 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
           const repository = first.plan?.repository;
           if (repository === undefined) return first;
           const inUse = [...inUseOf(repository), ...(fresh.get(repositoryKey(repository.registryId, repository.region, repository.name)) ?? [])];
-          const second = await sweepRepository(deps, imageListLimit, input.mode, ecrOf(repository), repository, inUse, recheck?.complete === true, undefined, 'all', cacheOf(repository));
+          const second = await sweepRepository({ ...jobOf(repository), inUse, inUseComplete: recheck?.complete === true }, 'all');
           return mergeOutcomes(first, second);
         }),
       ),
@@ -776,31 +780,37 @@ class ManifestCache {
   }
 }
 
+/** One repository of a sweep pass and what it is planned with. */
+interface RepositoryJob {
+  readonly deps: SweepDeps;
+  readonly mode: SweepMode;
+  readonly ecr: EcrPort;
+  readonly repository: Repository;
+  readonly inUse: readonly InUseImage[];
+  readonly inUseComplete: boolean;
+  /** Its state read before the sweep planned (a narrowed sweep's empty-repository check). */
+  readonly preread?: RepositoryState | undefined;
+  /** Shared by the sweep's passes over the repository. */
+  readonly manifests: ManifestCache;
+  /** Per-image report entries kept per list (`imageListLimitOf`); undefined keeps all. */
+  readonly imageListLimit: number | undefined;
+}
+
 /**
  * Reads, plans and (in apply mode) applies one repository; never throws. With `hold`, only the
  * plan's leading protection writes (tags, and the guard policy) are made; the rest (the target
  * policy, releases) is counted in `pendingReleases` for the re-checked pass. Every prefix of the
  * plan is proven safe, so stopping after the protection is safe.
  */
-const sweepRepository = async (
-  deps: SweepDeps,
-  imageListLimit: number | undefined,
-  mode: SweepMode,
-  ecr: EcrPort,
-  repository: Repository,
-  inUse: readonly InUseImage[],
-  inUseComplete: boolean,
-  preread: RepositoryState | undefined,
-  pass: 'hold' | 'all',
-  manifests: ManifestCache,
-): Promise<InternalOutcome> => {
+const sweepRepository = async (job: RepositoryJob, pass: 'hold' | 'all'): Promise<InternalOutcome> => {
+  const { deps, mode, ecr, repository, manifests } = job;
   const scope = `${repository.region}/${repository.name}`;
   const base = { registryId: repository.registryId, region: repository.region, repository: repository.name };
   let plan: RepositoryPlan;
   let pulledBefore: ReadonlyMap<Digest, Date | undefined>;
   try {
     // The listing lives only while the repository is planned: nothing holds it during the writes.
-    ({ plan, pulledBefore } = await readAndPlan(deps, mode, ecr, repository, inUse, inUseComplete, preread, manifests, imageListLimit));
+    ({ plan, pulledBefore } = await readAndPlan(job));
     logDecisions(deps.log, scope, plan);
   } catch (error) {
     if (isNotFound(error)) return { ...base, status: 'skipped', reasons: ['repository was deleted during the sweep'], applied: NOTHING_APPLIED };
@@ -837,17 +847,8 @@ const sweepRepository = async (
  * listing gave each image the plan tags (the manifest cache must not take ecr-keeper's own read of
  * a manifest for a consumer's pull).
  */
-const readAndPlan = async (
-  deps: SweepDeps,
-  mode: SweepMode,
-  ecr: EcrPort,
-  repository: Repository,
-  inUse: readonly InUseImage[],
-  inUseComplete: boolean,
-  preread: RepositoryState | undefined,
-  manifests: ManifestCache,
-  imageListLimit: number | undefined,
-): Promise<{ readonly plan: RepositoryPlan; readonly pulledBefore: ReadonlyMap<Digest, Date | undefined> }> => {
+const readAndPlan = async (job: RepositoryJob): Promise<{ readonly plan: RepositoryPlan; readonly pulledBefore: ReadonlyMap<Digest, Date | undefined> }> => {
+  const { deps, mode, ecr, repository, inUse, inUseComplete, preread, manifests, imageListLimit } = job;
   const fresh = preread ?? (await readRepository(ecr, repository, deps.config));
   const ownReads = manifests.ownReads;
   const read = ownReads.size === 0 ? fresh : { ...fresh, images: fresh.images.map((i) => (ownReads.has(i.digest) ? { ...i, lastPulledAt: ownReads.get(i.digest) } : i)) };
