@@ -18,6 +18,7 @@ import { Inspector2Client } from '@aws-sdk/client-inspector2';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { lambdaContext } from '../helpers/lambda.js';
 
 const ecrMock = mockClient(ECRClient);
 const ecsMock = mockClient(ECSClient);
@@ -26,21 +27,8 @@ const inspectorMock = mockClient(Inspector2Client);
 type Event = Record<string, unknown> & { detail: Record<string, unknown> & { requestParameters: Record<string, unknown> } };
 const loadEvent = (file: string): Event => JSON.parse(readFileSync(`events/${file}`, 'utf8')) as Event;
 
-/** The fields Powertools' injectLambdaContext reads. */
-const lambdaContext = (): Context => ({
-  callbackWaitsForEmptyEventLoop: true,
-  functionName: 'ecr-keeper-repository-created',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:ecr-keeper-repository-created',
-  memoryLimitInMB: '256',
-  awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
-  logGroupName: '/aws/lambda/ecr-keeper-repository-created',
-  logStreamName: '2026/11/23/[$LATEST]abcdef',
-  getRemainingTimeInMillis: () => 300_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-});
+/** The function's context: the account and region of the sample events. */
+const context = (): Context => lambdaContext({ region: 'us-east-1', accountId: '123456789012' }, 'ecr-keeper-repository-created');
 
 interface Summary {
   readonly mode: string;
@@ -49,10 +37,10 @@ interface Summary {
 }
 
 /** A fresh module graph, so the handler reads the stubbed environment on its first invocation. */
-const loadHandler = async (context: Context = lambdaContext()) => {
+const loadHandler = async (invocation: Context = context()) => {
   vi.resetModules();
   const { handler } = await import('../../src/handlers/repository-created.js');
-  return (event: unknown): Promise<unknown> => handler(event, context);
+  return (event: unknown): Promise<unknown> => handler(event, invocation);
 };
 
 /** Captures the JSON lines the handler prints (Powertools logs on stdout and stderr, EMF metrics on stdout) while `run` runs. */
@@ -252,7 +240,7 @@ describe('Function: handler (repository-created)', () => {
   it('accepts events from any account when its own account is unknown (no function ARN), and logs that it cannot check', async () => {
     // Prepare: `serverless invoke local` and other harnesses may give no usable invokedFunctionArn
     vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'INFO');
-    const invoke = await loadHandler({ ...lambdaContext(), invokedFunctionArn: '' });
+    const invoke = await loadHandler({ ...context(), invokedFunctionArn: '' });
     let result: unknown;
 
     // Act
