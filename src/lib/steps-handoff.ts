@@ -3,6 +3,7 @@
  * state's JSON, large values (in-use sets, batch reports) go through the hand-off store under
  * `runs/<runId>/`, and each output stays far below Step Functions' 256 KB payload limit.
  */
+import pLimit from 'p-limit';
 import { z } from 'zod';
 import { isRegion, isRepositoryName, type AccountId, type Region, type RepositoryName } from './domain/types.js';
 import type { HandOffStore } from './aws/ports.js';
@@ -46,15 +47,13 @@ export const ApplyEventSchema = z
     runId,
     pass: z.enum(['protect', 'release']),
     mode,
-    /** The batch itself (the protect pass: the item the map read), or where to find it by `index` (the release pass). */
+    /** The batch itself (the protect pass: the item the map read); absent, it is read by `index` from the run's targets (the release pass). */
     batch: batch.optional(),
-    batchesKey: z.string().min(1).optional(),
     index: z.number().int().min(0),
     inUseKey: z.string().min(1),
     /** For the release pass: what the batch's protect pass held back; 0 means nothing to do. */
     heldForRecheck: z.number().int().min(0).optional(),
-  })
-  .refine((e) => e.batch !== undefined || e.batchesKey !== undefined, { message: 'give the batch or batchesKey', path: ['batch'] });
+  });
 const AppliedSchema = z.looseObject({ key: z.string().optional(), heldForRecheck: z.number().default(0), failures: z.array(z.unknown()).default([]) });
 export const SummaryEventSchema = z.strictObject({
   runId,
@@ -119,6 +118,9 @@ export const targetsStep = async (
   const targets = await sweepTargets(deps, { mode, regions: (event.regions ?? defaults.regions) as Region[], repositories: event.repositories as RepositoryName[] | undefined });
   const consumers = await store.put(keyFor(event.runId, 'targets', 'consumers.json'), JSON.stringify(targets.consumers), json);
   const batches = await store.put(keyFor(event.runId, 'targets', 'batches.json'), JSON.stringify(targets.batches), json);
+  // Each batch also on its own, for the release pass (an item there reads its batch, not them all).
+  const limit = pLimit(BATCH_WRITES_AT_ONCE);
+  await Promise.all(targets.batches.map((b, index) => limit(() => store.put(batchKey(event.runId, index), JSON.stringify(b), json))));
   const whole = await store.put(keyFor(event.runId, 'targets.json'), JSON.stringify(targets), json);
   return {
     runId: event.runId,
@@ -165,7 +167,7 @@ export const mergeStep = async (deps: SweepDeps, store: HandOffStore, event: z.o
 /** Steps 4 and 6: one batch against the merged set; its full report to the store. */
 export const applyStep = async (deps: SweepDeps, store: HandOffStore, event: z.output<typeof ApplyEventSchema>) => {
   if (event.pass === 'release' && event.heldForRecheck === 0) return { index: event.index, heldForRecheck: 0, failures: [] };
-  const given = event.batch ?? (await batchAt(store, event.batchesKey as string, event.index));
+  const given = event.batch ?? (await batchAt(store, event.runId, event.index));
   const inUse = await readSet(store, event.inUseKey);
   const report = await applyBatch(deps, {
     mode: event.mode,
@@ -179,9 +181,13 @@ export const applyStep = async (deps: SweepDeps, store: HandOffStore, event: z.o
   return { key, index: event.index, heldForRecheck: report.totals.heldForRecheck, failures: report.failures.slice(0, FAILURES_IN_MAP_RESULT) };
 };
 
-/** Batch `index` of the targets step's batches file, checked like an inline one. */
-const batchAt = async (store: HandOffStore, key: string, index: number): Promise<z.output<typeof batch>> =>
-  parseStep(batch, (JSON.parse(await store.get(key)) as unknown[])[index], `${key}[${index}]`);
+const batchKey = (run: string, index: number): string => keyFor(run, 'targets', 'batches', `${index}.json`);
+/** PutObject calls the targets step keeps in flight while it writes one file per batch. */
+const BATCH_WRITES_AT_ONCE = 16;
+
+/** Batch `index` as the targets step wrote it, checked like an inline one. */
+const batchAt = async (store: HandOffStore, run: string, index: number): Promise<z.output<typeof batch>> =>
+  parseStep(batch, JSON.parse(await store.get(batchKey(run, index))), batchKey(run, index));
 
 /** Step 7: the run's summary from the batch reports; the full summary is also written as the run's report. */
 export const summaryStep = async (store: HandOffStore, event: z.output<typeof SummaryEventSchema>): Promise<StepsSummary & { readonly reportKey: string }> => {

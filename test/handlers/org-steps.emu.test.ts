@@ -72,7 +72,7 @@ const execute = async (runId: string): Promise<Record<string, unknown>> => {
   if (targets['mode'] === 'apply' && first['complete'] === true && held.length > 0) {
     recheck = await step('merge', { runId, round: 'recheck', discovered: await discoverAll('recheck'), unread: targets['unread'], firstKey: first['key'] });
     release = await Promise.all(
-      held.map((p) => step('apply', { runId, pass: 'release', mode: targets['mode'], batchesKey: targets['batchesKey'], index: p['index'], heldForRecheck: p['heldForRecheck'], inUseKey: recheck?.['key'] })),
+      held.map((p) => step('apply', { runId, pass: 'release', mode: targets['mode'], index: p['index'], heldForRecheck: p['heldForRecheck'], inUseKey: recheck?.['key'] })),
     );
   }
   states.push(JSON.stringify(first), JSON.stringify(protect), JSON.stringify(recheck ?? {}), JSON.stringify(release));
@@ -128,6 +128,7 @@ describe('Organisation state machine steps (handlers)', () => {
     expect(keys).toEqual([
       'runs/run-1/targets.json',
       'runs/run-1/targets/batches.json',
+      'runs/run-1/targets/batches/0.json',
       'runs/run-1/targets/consumers.json',
       'runs/run-1/first/in-use.json',
       `runs/run-1/first/in-use/${CONSUMER}-${emu.region}.json`,
