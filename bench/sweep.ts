@@ -451,7 +451,7 @@ const header = (sizes: readonly SizeSpec[]): void => {
   console.log(`Lambda's Node.js runtime gives a ${LAMBDA_MEMORY_MB} MB function (serverless.yml): ${LAMBDA_HEAP_FLAGS.join(' ')} (the synthetic account is`);
   console.log('served from another process; each run starts fresh). "Live": the largest heap left after a full GC (v8.GCProfiler), what the sweep');
   console.log('held; peak heap and RSS add the garbage V8 had not collected yet, which its heap-growth heuristics decide (it varies run to run).');
-  console.log(`Sizes: ${sizes.map((s) => s.name).join(', ')} (--sizes a,b to narrow). ECR's default quota is 100,000 images per repository (adjustable; ECR user guide, "Amazon ECR service quotas").`);
+  console.log(`Sizes: ${sizes.map((s) => s.name).join(', ')} (--sizes a,b to narrow or to add r1000x1000, which runs only when named). ECR's default quota is 100,000 images per repository (adjustable; ECR user guide, "Amazon ECR service quotas").`);
 };
 
 /**
@@ -491,7 +491,7 @@ const main = async (): Promise<void> => {
   }
   const sizesAt = args.indexOf('--sizes');
   const list = sizesAt >= 0 ? args[sizesAt + 1] : process.env['BENCH_SWEEP_SIZES'];
-  const wanted = list === undefined || list === '' ? SIZES.map((s) => s.name) : list.split(',');
+  const wanted = list === undefined || list === '' ? SIZES.filter((s) => s.onRequest !== true).map((s) => s.name) : list.split(',');
   const sizes = SIZES.filter((s) => wanted.includes(s.name));
   if (sizes.length === 0) throw new Error(`no known size in "${list ?? ''}"; sizes: ${SIZES.map((s) => s.name).join(', ')}`);
   header(sizes);
