@@ -164,7 +164,14 @@ export const AuditReportSchema = z
     regions: z.array(region),
     pricePerGbMonth: z.number().nonnegative(),
     inUse: z.object({ images: count, complete: z.boolean(), foreign: count, unresolved: count }),
-    inspector: z.array(z.object({ region, coverage: z.enum(['read', 'unavailable', 'failed', 'not-supported']), images: count })),
+    inspector: z.array(
+      z.object({
+        account: z.string().optional().describe('another registry account of the organisation, read through its audit role; absent for the keeper\'s own'),
+        region,
+        coverage: z.enum(['read', 'unavailable', 'failed', 'not-supported']),
+        images: count,
+      }),
+    ),
     totals: z.object({
       repositories: count,
       inSync: count,

@@ -128,6 +128,8 @@ export interface AuditRepository {
 
 /** How Inspector's coverage was read in one region: `read`, `unavailable` (not enabled or not permitted), `failed` (see failures), `not-supported` (port without coverage). */
 export interface CoverageRead {
+  /** Another registry account of the organisation, read through its audit role; absent for the keeper's own account. */
+  readonly account?: string | undefined;
   readonly region: Region;
   readonly coverage: 'read' | 'unavailable' | 'failed' | 'not-supported';
   /** ECR images in coverage. */
@@ -250,25 +252,27 @@ const coverageKey = (registryId: AccountId | string, repository: string, digest:
  * status): the sweep's Inspector in-use source is served from that read, filtered by `lastInUseAt`
  * exactly as the adapter filters, and the audit takes the scan states from it. One read, not two.
  */
+/** Every ECR image `inspector` covers, or why there are none. */
+const readCoverage = (inspector: InspectorPort): Promise<Coverage> =>
+  inspector.ecrImageCoverage === undefined
+    ? Promise.resolve<Coverage>({ state: 'not-supported' })
+    : (async (all: AsyncIterable<CoveredImage>): Promise<Coverage> => {
+        try {
+          const images: CoveredImage[] = [];
+          for await (const image of all) images.push(image);
+          return { state: 'read', images };
+        } catch (error) {
+          return { state: isInspectorUnavailable(error) ? 'unavailable' : 'failed', error };
+        }
+      })(inspector.ecrImageCoverage());
+
 const withSharedCoverage = (adaptersFor: (region: Region) => RegionAdapters) => {
   const reads = new Map<Region, Promise<Coverage>>();
   const wrapped = new Map<Region, RegionAdapters>();
   const coverageOf = (region: Region): Promise<Coverage> => {
     let read = reads.get(region);
     if (read === undefined) {
-      const inspector = adaptersFor(region).inspector;
-      read =
-        inspector.ecrImageCoverage === undefined
-          ? Promise.resolve<Coverage>({ state: 'not-supported' })
-          : (async (all: AsyncIterable<CoveredImage>): Promise<Coverage> => {
-              try {
-                const images: CoveredImage[] = [];
-                for await (const image of all) images.push(image);
-                return { state: 'read', images };
-              } catch (error) {
-                return { state: isInspectorUnavailable(error) ? 'unavailable' : 'failed', error };
-              }
-            })(inspector.ecrImageCoverage());
+      read = readCoverage(adaptersFor(region).inspector);
       reads.set(region, read);
     }
     return read;
@@ -321,8 +325,30 @@ export const runAudit = async (deps: AuditDeps, input: AuditInput): Promise<Audi
     // The sweep reports it already when its Inspector in-use source read the same coverage.
     if (failure !== undefined && !failures.some((f) => f.scope === failure.scope && f.message === failure.message)) failures.push(failure);
   }
+  // In the organisation mode another registry's findings and coverage are Inspector's in that
+  // account: read through its audit role (the keeper's own Inspector does not see them).
+  const org = deps.config.organisation === undefined ? undefined : deps.organisation;
+  const home = org === undefined ? undefined : await org.home();
+  /** The registry when it is another account of the organisation; undefined for the keeper's own. */
+  const otherRegistry = (registryId: AccountId | undefined): AccountId | undefined => (org === undefined || registryId === home ? undefined : registryId);
+  const inspectorOf = (registryId: AccountId | undefined, region: Region): InspectorPort => {
+    const other = otherRegistry(registryId);
+    return other === undefined || org === undefined ? deps.adaptersFor(region).inspector : org.adaptersIn(other, region, 'audit').inspector;
+  };
+  const otherCoverage = new Map<string, { readonly account: AccountId; readonly region: Region; readonly read: Coverage }>();
+  for (const o of sweep.repositories) {
+    const other = otherRegistry(o.registryId);
+    if (other === undefined || otherCoverage.has(`${other}/${o.region}`)) continue;
+    const read = await readCoverage(inspectorOf(other, o.region));
+    otherCoverage.set(`${other}/${o.region}`, { account: other, region: o.region, read });
+    if (read.state === 'failed') failures.push(toFailure(`inspector:${other}/${o.region}`, 'inventory', read.error));
+  }
+  const coverageIn = (registryId: AccountId | undefined, region: Region): Coverage | undefined => {
+    const other = otherRegistry(registryId);
+    return other === undefined ? coverage.get(region) : otherCoverage.get(`${other}/${region}`)?.read;
+  };
   const covered = new Map<string, CoveredImage>();
-  for (const read of coverage.values()) {
+  for (const read of [...coverage.values(), ...[...otherCoverage.values()].map((c) => c.read)]) {
     if (read.state === 'read') for (const image of read.images) covered.set(coverageKey(image.registryId, image.repository, image.digest), image);
   }
 
@@ -350,7 +376,7 @@ export const runAudit = async (deps: AuditDeps, input: AuditInput): Promise<Audi
         let findingsRead = true;
         const digests = [...new Set([...expiring.map((a) => a.digest), ...inUse.map((i) => i.digest)])];
         if (digests.length > 0) {
-          const inspector = deps.adaptersFor(o.region).inspector;
+          const inspector = inspectorOf(o.registryId, o.region);
           try {
             const counted: ImageFindingCounts =
               inspector.findingCountsForImages === undefined
@@ -367,7 +393,7 @@ export const runAudit = async (deps: AuditDeps, input: AuditInput): Promise<Audi
             failures.push(toFailure(scope, 'inventory', error));
           }
         }
-        const read = coverage.get(o.region);
+        const read = coverageIn(o.registryId, o.region);
         const registryId = plan?.repository.registryId ?? '';
         const scanOf = (digest: Digest, f: ImageFindings | undefined): ScanState => {
           if (f !== undefined && f.total > 0) return 'findings';
@@ -439,10 +465,13 @@ export const runAudit = async (deps: AuditDeps, input: AuditInput): Promise<Audi
     regions: input.regions,
     pricePerGbMonth: price,
     inUse: { images: sweep.inUse.images.length, complete: sweep.inUse.complete, foreign: sweep.inUse.foreign.length, unresolved: sweep.inUse.unresolved.length },
-    inspector: input.regions.map((region) => {
-      const read = coverage.get(region) ?? { state: 'not-supported' as const };
-      return { region, coverage: read.state, images: read.state === 'read' ? read.images.length : 0 };
-    }),
+    inspector: [
+      ...input.regions.map((region) => {
+        const read = coverage.get(region) ?? { state: 'not-supported' as const };
+        return { region, coverage: read.state, images: read.state === 'read' ? read.images.length : 0 };
+      }),
+      ...[...otherCoverage.values()].map(({ account, region, read }) => ({ account, region, coverage: read.state, images: read.state === 'read' ? read.images.length : 0 })),
+    ],
     totals: {
       repositories: repositories.length,
       inSync: repositories.filter((r) => r.drift === 'in-sync').length,

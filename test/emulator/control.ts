@@ -20,6 +20,8 @@ const post = async (url: string, body: unknown): Promise<unknown> => {
 
 /** Time fields ECR stamps itself; moto stamps "now", so tests set them here. */
 export interface ImageTimes {
+  /** The registry account (default: the emulator's own). */
+  readonly accountId?: string | undefined;
   readonly region?: string;
   readonly repositoryName: string;
   readonly imageDigest: Digest | string;
@@ -37,6 +39,7 @@ const iso = (value: Date | null | undefined): string | null | undefined =>
 /** Sets push/pull/archive times and storage status of one ECR image. */
 export const setImageTimes = async (control: string, times: ImageTimes): Promise<void> => {
   const body: Record<string, unknown> = {
+    ...(times.accountId === undefined ? {} : { accountId: times.accountId }),
     region: times.region ?? 'us-east-1',
     repositoryName: times.repositoryName,
     imageDigest: times.imageDigest,
@@ -86,8 +89,9 @@ export const seedFindings = async (
   control: string,
   findings: readonly FindingSeed[],
   region = 'us-east-1',
+  accountId?: string,
 ): Promise<readonly string[]> => {
-  const result = (await post(`${control}/inspector2/findings`, { region, findings })) as { findingArns: string[] };
+  const result = (await post(`${control}/inspector2/findings`, { region, findings, ...(accountId === undefined ? {} : { accountId }) })) as { findingArns: string[] };
   return result.findingArns;
 };
 
@@ -110,6 +114,7 @@ export const seedCoverage = async (
   control: string,
   images: readonly CoverageSeed[],
   region = 'us-east-1',
+  accountId?: string,
 ): Promise<readonly string[]> => {
   const body = images.map((image) => ({
     repositoryName: image.repositoryName,
@@ -120,7 +125,7 @@ export const seedCoverage = async (
     scanStatus: image.scanStatus,
     lastScannedAt: image.lastScannedAt === null ? null : iso(image.lastScannedAt),
   }));
-  const result = (await post(`${control}/inspector2/coverage`, { region, images: body })) as { resourceIds: string[] };
+  const result = (await post(`${control}/inspector2/coverage`, { region, images: body, ...(accountId === undefined ? {} : { accountId }) })) as { resourceIds: string[] };
   return result.resourceIds;
 };
 

@@ -98,6 +98,8 @@ export interface Platform {
 
 export interface PushImageOptions {
   readonly repository: string;
+  /** The account `ecr` pushes to, when not the emulator's own (its times are set there). */
+  readonly accountId?: string;
   /** Tags to put on the image; empty pushes it untagged. */
   readonly tags?: readonly string[];
   /** Push time to record (moto would stamp "now"). */
@@ -200,6 +202,7 @@ const putManifest = async (
     readonly pushedAt?: Date | undefined;
     readonly lastPulledAt?: Date | undefined;
     readonly region?: string | undefined;
+    readonly accountId?: string | undefined;
   },
 ): Promise<Digest> => {
   const digest = sha256(input.manifest);
@@ -218,6 +221,7 @@ const putManifest = async (
   }
   if (input.pushedAt !== undefined || input.lastPulledAt !== undefined) {
     await setImageTimes(control, {
+      accountId: input.accountId,
       region: input.region,
       repositoryName: input.repository,
       imageDigest: digest,

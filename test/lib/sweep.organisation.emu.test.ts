@@ -16,6 +16,7 @@ import { runAudit } from '../../src/lib/audit.js';
 import { runSweepSteps } from '../../src/lib/steps.js';
 import { runSweep, type SweepDeps } from '../../src/lib/sweep.js';
 import { createRepository, daysAgo, pushImage, registerTaskDefinition, type PushedImage } from '../emulator/seed.js';
+import { seedCoverage, seedFindings } from '../emulator/control.js';
 import { storedImages, storedPolicy } from '../helpers/emulator-account.js';
 import { multiRegionAccount } from '../helpers/emulator-faults.js';
 import { createRoleIn, credentialsIn } from '../emulator/accounts.js';
@@ -203,7 +204,7 @@ describe('runAudit: organisation mode on the emulator', () => {
   const auditConfig = (): KeeperConfig =>
     parseConfig({ ...(DEFAULT_CONFIG as Record<string, unknown>), regions: ['us-east-1'], organisation: { registryAccounts: [REGISTRY_B] } });
 
-  it('reads another registry through the read-only audit role, never the registry role', async () => {
+  it('reads another registry through the read-only audit role, never the registry role, and its Inspector findings and coverage there', async () => {
     // Prepare: a repository in registry B, seeded through B's registry role (as a team would push)
     // The StackSet's roles in a registry account: consumer (it runs workloads too), registry, audit.
     await roleIn(REGISTRY_B, 'EcrKeeperConsumerRole');
@@ -212,7 +213,11 @@ describe('runAudit: organisation mode on the emulator', () => {
     const { ECRClient, CreateRepositoryCommand } = await import('@aws-sdk/client-ecr');
     const ecrB = new ECRClient({ region: US, endpoint: emu.endpoint, credentials: await credentialsIn(emu, REGISTRY_B, 'EcrKeeperRegistryRole') });
     await ecrB.send(new CreateRepositoryCommand({ repositoryName: 'team-b/api' }));
+    // An untagged image of 400 days (the baseline expires it), scanned by B's Inspector, with a critical finding.
+    const old = await pushImage(ecrB, emu.control, { repository: 'team-b/api', pushedAt: daysAgo(NOW, 400), accountId: REGISTRY_B });
     ecrB.destroy();
+    await seedFindings(emu.control, [{ repositoryName: 'team-b/api', imageDigest: old.digest, severity: 'CRITICAL' }], US, REGISTRY_B);
+    await seedCoverage(emu.control, [{ repositoryName: 'team-b/api', imageDigest: old.digest }], US, REGISTRY_B);
     const config = auditConfig();
 
     // Act
@@ -221,6 +226,9 @@ describe('runAudit: organisation mode on the emulator', () => {
     // Assess
     expect(report.failures).toEqual([]);
     expect(report.repositories.map((r) => [r.repository, r.drift])).toEqual([['team-b/api', 'missing']]);
+    const expiring = report.repositories[0]?.wouldExpire.list.find((i) => i.digest === old.digest);
+    expect(expiring).toMatchObject({ scan: 'findings', findings: { total: 1, bySeverity: { CRITICAL: 1 } } });
+    expect(report.inspector).toContainEqual({ account: REGISTRY_B, region: US, coverage: 'read', images: 1 });
   });
 
   it('without the audit role, the registry is reported as not entered (the registry role is not tried)', async () => {
