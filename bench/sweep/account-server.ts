@@ -81,7 +81,8 @@ export const serveAccount = async (sizeName: string, shapeOf: (account: ReturnTy
       process.send?.({ kind: 'reset' });
       return;
     }
-    const reread = new Set([...transport.effects.listings].filter(([, n]) => n > 1).map(([name]) => name));
+    // Only the re-checked pass of an apply reads a repository again; a second listing anywhere else is waste, counted as such.
+    const reread = message.mode === 'apply' && message.discoveryPasses > 1 ? new Set([...transport.effects.listings].filter(([, n]) => n > 1).map(([name]) => name)) : new Set<string>();
     const minimum = minimumCalls(account, { mode: message.mode, discoveryPasses: message.discoveryPasses, rereadRepositories: reread, effects: transport.effects });
     const dataOnly = minimumCalls(account, { mode: message.mode, discoveryPasses: 1, rereadRepositories: new Set(), effects: transport.effects });
     const dataReads = new Map([...dataOnly].filter(([op]) => !WRITE_OPERATIONS.has(op)).map(([op, m]) => [op, m.min]));

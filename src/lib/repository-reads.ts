@@ -90,6 +90,8 @@ export const sweepEcr = (ecr: EcrPort, options: SweepEcrOptions): EcrPort => {
   const readOne = async (repository: Repository, again = false): Promise<void> => {
     if (taken.has(repository.name) && !again) return;
     const tags = await tagsOf(repository.arn).catch(() => undefined);
+    // Planning may have taken the repository while its tags were awaited: it reads the listing itself.
+    if (taken.has(repository.name) && !again) return;
     // Tags unreadable: leave the repository to the sweep's own read, which reports the failure.
     if (tags === undefined) return;
     if (options.isExcluded(repository, tags)) {

@@ -50,6 +50,8 @@ export interface SweepDeps {
    * `config.reportImagesTotal` per list across all its repositories (`imageListLimitOf`); counts stay exact.
    */
   readonly reportAllImages?: boolean | undefined;
+  /** Images read ahead at most while consumers are read; default `READ_AHEAD_IMAGES` (tests and the bench set less). */
+  readonly readAheadImages?: number | undefined;
   /**
    * The organisation mode's access to other accounts (assumed roles, AWS Organizations); used when
    * the config has an `organisation` block. Absent: the single-account mode.
@@ -493,7 +495,7 @@ export const runSweep = async (deps: SweepDeps, input: SweepInput): Promise<Swee
       bulkTags: input.repositories === undefined,
       isExcluded: (repository, tags) => exclusionReason(config, repository, tags) !== undefined,
       concurrency: config.concurrency.repositories,
-      budgetImages: READ_AHEAD_IMAGES,
+      budgetImages: deps.readAheadImages ?? READ_AHEAD_IMAGES,
       log,
       warn: (warning) => warnings.push(warning),
     }),

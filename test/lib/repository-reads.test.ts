@@ -85,6 +85,34 @@ describe('Function: sweepEcr', () => {
     expect(warnings).toEqual([expect.objectContaining({ scope: 'tagging:us-east-1', message: expect.stringContaining('AccessDeniedException') })]);
   });
 
+  it('does not read a repository ahead that planning took while its tags were awaited (one listing, not two)', async () => {
+    // Prepare: the bulk tag read answers only when released, so the read-ahead waits on it
+    const ecr = registry();
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let repositories: Repository[] = [];
+    const slow: TaggingPort = {
+      region,
+      repositoryTags: async () => {
+        await gate;
+        return new Map(repositories.filter((r) => r.name !== 'worker').map((r) => [r.arn, r.name === 'legacy' ? EXCLUDE : { team: 'shop' }]));
+      },
+    };
+    const port = wrap(ecr, slow);
+    repositories = await listAll(port);
+
+    // Act: planning takes api and reads it itself, then the tags arrive
+    const images = await port.listImages('api' as Repository['name']);
+    release();
+    await settle();
+    await settle();
+
+    // Assess
+    expect(images.map((i) => i.digest)).toEqual([digestOf('api-1'), digestOf('api-2')]);
+    expect(ecr.callsOf('listImages').filter((c) => c.args[0] === 'api')).toHaveLength(1);
+    expect(ecr.callsOf('getLifecyclePolicy').filter((c) => c.args[0] === 'api')).toHaveLength(0);
+  });
+
   it('reads the listed repositories ahead and hands each listing and policy out once, without reading them again', async () => {
     // Prepare
     const ecr = registry();
