@@ -141,6 +141,24 @@ describe('Organisation state machine steps (handlers)', () => {
     ].sort());
   });
 
+  it('a second run over the unchanged organisation holds nothing back, so it reads no consumer twice and writes nothing', async () => {
+    // Prepare
+    await seed();
+    setConfig([CONSUMER]);
+    await execute('run-4');
+    const policy = await storedPolicy(ecr, 'shop/api');
+
+    // Act
+    const again = await execute('run-5');
+
+    // Assess: HeldForRecheck is empty, so the Choice goes straight to the summary
+    expect(again).toMatchObject({ ok: true, inUseComplete: true, released: false });
+    expect(await storedPolicy(ecr, 'shop/api')).toBe(policy);
+    const keys = ((await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'runs/run-5/' }))).Contents ?? []).map((o) => o.Key ?? '');
+    expect(keys.some((k) => k.startsWith('runs/run-5/protect/'))).toBe(true);
+    expect(keys.filter((k) => k.startsWith('runs/run-5/recheck/') || k.startsWith('runs/run-5/release/'))).toEqual([]);
+  });
+
   it('a consumer whose role is missing: protection only, no release pass, the failure named', async () => {
     // Prepare
     const { used } = await seed();
