@@ -73,6 +73,12 @@ const main = async (): Promise<void> => {
   const release = await runSweep(deps, { mode: 'apply', regions: [region], inUse, pass: 'release' });
   const applyMs = performance.now() - t0;
   const releaseCalls = new Map(registry.counts);
+  // The next run over the unchanged registry: the protect pass holds nothing back (the state machine then skips the re-check and release).
+  registry.reset();
+  t0 = performance.now();
+  const steady = await runSweep(deps, { mode: 'apply', regions: [region], inUse, pass: 'protect' });
+  const steadyMs = performance.now() - t0;
+  const steadyCalls = new Map(registry.counts);
   const batchSeconds = modelledSeconds(protectCalls, () => true).serial + modelledSeconds(releaseCalls, () => true).serial;
 
   const items = ACCOUNTS * REGIONS;
@@ -89,6 +95,12 @@ const main = async (): Promise<void> => {
   row('discover (×2 rounds)', items, total(itemCalls), itemSeconds, DISCOVERY_CONCURRENCY, discoveryWaves, 2 * discoveryWaves * itemSeconds, discoverMs);
   // Batches of one registry account and region share its quotas: they run one after another in effect.
   row('apply protect+release', batches, total(protectCalls) + total(releaseCalls), batchSeconds, APPLY_CONCURRENCY, batches, batches * batchSeconds, applyMs);
+  console.log('');
+  const steadySeconds = modelledSeconds(steadyCalls, () => true).serial;
+  console.log(`steady state (the next run: ${steady.totals.heldForRecheck} writes held back, so one discovery round and the protect pass only):`);
+  row('discover (1 round)', items, total(itemCalls), itemSeconds, DISCOVERY_CONCURRENCY, discoveryWaves, discoveryWaves * itemSeconds, discoverMs);
+  row('apply protect', batches, total(steadyCalls), steadySeconds, APPLY_CONCURRENCY, batches, batches * steadySeconds, steadyMs);
+  console.log(`calls in a steady-state run: discovery ${items * total(itemCalls)}, apply ${batches * total(steadyCalls)} (writes ${['ECR:PutImage', 'ECR:PutLifecyclePolicy', 'ECR:BatchDeleteImage'].reduce((n, op) => n + (steadyCalls.get(op) ?? 0), 0)})`);
   console.log('');
   console.log(`calls in one run: discovery ${2 * items * total(itemCalls)} (${items} items × 2 rounds), apply ${batches * (total(protectCalls) + total(releaseCalls))} (${batches} batches)`);
   console.log(`fan-out width: ${items} discovery items (${DISCOVERY_CONCURRENCY} at a time), ${batches} registry batches of ${BATCH_SIZE} repositories (${APPLY_CONCURRENCY} at a time)`);
