@@ -9,7 +9,7 @@
  */
 import pLimit from 'p-limit';
 import type { AccountId, Digest, Region, RepositoryName, UseSource } from './domain/types.js';
-import type { CoveredImage, ImageFindingCounts, ImageFindings, InspectorPort, RegionAdapters } from './aws/ports.js';
+import type { CoveredImage, ImageFindingCounts, ImageFindings, InspectorPort, OrganisationAccess, RegionAdapters } from './aws/ports.js';
 import type { AffectedImage, AtRiskImage, DroppedRule, OverriddenRule, RuleTotal } from './plan/types.js';
 import { KEEPER_DESCRIPTION_PREFIX } from './plan/target-policy.js';
 import { diffPolicyTexts, type RuleChange } from './audit-drift.js';
@@ -266,51 +266,72 @@ const readCoverage = (inspector: InspectorPort): Promise<Coverage> =>
         }
       })(inspector.ecrImageCoverage());
 
-const withSharedCoverage = (adaptersFor: (region: Region) => RegionAdapters) => {
-  const reads = new Map<Region, Promise<Coverage>>();
-  const wrapped = new Map<Region, RegionAdapters>();
-  const coverageOf = (region: Region): Promise<Coverage> => {
-    let read = reads.get(region);
+const withSharedCoverage = (adaptersFor: (region: Region) => RegionAdapters, organisation: OrganisationAccess | undefined) => {
+  // One coverage read per account and region (undefined: the keeper's own), whichever role asks first:
+  // Inspector's coverage of an account is the same through its consumer role or its audit role.
+  const reads = new Map<string, Promise<Coverage>>();
+  const coverageAt = (account: AccountId | undefined, region: Region, inspector: InspectorPort): Promise<Coverage> => {
+    const key = `${account ?? ''}/${region}`;
+    let read = reads.get(key);
     if (read === undefined) {
-      read = readCoverage(adaptersFor(region).inspector);
-      reads.set(region, read);
+      read = readCoverage(inspector);
+      reads.set(key, read);
     }
     return read;
   };
-  const adapters = (region: Region): RegionAdapters => {
-    let found = wrapped.get(region);
+  const coverageOf = (region: Region): Promise<Coverage> => coverageAt(undefined, region, adaptersFor(region).inspector);
+  /** `base` with its in-use Inspector source served from the shared coverage read. */
+  const shared = (account: AccountId | undefined, region: Region, base: RegionAdapters): RegionAdapters => {
+    const inspector: InspectorPort = base.inspector;
+    const port: InspectorPort = {
+      region: inspector.region,
+      findingsForImages: (repository, digests) => inspector.findingsForImages(repository, digests),
+      ...(inspector.findingCountsForImages === undefined ? {} : { findingCountsForImages: (repository, digests) => inspector.findingCountsForImages!(repository, digests) }),
+      imagesInUseSince: async function* (since) {
+        const read = await coverageAt(account, region, inspector);
+        if (read.state === 'not-supported') {
+          yield* inspector.imagesInUseSince(since);
+          return;
+        }
+        // The same error the adapter threw: the in-use source decides "unavailable" or "failed" as before.
+        if (read.state !== 'read') throw read.error;
+        for (const image of read.images) if (image.lastInUseAt !== undefined && image.lastInUseAt.getTime() >= since.getTime()) yield image;
+      },
+    };
+    return { ...base, inspector: port };
+  };
+  const wrapped = new Map<string, RegionAdapters>();
+  const memo = (key: string, make: () => RegionAdapters): RegionAdapters => {
+    let found = wrapped.get(key);
     if (found === undefined) {
-      const base = adaptersFor(region);
-      const inspector: InspectorPort = base.inspector;
-      const shared: InspectorPort = {
-        region: inspector.region,
-        findingsForImages: (repository, digests) => inspector.findingsForImages(repository, digests),
-        ...(inspector.findingCountsForImages === undefined ? {} : { findingCountsForImages: (repository, digests) => inspector.findingCountsForImages!(repository, digests) }),
-        imagesInUseSince: async function* (since) {
-          const read = await coverageOf(region);
-          if (read.state === 'not-supported') {
-            yield* inspector.imagesInUseSince(since);
-            return;
-          }
-          // The same error the adapter threw: the in-use source decides "unavailable" or "failed" as before.
-          if (read.state !== 'read') throw read.error;
-          for (const image of read.images) if (image.lastInUseAt !== undefined && image.lastInUseAt.getTime() >= since.getTime()) yield image;
-        },
-      };
-      found = { ...base, inspector: shared };
-      wrapped.set(region, found);
+      found = make();
+      wrapped.set(key, found);
     }
     return found;
   };
-  return { adapters, coverageOf };
+  const adapters = (region: Region): RegionAdapters => memo(`/${region}`, () => shared(undefined, region, adaptersFor(region)));
+  const access: OrganisationAccess | undefined =
+    organisation === undefined
+      ? undefined
+      : {
+          // By name: a port may be a class instance whose methods a spread would not copy.
+          home: () => organisation.home(),
+          organizations: organisation.organizations,
+          verify: (account, role) => organisation.verify(account, role),
+          adaptersIn: (account, region, role) => memo(`${account}/${region}/${role}`, () => shared(account, region, organisation.adaptersIn(account, region, role))),
+        };
+  return { adapters, organisation: access, coverageOf, coverageAt };
 };
 
 /** Runs the audit over the given scope; never writes (a preview, when asked for, changes nothing either). */
 export const runAudit = async (deps: AuditDeps, input: AuditInput): Promise<AuditReport> => {
   const callsBefore = deps.apiCalls?.();
-  const { adapters, coverageOf } = withSharedCoverage(deps.adaptersFor);
+  const { adapters, organisation, coverageOf, coverageAt } = withSharedCoverage(deps.adaptersFor, deps.organisation);
   // The audit's role has no BatchGetImage (a pull): index children stay unknown there.
-  const sweep = await runSweep({ ...deps, adaptersFor: adapters, readIndexManifests: false, registryRole: 'audit', reportAllImages: true }, { mode: 'dry-run', regions: input.regions, repositories: input.repositories });
+  const sweep = await runSweep(
+    { ...deps, adaptersFor: adapters, organisation, readIndexManifests: false, registryRole: 'audit', reportAllImages: true },
+    { mode: 'dry-run', regions: input.regions, repositories: input.repositories },
+  );
   const failures: Failure[] = [...sweep.failures];
   const price = deps.config.storagePricePerGbMonth;
   const now = deps.now();
@@ -339,7 +360,8 @@ export const runAudit = async (deps: AuditDeps, input: AuditInput): Promise<Audi
   for (const o of sweep.repositories) {
     const other = otherRegistry(o.registryId);
     if (other === undefined || otherCoverage.has(`${other}/${o.region}`)) continue;
-    const read = await readCoverage(inspectorOf(other, o.region));
+    // Shared with discovery, which read it already where the registry is also a consumer.
+    const read = await coverageAt(other, o.region, inspectorOf(other, o.region));
     otherCoverage.set(`${other}/${o.region}`, { account: other, region: o.region, read });
     if (read.state === 'failed') failures.push(toFailure(`inspector:${other}/${o.region}`, 'inventory', read.error));
   }

@@ -220,11 +220,36 @@ describe('runAudit: organisation mode on the emulator', () => {
     await seedCoverage(emu.control, [{ repositoryName: 'team-b/api', imageDigest: old.digest }], US, REGISTRY_B);
     const config = auditConfig();
 
+    // Coverage reads in B by any role: discovery reads it (B is a consumer too), the audit must not read it again.
+    const deps = orgDeps(config);
+    const access = deps.organisation as NonNullable<SweepDeps['organisation']>;
+    let coverageReadsInB = 0;
+    const counted: SweepDeps = {
+      ...deps,
+      organisation: {
+        ...access,
+        adaptersIn: (account, region, role) => {
+          const adapters = access.adaptersIn(account, region, role);
+          if (account !== REGISTRY_B) return adapters;
+          const { inspector } = adapters;
+          return {
+            ...adapters,
+            inspector: {
+              ...inspector,
+              imagesInUseSince: (since) => ((coverageReadsInB += 1), inspector.imagesInUseSince(since)),
+              ...(inspector.ecrImageCoverage === undefined ? {} : { ecrImageCoverage: () => ((coverageReadsInB += 1), inspector.ecrImageCoverage!()) }),
+            },
+          };
+        },
+      },
+    };
+
     // Act
-    const report = await runAudit(orgDeps(config), { regions: [US] });
+    const report = await runAudit(counted, { regions: [US] });
 
     // Assess
     expect(report.failures).toEqual([]);
+    expect(coverageReadsInB).toBe(1);
     expect(report.repositories.map((r) => [r.repository, r.drift])).toEqual([['team-b/api', 'missing']]);
     const expiring = report.repositories[0]?.wouldExpire.list.find((i) => i.digest === old.digest);
     expect(expiring).toMatchObject({ scan: 'findings', findings: { total: 1, bySeverity: { CRITICAL: 1 } } });
